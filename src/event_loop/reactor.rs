@@ -47,6 +47,14 @@
 //! the tick has not moved. If it moved, the bit stays set and the loop above
 //! simply tries the operation again.
 //!
+//! When does the tick actually move during an operation? On the loop's own
+//! thread it cannot: the reactor dispatches events only between task polls,
+//! and an edge that the kernel raises while the task is running waits in
+//! epoll's ready list until the next `epoll_wait`, so it is not lost either.
+//! The tick is what keeps the rule true when the registration is used across
+//! threads: `Async` is `Send`, and a future holding one may be polled on
+//! another thread while this loop's reactor sets readiness concurrently.
+//!
 //! # Waker registration without a lost wake-up
 //!
 //! A task that finds no readiness stores its waker and returns `Pending`.
