@@ -53,6 +53,6 @@ pub mod trace;
 pub use combinators::{gather, timeout, yield_now, Elapsed, Gather, Timeout, YieldNow};
 pub use executor::{spawn, EventLoop, Handle, LoopStats, BUDGET, COOP_BUDGET};
 pub use reactor::Async;
-pub use task::{JoinError, JoinHandle};
+pub use task::{AbortHandle, JoinError, JoinHandle};
 pub use timers::{sleep, sleep_until, Sleep};
 pub use trace::{TaskId, TraceEvent, TraceKind, WakeSource};

@@ -140,6 +140,14 @@ pub(crate) trait Joinable<T>: Send + Sync {
     fn is_finished(&self) -> bool;
     fn detach(&self);
     fn id(&self) -> TaskId;
+    /// The same task, seen only as something that can be aborted.
+    fn abort_target(self: Arc<Self>) -> Arc<dyn AbortTarget>;
+}
+
+/// What an `AbortHandle` sees of a task.
+pub(crate) trait AbortTarget: Send + Sync {
+    fn abort(self: Arc<Self>);
+    fn is_finished(&self) -> bool;
 }
 
 /// Where the output waits for the `JoinHandle`.
@@ -363,6 +371,52 @@ where
     fn id(&self) -> TaskId {
         self.header.id
     }
+
+    fn abort_target(self: Arc<Self>) -> Arc<dyn AbortTarget> {
+        self
+    }
+}
+
+impl<F> AbortTarget for Task<F>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    fn abort(self: Arc<Self>) {
+        Joinable::abort(self);
+    }
+
+    fn is_finished(&self) -> bool {
+        Joinable::is_finished(self)
+    }
+}
+
+/// A `Send + Sync + Clone` permission to abort a task, without the right to
+/// its output: handy to stop a task that someone else is awaiting, from any
+/// thread (for example a server task awaited by `block_on` on its own thread).
+#[derive(Clone)]
+pub struct AbortHandle {
+    task: Arc<dyn AbortTarget>,
+}
+
+impl AbortHandle {
+    /// Same as [`JoinHandle::abort`].
+    pub fn abort(&self) {
+        self.task.clone().abort();
+    }
+
+    /// True once the task has completed (returned, panicked or been aborted).
+    pub fn is_finished(&self) -> bool {
+        self.task.is_finished()
+    }
+}
+
+impl fmt::Debug for AbortHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AbortHandle")
+            .field("finished", &self.is_finished())
+            .finish()
+    }
 }
 
 /// An owned permission to await a spawned task's output.
@@ -410,6 +464,14 @@ impl<T> JoinHandle<T> {
         match &self.task {
             Some(t) => t.is_finished(),
             None => true,
+        }
+    }
+
+    /// An [`AbortHandle`] for this task (it can be sent to other threads and
+    /// cloned, even while this `JoinHandle` is being awaited).
+    pub fn abort_handle(&self) -> AbortHandle {
+        AbortHandle {
+            task: self.task().clone().abort_target(),
         }
     }
 
