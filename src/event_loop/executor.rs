@@ -762,7 +762,8 @@ impl Drop for EventLoop {
         let timers = std::mem::take(&mut *local.shared.timers.lock());
         local.shared.timers_len.store(0, Ordering::Release);
         drop(timers);
-        local.shared.io.lock().clear_wakers();
+        let io_wakers = local.shared.io.lock().take_wakers();
+        drop(io_wakers);
     }
 }
 

@@ -136,7 +136,7 @@ impl IoState {
         if cur & dir != 0 {
             return Poll::Ready(cur >> TICK_SHIFT);
         }
-        {
+        let replaced = {
             let mut w = self.wakers.lock();
             let slot = if dir == READ {
                 &mut w.reader
@@ -144,10 +144,11 @@ impl IoState {
                 &mut w.writer
             };
             match slot {
-                Some(old) if old.will_wake(cx.waker()) => {}
-                _ => *slot = Some(cx.waker().clone()),
+                Some(old) if old.will_wake(cx.waker()) => None,
+                _ => slot.replace(cx.waker().clone()),
             }
-        }
+        };
+        drop(replaced); // outside the lock: dropping a waker may run code
         let cur = self.readiness.load(Ordering::SeqCst);
         if cur & dir != 0 {
             Poll::Ready(cur >> TICK_SHIFT)
@@ -206,13 +207,16 @@ impl IoTable {
         self.len
     }
 
-    /// Drops every stored waker (used when the loop is dropped).
-    pub(crate) fn clear_wakers(&mut self) {
+    /// Takes every stored waker out (used when the loop is dropped); the
+    /// caller drops them after releasing the table's lock.
+    pub(crate) fn take_wakers(&mut self) -> Vec<Waker> {
+        let mut out = Vec::new();
         for s in self.slots.iter().flatten() {
             let mut w = s.wakers.lock();
-            w.reader = None;
-            w.writer = None;
+            out.extend(w.reader.take());
+            out.extend(w.writer.take());
         }
+        out
     }
 }
 

@@ -341,10 +341,12 @@ where
         if let Some(out) = slot.output.take() {
             return Poll::Ready(out);
         }
-        match &slot.waker {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            _ => slot.waker = Some(cx.waker().clone()),
-        }
+        let replaced = match &slot.waker {
+            Some(w) if w.will_wake(cx.waker()) => None,
+            _ => slot.waker.replace(cx.waker().clone()),
+        };
+        drop(slot);
+        drop(replaced); // outside the lock: dropping a waker may run code
         Poll::Pending
     }
 
@@ -363,9 +365,10 @@ where
         let mut slot = self.join.lock();
         slot.detached = true;
         let out = slot.output.take();
-        slot.waker = None;
+        let waker = slot.waker.take();
         drop(slot);
         drop(out);
+        drop(waker);
     }
 
     fn id(&self) -> TaskId {
