@@ -52,7 +52,7 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 
-use super::executor::{expect_local, with_local};
+use super::context::{expect_local, with_local};
 use super::timers::{deadline_after, Sleep};
 
 /// Yields the rest of this turn to other tasks, I/O and timers; see

@@ -84,7 +84,8 @@ use mio::event::Source;
 use mio::{Interest, Token};
 use parking_lot::Mutex;
 
-use super::executor::{expect_local, with_local, Shared};
+use super::context::{expect_local, with_local};
+use super::shared::Shared;
 
 /// The token of the loop's own wake-up eventfd.
 pub(crate) const WAKER_TOKEN: Token = Token(usize::MAX);

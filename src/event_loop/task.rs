@@ -89,7 +89,8 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use parking_lot::Mutex;
 
-use super::executor::{Local, Shared};
+use super::executor::Local;
+use super::shared::Shared;
 use super::trace::{TaskId, TraceKind};
 
 /// The task is on a run queue.
@@ -320,13 +321,13 @@ where
 {
     fn wake(self: Arc<Self>) {
         if self.header.mark_scheduled() {
-            super::executor::enqueue(self);
+            super::context::enqueue(self);
         }
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
         if self.header.mark_scheduled() {
-            super::executor::enqueue(self.clone());
+            super::context::enqueue(self.clone());
         }
     }
 }
@@ -353,7 +354,7 @@ where
     fn abort(self: Arc<Self>) {
         let prev = self.header.state.fetch_or(ABORT, Ordering::AcqRel);
         if prev & COMPLETE == 0 && self.header.mark_scheduled() {
-            super::executor::enqueue(self);
+            super::context::enqueue(self);
         }
     }
 

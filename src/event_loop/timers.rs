@@ -61,7 +61,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use super::executor::{expect_local, with_local, Shared};
+use super::context::{expect_local, with_local};
+use super::shared::Shared;
 
 /// A timer's key in the table: its deadline, then a sequence number.
 pub(crate) type TimerKey = (Instant, u64);
