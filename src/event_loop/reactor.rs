@@ -252,6 +252,11 @@ pub(crate) fn dispatch(shared: &Shared, events: &mio::Events, out: &mut Vec<Wake
 /// retry it until it stops returning `WouldBlock` (see the module docs for
 /// why that is the rule with edge-triggered readiness).
 ///
+/// There is one waker slot per direction: one task may wait to read while
+/// another waits to write, but if two tasks wait to *read* the same source at
+/// once, the later one replaces the earlier one's waker (share reading
+/// through a single task instead, as tokio's `poll_*` APIs also require).
+///
 /// Dropping an `Async` deregisters the source and then drops it (closing the
 /// fd, for owned sources).
 pub struct Async<S: Source> {
