@@ -63,6 +63,19 @@
 //! the turn from always falling on the same task of such a set. tokio picks
 //! the same number for its current-thread scheduler's event interval.
 //!
+//! # A socket that always has data
+//!
+//! `yield_now` is voluntary. A task reading a socket that always has data
+//! never meets a `Pending` and would never give the loop back. So every
+//! ready I/O operation through [`Async`](super::Async) spends one unit of a
+//! per-poll budget of `COOP_BUDGET` (= 128) operations; when it is spent,
+//! the next operation returns `Pending` and parks the task exactly like
+//! `yield_now`. 128 reads of even a few bytes amortise a loop turn well, and
+//! a well-behaved task (a handful of operations per poll) never notices the
+//! budget. tokio's "cooperative scheduling" budget works the same way.
+//!
+//! # Skipping an empty reactor
+//!
 //! When no I/O source is registered at all, a non-blocking turn skips the
 //! `epoll_wait`: the only thing it could report is a cross-thread wake, and
 //! the injection queue is checked directly anyway.
@@ -104,6 +117,10 @@ use super::trace::{Phase, TaskId, Trace, TraceEvent, TraceKind, WakeSource};
 
 /// Task polls between two turns of the loop (see "Fairness" above).
 pub const BUDGET: usize = 61;
+
+/// Ready I/O operations one task poll may complete before it is made to
+/// yield (see "A socket that always has data" in the module docs).
+pub const COOP_BUDGET: u32 = 128;
 
 /// Task ids are unique in the process; 0 is `main`.
 static NEXT_TASK_ID: AtomicU64 = AtomicU64::new(1);
@@ -212,6 +229,8 @@ pub(crate) struct Local {
     wake_scratch: RefCell<Vec<Waker>>,
     pub(crate) trace: Trace,
     polls: Cell<u64>,
+    /// I/O operations the running task may still complete in this poll.
+    coop: Cell<u32>,
 }
 
 impl Local {
@@ -248,6 +267,23 @@ impl Local {
             let removed = self.tasks.borrow_mut().remove(slot);
             drop(removed); // outside the borrow
         }
+    }
+
+    /// Refills the running task's I/O budget (called before every poll).
+    pub(crate) fn reset_coop(&self) {
+        self.coop.set(COOP_BUDGET);
+    }
+
+    /// Takes one unit of I/O budget; when none is left, parks the task's
+    /// waker like `yield_now` does and returns false.
+    pub(crate) fn take_coop(&self, waker: &Waker) -> bool {
+        let left = self.coop.get();
+        if left == 0 {
+            self.defer(waker.clone());
+            return false;
+        }
+        self.coop.set(left - 1);
+        true
     }
 
     /// Parks the waker of a task that called `yield_now` until the end of the turn.
@@ -574,6 +610,7 @@ impl EventLoop {
                 wake_scratch: RefCell::new(Vec::new()),
                 trace: Trace::new(),
                 polls: Cell::new(0),
+                coop: Cell::new(COOP_BUDGET),
             },
             _not_send: PhantomData,
         })
@@ -604,6 +641,7 @@ impl EventLoop {
                     local.trace.record(TraceKind::Polled { task: TaskId::MAIN });
                     local.trace.set_phase(Phase::Polling(TaskId::MAIN));
                 }
+                local.reset_coop();
                 let polled = future.as_mut().poll(&mut cx);
                 if local.trace.is_on() {
                     local.trace.set_phase(Phase::Idle);

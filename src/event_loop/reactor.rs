@@ -76,7 +76,7 @@ use mio::event::Source;
 use mio::{Interest, Token};
 use parking_lot::Mutex;
 
-use super::executor::{expect_local, Shared};
+use super::executor::{expect_local, with_local, Shared};
 
 /// The token of the loop's own wake-up eventfd.
 pub(crate) const WAKER_TOKEN: Token = Token(usize::MAX);
@@ -342,6 +342,12 @@ impl<S: Source> Async<S> {
         dir: usize,
         mut op: impl FnMut(&S) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
+        // Fairness: a source that is always ready must not let this task
+        // keep the loop forever (see "A socket that always has data" in
+        // executor.rs).
+        if with_local(|l| l.take_coop(cx.waker())) == Some(false) {
+            return Poll::Pending;
+        }
         loop {
             let tick = match self.state.poll_ready(cx, dir) {
                 Poll::Ready(t) => t,

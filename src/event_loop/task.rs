@@ -242,6 +242,7 @@ where
             trace.record(TraceKind::Polled { task: id });
             trace.set_phase(super::trace::Phase::Polling(id));
         }
+        local.reset_coop();
         let waker = Waker::from(self.clone());
         let mut cx = Context::from_waker(&waker);
         let result = catch_unwind(AssertUnwindSafe(|| {
@@ -255,7 +256,6 @@ where
             }
         }));
         if trace.is_on() {
-            trace.set_phase(super::trace::Phase::Idle);
             let kind = match &result {
                 Ok(Poll::Pending) => TraceKind::Pending { task: id },
                 Ok(Poll::Ready(_)) => TraceKind::Ready { task: id },
@@ -267,6 +267,11 @@ where
             Ok(Poll::Pending) => {}
             Ok(Poll::Ready(out)) => self.finish(Some(local), Ok(out)),
             Err(payload) => self.finish(Some(local), Err(JoinError::panicked(id, payload))),
+        }
+        if trace.is_on() {
+            // Wakes done by `finish` (the JoinHandle's waiter) were still
+            // attributed to this task; now the loop is between tasks again.
+            trace.set_phase(super::trace::Phase::Idle);
         }
     }
 
