@@ -183,7 +183,7 @@ impl IoTable {
     }
 
     /// Removes the registration at `token` if it is `state`.
-    fn remove(&mut self, token: usize, state: &Arc<IoState>) {
+    pub(crate) fn remove(&mut self, token: usize, state: &Arc<IoState>) {
         if let Some(slot) = self.slots.get_mut(token) {
             if slot.as_ref().is_some_and(|s| Arc::ptr_eq(s, state)) {
                 *slot = None;
@@ -261,13 +261,18 @@ impl<S: Source> Async<S> {
             readiness: AtomicUsize::new(0),
             wakers: Mutex::new(IoWakers::default()),
         });
-        let token = shared.io.lock().insert(state.clone());
+        let token = {
+            let mut table = shared.io.lock();
+            let token = table.insert(state.clone());
+            shared.io_len.store(table.len(), Ordering::Release);
+            token
+        };
         if let Err(e) = shared.registry.register(
             &mut source,
             Token(token),
             Interest::READABLE | Interest::WRITABLE,
         ) {
-            shared.io.lock().remove(token, &state);
+            shared.remove_io(token, &state);
             return Err(e);
         }
         Ok(Async {
@@ -367,7 +372,7 @@ impl<S: Source> Drop for Async<S> {
             let _ = self.shared.registry.deregister(&mut source);
             drop(source);
         }
-        self.shared.io.lock().remove(self.token, &self.state);
+        self.shared.remove_io(self.token, &self.state);
     }
 }
 

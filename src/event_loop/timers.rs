@@ -75,7 +75,7 @@ pub(crate) struct Timers {
 
 impl Timers {
     /// Registers `waker` to be woken at `deadline`.
-    fn insert(&mut self, deadline: Instant, waker: Waker) -> TimerKey {
+    pub(crate) fn insert(&mut self, deadline: Instant, waker: Waker) -> TimerKey {
         let key = (deadline, self.next_seq);
         self.next_seq += 1;
         self.map.insert(key, waker);
@@ -96,7 +96,7 @@ impl Timers {
     }
 
     /// Removes a timer (no-op if it already fired).
-    fn remove(&mut self, key: &TimerKey) -> Option<Waker> {
+    pub(crate) fn remove(&mut self, key: &TimerKey) -> Option<Waker> {
         self.map.remove(key)
     }
 
@@ -122,11 +122,6 @@ impl Timers {
     /// Number of pending timers.
     pub(crate) fn len(&self) -> usize {
         self.map.len()
-    }
-
-    /// True if no timer is pending.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.map.is_empty()
     }
 }
 
@@ -167,7 +162,7 @@ impl Sleep {
     /// Removes our entry from whichever loop holds it.
     fn unregister(&mut self) {
         if let Some(e) = self.entry.take() {
-            let waker = e.shared.timers.lock().remove(&e.key);
+            let waker = e.shared.remove_timer(&e.key);
             drop(waker); // outside the lock: dropping a waker may run code
         }
     }
@@ -191,10 +186,7 @@ impl Sleep {
             }
             self.unregister(); // fired already, or registered with another loop
         }
-        let key = shared
-            .timers
-            .lock()
-            .insert(self.deadline, cx.waker().clone());
+        let key = shared.insert_timer(self.deadline, cx.waker().clone());
         self.entry = Some(Entry { shared, key });
         Poll::Pending
     }
