@@ -26,6 +26,13 @@
 //! moment), so a client busy uploading a too-large body still reads its `413`
 //! instead of a connection reset.
 //!
+//! ## `Expect: 100-continue`
+//!
+//! A client about to upload a large body may send only the head, with
+//! `Expect: 100-continue`, and wait. Once the head is parsed (and its
+//! `Content-Length` passed the body limit, else the answer is `413` at once)
+//! the server sends `HTTP/1.1 100 Continue` and the client goes on.
+//!
 //! ## Timeouts
 //!
 //! A connection that sends nothing for [`ServerConfig::idle_timeout`]
@@ -272,7 +279,14 @@ async fn serve_connection<H, F>(
                         return;
                     }
                 }
-                Ok(None) => break,
+                Ok(None) => {
+                    if parser.take_continue()
+                        && !write_within(&stream, CONTINUE, config.idle_timeout).await
+                    {
+                        return;
+                    }
+                    break;
+                }
                 Err(error) => {
                     stats.errors.fetch_add(1, Ordering::Relaxed);
                     out.clear();
@@ -314,6 +328,9 @@ async fn linger(stream: &TcpStream, buf: &mut [u8]) {
 async fn write_within(stream: &TcpStream, bytes: &[u8], limit: Duration) -> bool {
     matches!(timeout(limit, stream.write_all(bytes)).await, Ok(Ok(())))
 }
+
+/// The interim answer to `Expect: 100-continue`: "go on, send the body".
+const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
 
 /// The answer to a request that could not be parsed.
 fn error_response(error: &Error) -> ServerResponse {
