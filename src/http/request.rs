@@ -22,7 +22,7 @@
 //! Read next: `server.rs`.
 
 use super::body::{request_framing, BodyDecoder};
-use super::limits::HeadScanner;
+use super::limits::{header_slots, HeadScanner, STACK_HEADERS};
 use super::response::{head_error, keep_alive};
 use super::{Error, Headers, Limits, Url};
 
@@ -272,8 +272,10 @@ impl RequestParser {
                 Ok(None)
             };
         }
-        let mut slots = vec![httparse::EMPTY_HEADER; self.limits.max_headers];
-        let mut parsed = httparse::Request::new(&mut slots);
+        let mut on_stack = [httparse::EMPTY_HEADER; STACK_HEADERS];
+        let mut on_heap = Vec::new();
+        let slots = header_slots(self.limits.max_headers, &mut on_stack, &mut on_heap);
+        let mut parsed = httparse::Request::new(slots);
         let too_large = Error::HeadTooLarge {
             limit: self.limits.max_head_bytes,
         };
