@@ -126,7 +126,10 @@ impl Pool {
         poll_fn(|cx| {
             let mut state = self.state.borrow_mut();
             let max = state.max_per_host;
-            let slot = state.hosts.entry(key.clone()).or_default();
+            if !state.hosts.contains_key(key) {
+                state.hosts.insert(key.clone(), HostSlot::default());
+            }
+            let slot = state.hosts.get_mut(key).expect("inserted above");
             if !fresh {
                 if let Some(stream) = slot.idle.pop() {
                     return Poll::Ready(Checkout::Reuse(self.lease(key, Some(stream))));
@@ -210,7 +213,9 @@ impl Lease {
         };
         let mut state = self.pool.state.borrow_mut();
         let max_idle = state.max_idle_per_host;
-        let slot = state.hosts.entry(self.key.clone()).or_default();
+        let Some(slot) = state.hosts.get_mut(&self.key) else {
+            return; // cannot happen: the slot was made at checkout
+        };
         if slot.idle.len() < max_idle {
             slot.idle.push(stream);
             self.parked = true; // the slot stays taken, by the idle connection
