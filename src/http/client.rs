@@ -126,7 +126,9 @@ impl ClientBuilder {
 }
 
 /// An HTTP/1.1 client for our event loop. Cheap to clone (clones share the
-/// pool); use it on one loop (see `pool.rs`, "Ownership").
+/// pool). Use it on one loop at a time: one loop after another is fine,
+/// two loops alive at once driving the same client are not (see `pool.rs`,
+/// "Ownership").
 #[derive(Clone)]
 pub struct Client {
     inner: Rc<Inner>,
