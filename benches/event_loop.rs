@@ -7,8 +7,12 @@
 //!
 //! Run: `cargo bench --bench event_loop` (a few minutes; settings are short
 //! on purpose: 10 samples, 1 s warm-up, 3 s measurement).
+//!
+//! `EVENT_LOOP_RATIOS=1 cargo bench --bench event_loop` skips criterion and
+//! prints a markdown table of ratios from rounds that alternate the two
+//! runtimes (robust against load that changes during the run).
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, Criterion};
 use std::future::{poll_fn, Future};
 use std::net::SocketAddr;
 use std::pin::pin;
@@ -356,4 +360,122 @@ fn benches(c: &mut Criterion) {
 }
 
 criterion_group!(event_loop, benches);
-criterion_main!(event_loop);
+
+/// One case for the interleaved ratio run: a name and one run per runtime.
+type Pair<'a> = (&'static str, Box<dyn Fn() + 'a>, Box<dyn Fn() + 'a>);
+
+/// `EVENT_LOOP_RATIOS=1 cargo bench --bench event_loop`: instead of criterion,
+/// runs homemade and tokio *alternately*, round after round, and prints the
+/// median of the per-round ratios. On a machine shared with other work, load
+/// changes between criterion's two back-to-back measurements skew their
+/// ratio; alternating exposes both runtimes to the same load.
+fn interleaved_ratios() {
+    let lp = hm::EventLoop::new().expect("event loop");
+    let rt = tokio_rt();
+    let per = ROUND_TRIPS / CONNECTIONS;
+    let cases: Vec<Pair> = vec![
+        (
+            "spawn_many",
+            Box::new(|| lp.block_on(hm_spawn_many())),
+            Box::new(|| rt.block_on(tk_spawn_many())),
+        ),
+        (
+            "yield_many",
+            Box::new(|| lp.block_on(hm_yield_many())),
+            Box::new(|| rt.block_on(tk_yield_many())),
+        ),
+        (
+            "ping_pong",
+            Box::new(|| lp.block_on(hm_ping_pong())),
+            Box::new(|| rt.block_on(tk_ping_pong())),
+        ),
+        (
+            "chained_spawn",
+            Box::new(|| {
+                lp.block_on(async {
+                    let (tx, rx) = futures_channel::oneshot::channel();
+                    hm_chain(CHAIN, tx);
+                    rx.await.unwrap();
+                })
+            }),
+            Box::new(|| {
+                rt.block_on(async {
+                    let (tx, rx) = futures_channel::oneshot::channel();
+                    tk_chain(CHAIN, tx);
+                    rx.await.unwrap();
+                })
+            }),
+        ),
+        (
+            "timers_sleep_10k",
+            Box::new(|| lp.block_on(hm_sleepers())),
+            Box::new(|| rt.block_on(tk_sleepers())),
+        ),
+        (
+            "timers_create_drop_100k",
+            Box::new(|| lp.block_on(hm_create_drop())),
+            Box::new(|| rt.block_on(tk_create_drop())),
+        ),
+        (
+            "tcp_echo_1conn",
+            Box::new(|| lp.block_on(hm_echo(1, ROUND_TRIPS))),
+            Box::new(|| rt.block_on(tk_echo(1, ROUND_TRIPS))),
+        ),
+        (
+            "tcp_echo_100conn",
+            Box::new(|| lp.block_on(hm_echo(CONNECTIONS, per))),
+            Box::new(|| rt.block_on(tk_echo(CONNECTIONS, per))),
+        ),
+    ];
+    let rounds: usize = std::env::var("EVENT_LOOP_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(15);
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        v[v.len() / 2]
+    };
+    println!("| case | homemade (median) | tokio (median) | homemade/tokio (median of {rounds} alternating rounds) |");
+    println!("|---|---|---|---|");
+    for (name, hm_run, tk_run) in &cases {
+        // Warm up both (allocator, page cache, the listener's port range).
+        for _ in 0..2 {
+            hm_run();
+            tk_run();
+        }
+        let (mut h, mut t, mut r) = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..rounds {
+            let time = |f: &dyn Fn()| {
+                let s = std::time::Instant::now();
+                f();
+                s.elapsed().as_secs_f64()
+            };
+            // Alternate which runtime goes first, too.
+            let (a, b) = if i % 2 == 0 {
+                let a = time(&**hm_run);
+                (a, time(&**tk_run))
+            } else {
+                let b = time(&**tk_run);
+                (time(&**hm_run), b)
+            };
+            h.push(a);
+            t.push(b);
+            r.push(a / b);
+        }
+        println!(
+            "| {name} | {:.3} ms | {:.3} ms | {:.2} |",
+            median(&mut h) * 1e3,
+            median(&mut t) * 1e3,
+            median(&mut r)
+        );
+    }
+}
+
+fn main() {
+    if std::env::var_os("EVENT_LOOP_RATIOS").is_some() {
+        interleaved_ratios();
+        return;
+    }
+    event_loop();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -29,7 +29,7 @@ fn wake_from_another_thread_interrupts_a_blocking_poll() {
         helper = Some(std::thread::spawn(move || {
             let waker: std::task::Waker = rx.recv().unwrap();
             // Give the loop time to block in epoll_wait (no timers, no work).
-            std::thread::sleep(Duration::from_millis(50));
+            std::thread::sleep(Duration::from_millis(100));
             waker.wake();
         }));
         h.await.unwrap();

@@ -1,7 +1,7 @@
 //! TCP on the event loop: `TcpListener` and `TcpStream`.
 //!
 //! These are thin: each wraps a non-blocking `mio` socket in an
-//! [`Async`](super::Async) and turns "would block" into "wait for the
+//! [`Async`] and turns "would block" into "wait for the
 //! reactor". All of the interesting machinery (edge-triggered readiness, the
 //! tick that keeps events from being lost, the two waker slots) lives in
 //! `reactor.rs`; read that first.

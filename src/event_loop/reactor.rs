@@ -384,3 +384,70 @@ impl<S: Source + std::fmt::Debug> std::fmt::Debug for Async<S> {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::task::Wake;
+
+    /// Counts its wakes.
+    struct Counter(AtomicUsize);
+    impl Wake for Counter {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn fresh() -> IoState {
+        IoState {
+            readiness: AtomicUsize::new(0),
+            wakers: Mutex::new(IoWakers::default()),
+        }
+    }
+
+    #[test]
+    fn an_event_during_the_operation_is_not_lost() {
+        let s = fresh();
+        let waker = Waker::from(Arc::new(Counter(AtomicUsize::new(0))));
+        let mut cx = Context::from_waker(&waker);
+        let mut out = Vec::new();
+        s.set_ready(READ, &mut out);
+        let Poll::Ready(tick) = s.poll_ready(&mut cx, READ) else {
+            panic!("readiness was set");
+        };
+        // The operation runs; meanwhile the reactor records a new edge.
+        s.set_ready(READ, &mut out);
+        // The operation returned WouldBlock: clearing with the old tick must
+        // keep the new edge.
+        s.clear(READ, tick);
+        let Poll::Ready(tick2) = s.poll_ready(&mut cx, READ) else {
+            panic!("the new edge was lost");
+        };
+        assert_ne!(tick, tick2);
+        // With no new event, clearing works and the task waits.
+        s.clear(READ, tick2);
+        assert!(s.poll_ready(&mut cx, READ).is_pending());
+    }
+
+    #[test]
+    fn readiness_wakes_only_the_matching_direction() {
+        let s = fresh();
+        let reader = Arc::new(Counter(AtomicUsize::new(0)));
+        let writer = Arc::new(Counter(AtomicUsize::new(0)));
+        let (rw, ww) = (Waker::from(reader.clone()), Waker::from(writer.clone()));
+        assert!(s
+            .poll_ready(&mut Context::from_waker(&rw), READ)
+            .is_pending());
+        assert!(s
+            .poll_ready(&mut Context::from_waker(&ww), WRITE)
+            .is_pending());
+        let mut out = Vec::new();
+        s.set_ready(WRITE, &mut out);
+        out.drain(..).for_each(Waker::wake);
+        assert_eq!(writer.0.load(Ordering::SeqCst), 1);
+        assert_eq!(reader.0.load(Ordering::SeqCst), 0);
+        s.set_ready(READ, &mut out);
+        out.drain(..).for_each(Waker::wake);
+        assert_eq!(reader.0.load(Ordering::SeqCst), 1);
+    }
+}

@@ -242,3 +242,33 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
         entry: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::task::Wake;
+
+    struct Noop;
+    impl Wake for Noop {
+        fn wake(self: Arc<Self>) {}
+    }
+
+    #[test]
+    fn expire_pops_in_deadline_then_creation_order() {
+        let w = Waker::from(Arc::new(Noop));
+        let base = Instant::now();
+        let mut t = Timers::default();
+        let k3 = t.insert(base + Duration::from_millis(3), w.clone());
+        let k1a = t.insert(base + Duration::from_millis(1), w.clone());
+        let k1b = t.insert(base + Duration::from_millis(1), w.clone());
+        assert!(k1a < k1b && k1b < k3);
+        assert_eq!(t.next_deadline(), Some(base + Duration::from_millis(1)));
+        let mut out = Vec::new();
+        assert_eq!(t.expire(base + Duration::from_millis(2), &mut out), 2);
+        assert_eq!(t.len(), 1);
+        assert!(t.remove(&k1a).is_none(), "fired timers are gone");
+        assert!(t.remove(&k3).is_some());
+        assert_eq!(t.len(), 0);
+        assert_eq!(t.next_deadline(), None);
+    }
+}

@@ -31,7 +31,7 @@
 //!
 //! A waker does not know who calls it. The recorder does not need it to: the
 //! loop runs one thing at a time, so it remembers what it is doing right now
-//! (its [`Phase`]: polling task 7, dispatching reactor events, firing
+//! (its `Phase`: polling task 7, dispatching reactor events, firing
 //! timers...) and any wake that happens on the loop thread is attributed to
 //! that phase. A wake that arrives from another thread goes through the
 //! injection queue and is recorded as [`WakeSource::Thread`] when the loop
