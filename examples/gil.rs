@@ -74,8 +74,14 @@ fn main() {
             let two = run(kind, 2, with_gil);
             let speedup = one.as_secs_f64() / two.as_secs_f64();
             let (name, predicted) = match (kind, with_gil) {
-                (Kind::Cpu, true) => ("CPU-bound", "~1.0x: the GIL lets one thread run bytecode at a time"),
-                (Kind::Cpu, false) => ("CPU-bound", "~2.0x: no GIL, true parallelism (processes in Python)"),
+                (Kind::Cpu, true) => (
+                    "CPU-bound",
+                    "~1.0x: the GIL lets one thread run bytecode at a time",
+                ),
+                (Kind::Cpu, false) => (
+                    "CPU-bound",
+                    "~2.0x: no GIL, true parallelism (processes in Python)",
+                ),
                 (Kind::Io, true) => ("I/O-bound", "~2.0x: the GIL is released while waiting"),
                 (Kind::Io, false) => ("I/O-bound", "~2.0x: waiting overlaps either way"),
             };

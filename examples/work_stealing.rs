@@ -47,7 +47,9 @@ fn main() {
                     let ms = if job % 7 == 0 { 8 } else { 2 };
                     burn(Duration::from_millis(ms));
                     let worker = current_thread_index().unwrap_or(usize::MAX);
-                    runs.lock().unwrap().push((job, worker, start, Instant::now()));
+                    runs.lock()
+                        .unwrap()
+                        .push((job, worker, start, Instant::now()));
                 });
             }
         });
@@ -56,7 +58,10 @@ fn main() {
     let total = t0.elapsed();
     let events = pool.trace().take();
 
-    let spawned = events.iter().filter(|e| e.kind == EventKind::Spawned).count();
+    let spawned = events
+        .iter()
+        .filter(|e| e.kind == EventKind::Spawned)
+        .count();
     println!(
         "== scheduling events: {} recorded, {spawned} spawns all on one worker; the first \
          steals, parks and wakes ==",
@@ -69,10 +74,19 @@ fn main() {
         )
     };
     for e in events.iter().filter(interesting).take(20) {
-        let who = e.worker.map_or("outside".to_string(), |w| format!("worker {w}"));
-        println!("{:>10.3} ms  {who:<9}  {:?}", e.at.as_secs_f64() * 1e3, e.kind);
+        let who = e
+            .worker
+            .map_or("outside".to_string(), |w| format!("worker {w}"));
+        println!(
+            "{:>10.3} ms  {who:<9}  {:?}",
+            e.at.as_secs_f64() * 1e3,
+            e.kind
+        );
     }
-    let steals = events.iter().filter(|e| matches!(e.kind, EventKind::Stolen { .. })).count();
+    let steals = events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Stolen { .. }))
+        .count();
     println!("... {steals} steals recorded in total\n");
 
     println!("== per-worker stats ==");
@@ -84,7 +98,10 @@ fn main() {
         );
     }
 
-    println!("\n== who ran what (each letter one job, {} ms total) ==", total.as_millis());
+    println!(
+        "\n== who ran what (each letter one job, {} ms total) ==",
+        total.as_millis()
+    );
     let width = 72usize;
     let span = total.as_secs_f64();
     let mut rows = vec![vec!['.'; width]; threads];
@@ -92,14 +109,21 @@ fn main() {
     for &(job, worker, start, end) in &runs {
         let col = |t: Instant| (((t - t0).as_secs_f64() / span) * width as f64) as usize;
         let letter = (b'a' + (job % 26) as u8) as char;
-        let letter = if job >= 26 { letter.to_ascii_uppercase() } else { letter };
+        let letter = if job >= 26 {
+            letter.to_ascii_uppercase()
+        } else {
+            letter
+        };
         for c in col(start)..=col(end).min(width - 1) {
             rows[worker][c] = letter;
         }
     }
     for (w, row) in rows.iter().enumerate() {
         let mine = runs.iter().filter(|r| r.1 == w).count();
-        println!("worker {w} |{}| {mine} jobs", row.iter().collect::<String>());
+        println!(
+            "worker {w} |{}| {mine} jobs",
+            row.iter().collect::<String>()
+        );
     }
     println!("\n== the recorder's own view: # running, s stole, z parked ==");
     print!("{}", render_timeline(&events, threads, width));
