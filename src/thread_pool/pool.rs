@@ -296,7 +296,7 @@ impl ThreadPool {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let (handle, completer) = task_slot();
+        let (handle, completer) = task_slot(self.registry.clone());
         self.spawn(move || completer.run(f));
         handle
     }
