@@ -245,7 +245,7 @@ impl ThreadPool {
     where
         T: Send,
         R: Send,
-        F: Fn(T) -> R + Sync + Send,
+        F: Fn(T) -> R + Sync,
     {
         if items.is_empty() {
             return Vec::new();
@@ -257,7 +257,7 @@ impl ThreadPool {
     pub fn for_each<T, F>(&self, items: Vec<T>, f: F)
     where
         T: Send,
-        F: Fn(T) + Sync + Send,
+        F: Fn(T) + Sync,
     {
         self.map(items, f);
     }
