@@ -189,6 +189,10 @@ impl ThreadPool {
     /// Runs `op` on a worker of this pool and returns its result; the
     /// caller blocks meanwhile. Inside `op`, `join`, `scope` and `map` use
     /// this pool. A panic in `op` is re-raised here.
+    ///
+    /// Called from a worker of a *different* pool, that worker blocks until
+    /// `op` is done (rayon's would keep stealing in its own pool meanwhile);
+    /// avoid cycles of pools installing into each other.
     pub fn install<OP, R>(&self, op: OP) -> R
     where
         OP: FnOnce() -> R + Send,
