@@ -63,7 +63,7 @@ use super::error::{PoolError, TaskError};
 use super::forkserver::ForkServer;
 use super::handle::TaskHandle;
 use super::recorder::{PoolEvent, PoolEventKind, TaskId};
-use super::state::{Config, Inner, JobState, Owner, State};
+use super::state::{Config, Inner, Owner, State};
 use super::sys::{self, Pid};
 use super::wire;
 
