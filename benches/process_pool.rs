@@ -150,7 +150,9 @@ fn main() {
         });
         let big: Vec<u64> = (0..1_000_000).collect();
         g.throughput(Throughput::Elements(big.len() as u64));
-        g.bench_function("auto_chunk_x1m", |b| b.iter(|| pool.map(big.clone()).unwrap()));
+        g.bench_function("auto_chunk_x1m", |b| {
+            b.iter(|| pool.map(big.clone()).unwrap())
+        });
         g.finish();
     }
 

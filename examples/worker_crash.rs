@@ -42,7 +42,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let lost = results.iter().filter(|(_, r)| r.is_err()).count();
-    println!("\n{} items done, {lost} lost, workers now {:?}", results.len() - lost, pool.worker_pids());
+    println!(
+        "\n{} items done, {lost} lost, workers now {:?}",
+        results.len() - lost,
+        pool.worker_pids()
+    );
 
     println!("\nforks and crashes the recorder saw:");
     let events = pool.take_events();
@@ -50,8 +54,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for e in events {
         let ms = e.at.duration_since(t0).as_secs_f64() * 1e3;
         match e.kind {
-            PoolEventKind::Forked { slot } => println!("{ms:>8.1} ms  pid {:>7} forked into slot {slot}", e.pid),
-            PoolEventKind::Crashed { reason } => println!("{ms:>8.1} ms  pid {:>7} CRASHED: {reason}", e.pid),
+            PoolEventKind::Forked { slot } => {
+                println!("{ms:>8.1} ms  pid {:>7} forked into slot {slot}", e.pid)
+            }
+            PoolEventKind::Crashed { reason } => {
+                println!("{ms:>8.1} ms  pid {:>7} CRASHED: {reason}", e.pid)
+            }
             _ => {}
         }
     }

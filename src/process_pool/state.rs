@@ -248,7 +248,13 @@ impl<Out> State<Out> {
 
     /// Adds a task: queued, or finished at once if it could not be encoded
     /// or the pool is broken.
-    pub fn add_job(&mut self, id: TaskId, frame: Result<Vec<u8>, String>, items: usize, owner: Owner) {
+    pub fn add_job(
+        &mut self,
+        id: TaskId,
+        frame: Result<Vec<u8>, String>,
+        items: usize,
+        owner: Owner,
+    ) {
         let mut job = Job {
             frame: Vec::new(),
             items,
@@ -345,7 +351,7 @@ impl<Out> State<Out> {
     pub fn is_done(&self, id: TaskId) -> bool {
         self.jobs
             .get(&id)
-            .is_none_or(|j| matches!(j.state, JobState::Done(_)))
+            .map_or(true, |j| matches!(j.state, JobState::Done(_)))
     }
 
     /// Whether nothing is queued or in flight.
@@ -355,7 +361,10 @@ impl<Out> State<Out> {
 
     /// Forks a worker into an empty slot.
     pub fn spawn_into(&mut self, slot: usize) -> io::Result<()> {
-        let server = self.server.as_ref().ok_or_else(|| io::Error::other("pool is shut down"))?;
+        let server = self
+            .server
+            .as_ref()
+            .ok_or_else(|| io::Error::other("pool is shut down"))?;
         let (mine, theirs) = sys::stream_pair()?;
         let pid = server.spawn(theirs)?;
         sys::set_nonblocking(mine.as_raw_fd(), true)?;
@@ -519,7 +528,9 @@ impl<Out: DeserializeOwned> State<Out> {
                 .unwrap_or_else(|_| "unknown".into());
             return Err(Loss::InitFailed(message));
         }
-        let w = self.workers[slot].as_mut().expect("servicing an empty slot");
+        let w = self.workers[slot]
+            .as_mut()
+            .expect("servicing an empty slot");
         if w.inflight.front() != Some(&id) || w.write_idx == 0 {
             return Err(Loss::Protocol(format!(
                 "reply for task {id}, but the running task is {:?}",
@@ -537,7 +548,9 @@ impl<Out: DeserializeOwned> State<Out> {
             let (tag, bytes) = wire::next_reply_item(&mut rest).map_err(proto)?;
             let text = || String::from_utf8_lossy(bytes).into_owned();
             results.push(match tag {
-                wire::TAG_OK => wire::decode(bytes).map_err(|message| TaskError::Decode { message }),
+                wire::TAG_OK => {
+                    wire::decode(bytes).map_err(|message| TaskError::Decode { message })
+                }
                 wire::TAG_PANIC => Err(TaskError::Panicked { message: text() }),
                 wire::TAG_BAD_INPUT => Err(TaskError::Encode { message: text() }),
                 _ => Err(TaskError::Decode { message: text() }),
@@ -556,9 +569,10 @@ impl<Out: DeserializeOwned> State<Out> {
         let took = now.duration_since(w.head_started).as_nanos() as f64;
         w.head_started = now;
         self.avg_task_nanos += (took - self.avg_task_nanos) / 8.0;
-        let retire = w.inflight.is_empty()
-            && cfg.max_tasks_per_child.is_some_and(|m| w.dispatched >= m);
-        self.recorder.note(pid, || PoolEventKind::Received { task: id });
+        let retire =
+            w.inflight.is_empty() && cfg.max_tasks_per_child.is_some_and(|m| w.dispatched >= m);
+        self.recorder
+            .note(pid, || PoolEventKind::Received { task: id });
         self.complete(id, results);
         Ok(if retire {
             AfterReply::Retire
@@ -622,7 +636,8 @@ impl<Out: DeserializeOwned> State<Out> {
             },
         };
         let reason = error.to_string();
-        self.recorder.note(pid, || PoolEventKind::Crashed { reason });
+        self.recorder
+            .note(pid, || PoolEventKind::Crashed { reason });
         if let Some(head) = w.inflight.pop_front() {
             let items = self.jobs.get(&head).map_or(0, |j| j.items);
             self.complete(head, (0..items).map(|_| Err(error.clone())).collect());
@@ -661,7 +676,7 @@ impl<Out: DeserializeOwned> State<Out> {
                     continue;
                 };
                 while w.inflight.len() < depth
-                    && cfg.max_tasks_per_child.is_none_or(|m| w.dispatched < m)
+                    && cfg.max_tasks_per_child.map_or(true, |m| w.dispatched < m)
                 {
                     let Some(id) = self.queue.pop_front() else {
                         break;
@@ -679,7 +694,8 @@ impl<Out: DeserializeOwned> State<Out> {
                         waker.wake();
                     }
                     let items = job.items;
-                    self.recorder.note(w.pid, || PoolEventKind::Sent { task: id, items });
+                    self.recorder
+                        .note(w.pid, || PoolEventKind::Sent { task: id, items });
                     dispatched = true;
                 }
             }
@@ -691,7 +707,9 @@ impl<Out: DeserializeOwned> State<Out> {
                     let _ = flush(w, &self.jobs);
                 }
             }
-            if self.queue_watcher.is_some_and(|id| !matches!(self.jobs.get(&id).map(|j| &j.state), Some(JobState::Queued))) {
+            if self.queue_watcher.is_some_and(|id| {
+                !matches!(self.jobs.get(&id).map(|j| &j.state), Some(JobState::Queued))
+            }) {
                 self.queue_watcher = None;
             }
             self.wake_next_queue_watcher();
@@ -744,9 +762,19 @@ fn flush<Out>(w: &mut Worker, jobs: &HashMap<TaskId, Job<Out>>) -> io::Result<()
     let frame = |id: &TaskId| jobs.get(id).map_or(&[][..], |j| &j.frame[..]);
     while w.write_idx < w.inflight.len() {
         let mut slices: Vec<IoSlice<'_>> = Vec::with_capacity(MAX_IOVECS);
-        for (k, id) in w.inflight.iter().skip(w.write_idx).take(MAX_IOVECS).enumerate() {
+        for (k, id) in w
+            .inflight
+            .iter()
+            .skip(w.write_idx)
+            .take(MAX_IOVECS)
+            .enumerate()
+        {
             let bytes = frame(id);
-            slices.push(IoSlice::new(if k == 0 { &bytes[w.write_off..] } else { bytes }));
+            slices.push(IoSlice::new(if k == 0 {
+                &bytes[w.write_off..]
+            } else {
+                bytes
+            }));
         }
         let mut sent = match sys::send_vectored(w.chan.as_raw_fd(), &slices) {
             Ok(n) => n,
