@@ -489,10 +489,10 @@ impl<Out: DeserializeOwned> Drop for Batch<'_, Out> {
         let mut st = self.inner.state.lock();
         st.mailboxes.remove(&self.mailbox);
         for id in self.first..self.first + self.chunks as u64 {
-            let collected = st
-                .jobs
-                .get(&id)
-                .map_or(true, |j| !matches!(j.owner, Owner::Mailbox(m) if m == self.mailbox));
+            let collected = st.jobs.get(&id).map_or(
+                true,
+                |j| !matches!(j.owner, Owner::Mailbox(m) if m == self.mailbox),
+            );
             if !collected {
                 st.forget(id);
             }
