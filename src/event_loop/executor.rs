@@ -1,4 +1,4 @@
-//! The executor: `EventLoop`, `Handle`, the run queues and the loop itself.
+//! The executor: `EventLoop`, the run queues and the loop itself.
 //!
 //! This is the heart of `asyncio.run(main())`. [`EventLoop::block_on`] polls
 //! a future until it completes, and while that future waits, it runs the
@@ -40,7 +40,8 @@
 //!
 //! How does a wake know which thread it is on? A thread-local pointer,
 //! `CURRENT`, is set for the duration of `block_on`; a wake compares the loop
-//! it belongs to with the loop in `CURRENT`.
+//! it belongs to with the loop in `CURRENT` (`context.rs`). The injection
+//! queue, its notify protocol and `Handle` live in `shared.rs`.
 //!
 //! # Fairness: why BUDGET = 61
 //!
@@ -63,6 +64,19 @@
 //! the turn from always falling on the same task of such a set. tokio picks
 //! the same number for its current-thread scheduler's event interval.
 //!
+//! # A socket that always has data
+//!
+//! `yield_now` is voluntary. A task reading a socket that always has data
+//! never meets a `Pending` and would never give the loop back. So every
+//! ready I/O operation through [`Async`](super::Async) spends one unit of a
+//! per-poll budget of `COOP_BUDGET` (= 128) operations; when it is spent,
+//! the next operation returns `Pending` and parks the task exactly like
+//! `yield_now`. 128 reads of even a few bytes amortise a loop turn well, and
+//! a well-behaved task (a handful of operations per poll) never notices the
+//! budget. tokio's "cooperative scheduling" budget works the same way.
+//!
+//! # Skipping an empty reactor
+//!
 //! When no I/O source is registered at all, a non-blocking turn skips the
 //! `epoll_wait`: the only thing it could report is a cross-thread wake, and
 //! the injection queue is checked directly anyway.
@@ -81,7 +95,8 @@
 //! `is_aborted()`. `Handle::spawn` after that returns a handle that reports
 //! the same. Between two `block_on` calls, spawned tasks simply wait.
 //!
-//! Read next: `task.rs` (what a task is), then `reactor.rs` and `timers.rs`.
+//! Read next: `task.rs` (what a task is), `context.rs` and `shared.rs` (where
+//! a wake goes), then `reactor.rs` and `timers.rs`.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -90,14 +105,16 @@ use std::io;
 use std::marker::PhantomData;
 use std::pin::pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
+use super::context::{expect_local, with_local, Enter};
 use super::reactor::{IoTable, WAKER_TOKEN};
+use super::shared::{next_task_id, Handle, Injector, Shared};
 use super::task::{JoinHandle, Runnable, Task, NO_SLOT};
 use super::timers::Timers;
 use super::trace::{Phase, TaskId, Trace, TraceEvent, TraceKind, WakeSource};
@@ -105,66 +122,9 @@ use super::trace::{Phase, TaskId, Trace, TraceEvent, TraceKind, WakeSource};
 /// Task polls between two turns of the loop (see "Fairness" above).
 pub const BUDGET: usize = 61;
 
-/// Task ids are unique in the process; 0 is `main`.
-static NEXT_TASK_ID: AtomicU64 = AtomicU64::new(1);
-
-thread_local! {
-    /// The loop running on this thread (null outside `block_on`).
-    static CURRENT: Cell<*const Local> = const { Cell::new(std::ptr::null()) };
-}
-
-/// The half of a loop that other threads may touch.
-pub(crate) struct Shared {
-    /// Cross-thread wakes and spawns.
-    injector: Mutex<Injector>,
-    /// Set by the first cross-thread wake after the loop drained the queue.
-    notified: AtomicBool,
-    /// Interrupts `epoll_wait` (an eventfd registered with the poller).
-    waker: mio::Waker,
-    /// Registers sources with the poller; usable from any thread.
-    pub(crate) registry: mio::Registry,
-    /// The reactor's table of registered sources.
-    pub(crate) io: Mutex<IoTable>,
-    /// Pending timers.
-    pub(crate) timers: Mutex<Timers>,
-    /// `block_on`'s future was woken.
-    main_woken: AtomicBool,
-}
-
-/// The injection queue, with the flag that says the loop is gone.
-struct Injector {
-    queue: VecDeque<Arc<dyn Runnable>>,
-    closed: bool,
-}
-
-impl Shared {
-    /// Queues a task woken (or spawned) from another thread and interrupts the poll.
-    fn inject(&self, task: Arc<dyn Runnable>) {
-        let mut inj = self.injector.lock();
-        if inj.closed {
-            drop(inj);
-            task.cancel(); // the loop is gone: resolve its JoinHandle as aborted
-            return;
-        }
-        inj.queue.push_back(task);
-        drop(inj);
-        self.notify();
-    }
-
-    /// Interrupts `epoll_wait` unless a notification is already pending.
-    fn notify(&self) {
-        if !self.notified.swap(true, Ordering::AcqRel) {
-            // An error here means the eventfd is gone, i.e. the loop is being
-            // dropped; nothing is waiting for the notification then.
-            let _ = self.waker.wake();
-        }
-    }
-
-    /// True if `self` is the loop running on the current thread.
-    fn is_current(&self) -> bool {
-        with_local(|l| std::ptr::eq(Arc::as_ptr(&l.shared), self)).unwrap_or(false)
-    }
-}
+/// Ready I/O operations one task poll may complete before it is made to
+/// yield (see "A socket that always has data" in the module docs).
+pub const COOP_BUDGET: u32 = 128;
 
 /// The table of live tasks, so that dropping the loop can cancel them.
 #[derive(Default)]
@@ -206,17 +166,21 @@ pub(crate) struct Local {
     pub(crate) shared: Arc<Shared>,
     run_queue: RefCell<VecDeque<Arc<dyn Runnable>>>,
     deferred: RefCell<Vec<Waker>>,
+    /// The second buffer of the deferred list (see `run_deferred`).
+    deferred_spare: RefCell<Vec<Waker>>,
     tasks: RefCell<TaskTable>,
     poll: RefCell<mio::Poll>,
     events: RefCell<mio::Events>,
     wake_scratch: RefCell<Vec<Waker>>,
     pub(crate) trace: Trace,
     polls: Cell<u64>,
+    /// I/O operations the running task may still complete in this poll.
+    coop: Cell<u32>,
 }
 
 impl Local {
     /// Pushes a task woken on the loop thread onto the local run queue.
-    fn push_local(&self, task: Arc<dyn Runnable>) {
+    pub(crate) fn push_local(&self, task: Arc<dyn Runnable>) {
         if self.trace.is_on() {
             let by = self.trace.wake_source();
             self.trace.record(TraceKind::Woken {
@@ -250,6 +214,23 @@ impl Local {
         }
     }
 
+    /// Refills the running task's I/O budget (called before every poll).
+    pub(crate) fn reset_coop(&self) {
+        self.coop.set(COOP_BUDGET);
+    }
+
+    /// Takes one unit of I/O budget; when none is left, parks the task's
+    /// waker like `yield_now` does and returns false.
+    pub(crate) fn take_coop(&self, waker: &Waker) -> bool {
+        let left = self.coop.get();
+        if left == 0 {
+            self.defer(waker.clone());
+            return false;
+        }
+        self.coop.set(left - 1);
+        true
+    }
+
     /// Parks the waker of a task that called `yield_now` until the end of the turn.
     pub(crate) fn defer(&self, waker: Waker) {
         self.deferred.borrow_mut().push(waker);
@@ -261,7 +242,7 @@ impl Local {
         F: Future + 'static,
         F::Output: 'static,
     {
-        let id = TaskId(NEXT_TASK_ID.fetch_add(1, Ordering::Relaxed));
+        let id = next_task_id();
         let task = Task::new(id, self.shared.clone(), future);
         let slot = self.tasks.borrow_mut().insert(task.clone());
         task_slot(&task).store(slot, Ordering::Relaxed);
@@ -299,10 +280,14 @@ impl Local {
         let timeout = if self.has_ready_work() {
             Some(Duration::ZERO)
         } else {
-            let next = self.shared.timers.lock().next_deadline();
+            let next = if self.shared.timers_len.load(Ordering::Acquire) == 0 {
+                None
+            } else {
+                self.shared.timers.lock().next_deadline()
+            };
             next.map(|d| d.saturating_duration_since(Instant::now()))
         };
-        let has_sources = self.shared.io.lock().len() > 0;
+        let has_sources = self.shared.io_len.load(Ordering::Acquire) > 0;
         if timeout != Some(Duration::ZERO) || has_sources {
             self.poll_reactor(timeout);
         }
@@ -348,11 +333,15 @@ impl Local {
     fn fire_timers(&self) {
         let mut wakers = std::mem::take(&mut *self.wake_scratch.borrow_mut());
         let count = {
-            let mut timers = self.shared.timers.lock();
-            if timers.is_empty() {
+            if self.shared.timers_len.load(Ordering::Acquire) == 0 {
                 0
             } else {
-                timers.expire(Instant::now(), &mut wakers)
+                let mut timers = self.shared.timers.lock();
+                let n = timers.expire(Instant::now(), &mut wakers);
+                self.shared
+                    .timers_len
+                    .store(timers.len(), Ordering::Release);
+                n
             }
         };
         if count > 0 && self.trace.is_on() {
@@ -373,13 +362,17 @@ impl Local {
         if self.deferred.borrow().is_empty() {
             return;
         }
-        let deferred = std::mem::take(&mut *self.deferred.borrow_mut());
+        // Swap in the spare buffer so yields during the wakes below go to a
+        // fresh list, and neither list is reallocated turn after turn.
+        let mut deferred = std::mem::take(&mut *self.deferred_spare.borrow_mut());
+        std::mem::swap(&mut deferred, &mut *self.deferred.borrow_mut());
         if self.trace.is_on() {
             self.trace.set_phase(Phase::Yields);
         }
-        for w in deferred {
+        for w in deferred.drain(..) {
             w.wake();
         }
+        *self.deferred_spare.borrow_mut() = deferred;
         if self.trace.is_on() {
             self.trace.set_phase(Phase::Idle);
         }
@@ -411,70 +404,6 @@ where
     F::Output: 'static,
 {
     &Runnable::header(&**task).slot
-}
-
-/// Runs `f` with the loop running on this thread, if any.
-pub(crate) fn with_local<R>(f: impl FnOnce(&Local) -> R) -> Option<R> {
-    let ptr = CURRENT.try_with(|c| c.get()).unwrap_or(std::ptr::null());
-    if ptr.is_null() {
-        return None;
-    }
-    // SAFETY: `CURRENT` is non-null only while `block_on` runs on this thread;
-    // `block_on` borrows the `EventLoop` that owns the `Local`, so it is alive
-    // and does not move, and the guard resets `CURRENT` before returning (also
-    // on unwind).
-    Some(f(unsafe { &*ptr }))
-}
-
-/// Like [`with_local`], but panics with a clear message outside a loop.
-pub(crate) fn expect_local<R>(what: &str, f: impl FnOnce(&Local) -> R) -> R {
-    match with_local(f) {
-        Some(r) => r,
-        None => panic!(
-            "`{what}` must be called inside `EventLoop::block_on` \
-             (no homemade event loop is running on this thread)"
-        ),
-    }
-}
-
-/// Enqueues a woken task: locally on its loop's thread, else through injection.
-pub(crate) fn enqueue(task: Arc<dyn Runnable>) {
-    let on_own_loop = with_local(|l| {
-        if Arc::ptr_eq(&l.shared, &task.header().shared) {
-            l.push_local(task.clone());
-            true
-        } else {
-            false
-        }
-    });
-    if on_own_loop != Some(true) {
-        let shared = task.header().shared.clone();
-        shared.inject(task);
-    }
-}
-
-/// Sets `CURRENT` for the duration of `block_on`.
-struct Enter;
-
-impl Enter {
-    fn new(local: &Local) -> Enter {
-        CURRENT.with(|c| {
-            if !c.get().is_null() {
-                panic!(
-                    "EventLoop::block_on called while an event loop is already running on \
-                     this thread; use `spawn` (or `.await`) instead of nesting block_on"
-                );
-            }
-            c.set(local as *const Local);
-        });
-        Enter
-    }
-}
-
-impl Drop for Enter {
-    fn drop(&mut self) {
-        let _ = CURRENT.try_with(|c| c.set(std::ptr::null()));
-    }
 }
 
 /// The waker of `block_on`'s own future.
@@ -561,6 +490,8 @@ impl EventLoop {
             registry,
             io: Mutex::new(IoTable::default()),
             timers: Mutex::new(Timers::default()),
+            io_len: AtomicUsize::new(0),
+            timers_len: AtomicUsize::new(0),
             main_woken: AtomicBool::new(false),
         });
         Ok(EventLoop {
@@ -568,12 +499,14 @@ impl EventLoop {
                 shared,
                 run_queue: RefCell::new(VecDeque::new()),
                 deferred: RefCell::new(Vec::new()),
+                deferred_spare: RefCell::new(Vec::new()),
                 tasks: RefCell::new(TaskTable::default()),
                 poll: RefCell::new(poll),
                 events: RefCell::new(mio::Events::with_capacity(1024)),
                 wake_scratch: RefCell::new(Vec::new()),
                 trace: Trace::new(),
                 polls: Cell::new(0),
+                coop: Cell::new(COOP_BUDGET),
             },
             _not_send: PhantomData,
         })
@@ -604,6 +537,7 @@ impl EventLoop {
                     local.trace.record(TraceKind::Polled { task: TaskId::MAIN });
                     local.trace.set_phase(Phase::Polling(TaskId::MAIN));
                 }
+                local.reset_coop();
                 let polled = future.as_mut().poll(&mut cx);
                 if local.trace.is_on() {
                     local.trace.set_phase(Phase::Idle);
@@ -677,42 +611,10 @@ impl Drop for EventLoop {
         // Drop stored wakers: they hold tasks, and tasks hold `Shared`.
         local.deferred.borrow_mut().clear();
         let timers = std::mem::take(&mut *local.shared.timers.lock());
+        local.shared.timers_len.store(0, Ordering::Release);
         drop(timers);
-        local.shared.io.lock().clear_wakers();
-    }
-}
-
-/// A `Send + Sync + Clone` handle to an [`EventLoop`]: spawn onto it from any
-/// thread. Wakes and spawns from other threads reach the loop through its
-/// injection queue and interrupt its reactor poll.
-#[derive(Clone)]
-pub struct Handle {
-    shared: Arc<Shared>,
-}
-
-impl Handle {
-    /// Spawns `future` onto the loop. From the loop's own thread this is the
-    /// same as [`spawn`]; from any other thread the task is queued and the
-    /// loop is woken. If the loop has been dropped, the returned handle
-    /// resolves at once to an aborted [`JoinError`](super::JoinError).
-    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        if self.shared.is_current() {
-            return expect_local("Handle::spawn", |l| l.spawn(future));
-        }
-        let id = TaskId(NEXT_TASK_ID.fetch_add(1, Ordering::Relaxed));
-        let task = Task::new(id, self.shared.clone(), future);
-        self.shared.inject(task.clone());
-        JoinHandle::new(task)
-    }
-}
-
-impl std::fmt::Debug for Handle {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Handle").finish_non_exhaustive()
+        let io_wakers = local.shared.io.lock().take_wakers();
+        drop(io_wakers);
     }
 }
 
