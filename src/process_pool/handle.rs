@@ -264,3 +264,20 @@ impl<Out> Drop for TaskHandle<Out> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::TaskHandle;
+    use crate::process_pool::ProcessPool;
+
+    /// Handles can move to other threads (and `Handle::spawn`ed tasks);
+    /// pools can be shared between threads.
+    #[test]
+    fn handles_are_send_and_pools_are_sync() {
+        fn send<T: Send>() {}
+        fn sync<T: Sync>() {}
+        send::<TaskHandle<u64>>();
+        send::<ProcessPool<u64, String>>();
+        sync::<ProcessPool<u64, String>>();
+    }
+}
