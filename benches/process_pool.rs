@@ -65,6 +65,9 @@ impl PipePingPong {
             // SAFETY: plain system calls on our own descriptors and a live buffer.
             unsafe {
                 libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                // Close the parent's ends, or we would never read EOF.
+                libc::close(a[1]);
+                libc::close(b[0]);
                 while libc::read(a[0], byte.as_mut_ptr().cast(), 1) == 1 {
                     libc::write(b[1], byte.as_ptr().cast(), 1);
                 }
@@ -105,10 +108,11 @@ impl Drop for PipePingPong {
 }
 
 fn main() {
-    // Fork everything first, while this process has one thread.
+    // Fork everything first, while this process has one thread (the pipe
+    // child first, so it holds none of the pools' sockets).
+    let pipe = PipePingPong::start();
     let pool = ProcessPool::new(2, tiny).expect("tiny pool");
     let cpu_pool = ProcessPool::new(2, spin).expect("cpu pool");
-    let pipe = PipePingPong::start();
 
     let mut c = Criterion::default()
         .sample_size(10)
