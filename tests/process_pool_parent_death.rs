@@ -2,6 +2,10 @@
 //! with `PPOOL_HELPER=1`) creates a pool and prints its pids; we SIGKILL the
 //! helper, so it cannot clean up, and check that the fork server and every
 //! worker vanish (PR_SET_PDEATHSIG), within a bounded wait.
+//!
+//! The test process makes itself a *child subreaper*, so the orphaned fork
+//! server and workers are re-parented to it rather than to PID 1 (which, in
+//! a container, may never reap them), and it reaps them itself.
 
 mod common;
 
@@ -22,7 +26,16 @@ fn helper() -> ! {
     std::process::exit(1)
 }
 
+/// Reaps any re-parented orphan that has exited.
+fn reap_orphans() {
+    let mut status = 0;
+    // SAFETY: waitpid with WNOHANG only writes the status int.
+    while unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) } > 0 {}
+}
+
 fn workers_die_when_the_parent_is_killed() {
+    // SAFETY: PR_SET_CHILD_SUBREAPER takes a plain integer.
+    assert_eq!(unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1) }, 0);
     let exe = std::env::current_exe().unwrap();
     let mut child = Command::new(exe)
         .env("PPOOL_HELPER", "1")
@@ -47,6 +60,11 @@ fn workers_die_when_the_parent_is_killed() {
             "pid {pid} outlived its parent"
         );
     }
+    // Orphans re-parented to us are reaped here, so none is left behind.
+    assert!(common::eventually(10, || {
+        reap_orphans();
+        common::leftover_child().is_none()
+    }));
 }
 
 fn main() {
