@@ -40,15 +40,9 @@
 //! behind it never started. Only the oldest fails; the others are re-sent
 //! elsewhere.
 //!
-//! ## Waiting without a helper thread
-//!
-//! A blocked caller ([`Inner::wait_until`]) `poll`s every worker socket plus
-//! a doorbell `eventfd`. Only one thread polls at a time (the *leader*);
-//! others sleep on a condition variable and are woken whenever a pump
-//! completes tasks. If someone else's pump (another thread, or an event-loop
-//! future) completes tasks while the leader sleeps in `poll`, it rings the
-//! doorbell, so the leader cannot sleep through a result that somebody else
-//! read from the socket.
+//! Waiting (the leader/follower scheme and the doorbell) is in
+//! `state/waiting.rs`; forking, retiring and losing workers in
+//! `state/lifecycle.rs`.
 //!
 //! Read next: `pool.rs` (the public API built on this) and `handle.rs`.
 
@@ -66,6 +60,12 @@ use super::forkserver::ForkServer;
 use super::recorder::{PoolEventKind, Recorder, TaskId};
 use super::sys::{self, ExitKind, Pid};
 use super::wire::{self, FrameBuf};
+
+mod lifecycle;
+mod waiting;
+
+use lifecycle::Loss;
+pub use waiting::Inner;
 
 /// How long a worker whose socket closed gets to finish exiting before the
 /// fork server kills it (it is normally already dead).
@@ -161,18 +161,6 @@ impl Worker {
     pub fn wants_write(&self) -> bool {
         self.write_idx < self.inflight.len()
     }
-}
-
-/// Why a worker is being replaced.
-enum Loss {
-    /// Its socket reached end of file (or failed): it exited or was killed.
-    Gone,
-    /// It broke the protocol; we kill it.
-    Protocol(String),
-    /// Its current task ran past the deadline; we kill it.
-    TimedOut,
-    /// Its initializer panicked.
-    InitFailed(String),
 }
 
 /// What a reply did to its worker.
@@ -359,53 +347,6 @@ impl<Out> State<Out> {
         self.queue.is_empty() && self.workers.iter().flatten().all(|w| w.inflight.is_empty())
     }
 
-    /// Forks a worker into an empty slot.
-    pub fn spawn_into(&mut self, slot: usize) -> io::Result<()> {
-        let server = self
-            .server
-            .as_ref()
-            .ok_or_else(|| io::Error::other("pool is shut down"))?;
-        let (mine, theirs) = sys::stream_pair()?;
-        let pid = server.spawn(theirs)?;
-        sys::set_nonblocking(mine.as_raw_fd(), true)?;
-        self.workers[slot] = Some(Worker {
-            pid,
-            chan: mine,
-            inbuf: FrameBuf::new(),
-            inflight: VecDeque::new(),
-            write_idx: 0,
-            write_off: 0,
-            head_started: Instant::now(),
-            dispatched: 0,
-        });
-        self.recorder.note(pid, || PoolEventKind::Forked { slot });
-        Ok(())
-    }
-
-    /// Fails every unfinished task with `err`, stops all workers, and makes
-    /// new tasks fail at once.
-    pub fn break_pool(&mut self, err: TaskError) {
-        if self.broken.is_none() {
-            self.broken = Some(err.clone());
-        }
-        for slot in 0..self.workers.len() {
-            if let Some(w) = self.workers[slot].take() {
-                drop(w.chan);
-                if let Some(server) = &self.server {
-                    let _ = server.reap(w.pid, Duration::ZERO);
-                }
-                for id in w.inflight {
-                    let items = self.jobs.get(&id).map_or(0, |j| j.items);
-                    self.complete(id, (0..items).map(|_| Err(err.clone())).collect());
-                }
-            }
-        }
-        while let Some(id) = self.queue.pop_front() {
-            let items = self.jobs.get(&id).map_or(0, |j| j.items);
-            self.complete(id, (0..items).map(|_| Err(err.clone())).collect());
-        }
-    }
-
     /// The earliest task deadline, if a timeout is set and a task is running.
     pub fn next_deadline(&self, cfg: &Config) -> Option<Instant> {
         let limit = cfg.task_timeout?;
@@ -444,28 +385,6 @@ impl<Out: DeserializeOwned> State<Out> {
         }
         self.refill_slots();
         self.dispatch(cfg);
-    }
-
-    /// Retries forking into empty slots; breaks the pool if none is alive.
-    fn refill_slots(&mut self) {
-        if self.broken.is_some() || self.server.is_none() {
-            return;
-        }
-        let mut last_err = None;
-        for slot in 0..self.workers.len() {
-            if self.workers[slot].is_none() {
-                if let Err(e) = self.spawn_into(slot) {
-                    last_err = Some(e);
-                }
-            }
-        }
-        if let Some(e) = last_err {
-            if self.workers.iter().all(Option::is_none) {
-                self.break_pool(TaskError::PoolShutDown {
-                    reason: format!("cannot fork a worker: {e}"),
-                });
-            }
-        }
     }
 
     /// Writes and reads one worker's socket as far as it goes without blocking.
@@ -579,85 +498,6 @@ impl<Out: DeserializeOwned> State<Out> {
         } else {
             AfterReply::Continue
         })
-    }
-
-    /// A worker that served its budget: reap it, fork its replacement.
-    fn retire(&mut self, slot: usize) {
-        let Some(w) = self.workers[slot].take() else {
-            return;
-        };
-        drop(w.chan);
-        if let Some(server) = &self.server {
-            let _ = server.reap(w.pid, EXIT_GRACE);
-        }
-        self.recorder.note(w.pid, || PoolEventKind::Retired);
-        let _ = self.spawn_into(slot);
-    }
-
-    /// A worker that died or must die: reap it, fail its running task,
-    /// re-queue the ones behind it, fork a replacement.
-    fn lose(&mut self, slot: usize, loss: Loss) {
-        let Some(mut w) = self.workers[slot].take() else {
-            return;
-        };
-        drop(w.chan);
-        let pid = w.pid;
-        let grace = match loss {
-            Loss::Gone => EXIT_GRACE,
-            _ => Duration::ZERO,
-        };
-        let status = match &self.server {
-            Some(server) => server.reap(pid, grace),
-            None => Err(io::Error::other("no fork server")),
-        };
-        let error = match loss {
-            Loss::TimedOut => TaskError::TimedOut,
-            Loss::Protocol(message) => TaskError::Protocol { pid, message },
-            Loss::InitFailed(message) => {
-                self.recorder.note(pid, || PoolEventKind::Crashed {
-                    reason: format!("initializer panicked: {message}"),
-                });
-                let err = TaskError::InitializerFailed { message };
-                for id in std::mem::take(&mut w.inflight) {
-                    let items = self.jobs.get(&id).map_or(0, |j| j.items);
-                    self.complete(id, (0..items).map(|_| Err(err.clone())).collect());
-                }
-                self.break_pool(err);
-                return;
-            }
-            Loss::Gone => match status {
-                Ok(status) => match sys::decode_status(status) {
-                    ExitKind::Signaled(signal) => TaskError::WorkerDied { pid, signal },
-                    ExitKind::Exited(code) => TaskError::WorkerExited { pid, code },
-                },
-                Err(e) => TaskError::PoolShutDown {
-                    reason: format!("worker {pid} vanished and could not be reaped: {e}"),
-                },
-            },
-        };
-        let reason = error.to_string();
-        self.recorder
-            .note(pid, || PoolEventKind::Crashed { reason });
-        if let Some(head) = w.inflight.pop_front() {
-            let items = self.jobs.get(&head).map_or(0, |j| j.items);
-            self.complete(head, (0..items).map(|_| Err(error.clone())).collect());
-        }
-        // The others never started: send them again, first in line.
-        while let Some(id) = w.inflight.pop_back() {
-            if let Some(job) = self.jobs.get_mut(&id) {
-                job.state = JobState::Queued;
-                self.queue.push_front(id);
-            }
-        }
-        if self.server.is_some() && self.broken.is_none() {
-            if let Err(e) = self.spawn_into(slot) {
-                if self.workers.iter().all(Option::is_none) {
-                    self.break_pool(TaskError::PoolShutDown {
-                        reason: format!("cannot fork a replacement worker: {e}"),
-                    });
-                }
-            }
-        }
     }
 
     /// Hands queued tasks to workers with room, idle workers first.
@@ -797,75 +637,4 @@ fn flush<Out>(w: &mut Worker, jobs: &HashMap<TaskId, Job<Out>>) -> io::Result<()
         }
     }
     Ok(())
-}
-
-/// The shared core of a pool: state, condition variable and doorbell.
-pub struct Inner<Out> {
-    /// Everything mutable.
-    pub state: Mutex<State<Out>>,
-    /// Followers wait here while the leader polls.
-    pub cond: Condvar,
-    /// Rung to wake a leader blocked in `poll`.
-    pub bell: OwnedFd,
-    /// Fixed settings.
-    pub config: Config,
-    /// Close (`true`) or terminate (`false`); set where the serde bounds are known.
-    pub finisher: fn(&Inner<Out>, bool),
-}
-
-impl<Out: DeserializeOwned> Inner<Out> {
-    /// Pumps once and tells waiters about any progress.
-    pub fn pump(&self, st: &mut State<Out>) {
-        st.pump(&self.config);
-        self.announce(st);
-    }
-
-    /// Wakes blocked waiters if tasks completed.
-    pub fn announce(&self, st: &mut State<Out>) {
-        if st.progress {
-            st.progress = false;
-            if st.leader_polling {
-                sys::eventfd_ring(&self.bell);
-            }
-            self.cond.notify_all();
-        }
-    }
-
-    /// Blocks until `done` holds, pumping and polling as needed; returns
-    /// with the lock held.
-    pub fn wait_until(
-        &self,
-        mut done: impl FnMut(&mut State<Out>) -> bool,
-    ) -> MutexGuard<'_, State<Out>> {
-        let mut st = self.state.lock();
-        loop {
-            self.pump(&mut st);
-            if done(&mut st) {
-                return st;
-            }
-            if st.leader_polling {
-                self.cond.wait(&mut st);
-                continue;
-            }
-            let mut fds = st.poll_set(self.bell.as_raw_fd());
-            let timeout = st
-                .next_deadline(&self.config)
-                .map(|d| d.saturating_duration_since(Instant::now()));
-            // Nothing can make progress: never sleep forever.
-            let timeout = if fds.len() == 1 {
-                Some(timeout.unwrap_or(Duration::from_millis(50)))
-            } else {
-                timeout
-            };
-            st.leader_polling = true;
-            MutexGuard::unlocked(&mut st, || {
-                let _ = sys::poll(&mut fds, timeout);
-            });
-            st.leader_polling = false;
-            if fds.last().is_some_and(|bell| bell.revents != 0) {
-                sys::eventfd_drain(&self.bell);
-            }
-            self.cond.notify_all();
-        }
-    }
 }
