@@ -23,7 +23,9 @@
 //!   was running fails with [`TaskError::WorkerDied`], a replacement is
 //!   forked, and everything else carries on. Python's `Pool.map` hangs
 //!   forever in that situation.
-//! - [`TaskHandle`] waits for one task, blocking (`join`).
+//! - [`TaskHandle`] waits for one task: blocking (`join`), or as a future
+//!   `.await`ed on the crate's event loop, whose reactor watches the
+//!   worker's socket (no helper thread).
 //! - `sys.rs` wraps every libc call; `recorder.rs` keeps the event log.
 //!
 //! The fork-server protocol is explained in prose in `README.md` beside
@@ -33,7 +35,8 @@
 //!
 //! ## Reading order
 //!
-//! `pool.rs` (the API) → `state.rs` (the parent's pump) → `wire.rs`
+//! `pool.rs` (the API) → `state.rs` (the parent's pump, then
+//! `state/lifecycle.rs` and `state/waiting.rs`) → `handle.rs` → `wire.rs`
 //! (frames) → `child.rs` (the worker) → `forkserver.rs` → `sys.rs`.
 
 mod child;
