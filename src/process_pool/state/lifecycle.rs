@@ -1,0 +1,179 @@
+//! # Worker lifecycle: forking into a slot, retiring, losing, breaking
+//!
+//! A slot's worker leaves in one of three ways, and each has one routine:
+//!
+//! - [`State::retire`]: it served its `max_tasks_per_child` budget and is
+//!   exiting by itself. Reap it (with a grace period), fork a replacement.
+//! - [`State::lose`]: it died (end of file), broke the protocol, or overran
+//!   its deadline. Reap it (killing it first unless it is already gone), fail
+//!   the task it was running with the reason, put the tasks queued behind it
+//!   back at the front of the queue, fork a replacement.
+//! - [`State::break_pool`]: the pool cannot go on (initializer panicked,
+//!   no worker can be forked, close/terminate). Kill and reap every worker
+//!   and fail every unfinished task.
+//!
+//! All reaping goes through the fork server, whose children the workers are.
+
+use super::*;
+
+/// Why a worker is being replaced.
+pub(super) enum Loss {
+    /// Its socket reached end of file (or failed): it exited or was killed.
+    Gone,
+    /// It broke the protocol; we kill it.
+    Protocol(String),
+    /// Its current task ran past the deadline; we kill it.
+    TimedOut,
+    /// Its initializer panicked.
+    InitFailed(String),
+}
+
+impl<Out> State<Out> {
+    /// Forks a worker into an empty slot.
+    pub fn spawn_into(&mut self, slot: usize) -> io::Result<()> {
+        let server = self
+            .server
+            .as_ref()
+            .ok_or_else(|| io::Error::other("pool is shut down"))?;
+        let (mine, theirs) = sys::stream_pair()?;
+        let pid = server.spawn(theirs)?;
+        sys::set_nonblocking(mine.as_raw_fd(), true)?;
+        self.workers[slot] = Some(Worker {
+            pid,
+            chan: mine,
+            inbuf: FrameBuf::new(),
+            inflight: VecDeque::new(),
+            write_idx: 0,
+            write_off: 0,
+            head_started: Instant::now(),
+            dispatched: 0,
+        });
+        self.recorder.note(pid, || PoolEventKind::Forked { slot });
+        Ok(())
+    }
+
+    /// Fails every unfinished task with `err`, stops all workers, and makes
+    /// new tasks fail at once.
+    pub fn break_pool(&mut self, err: TaskError) {
+        if self.broken.is_none() {
+            self.broken = Some(err.clone());
+        }
+        for slot in 0..self.workers.len() {
+            if let Some(w) = self.workers[slot].take() {
+                drop(w.chan);
+                if let Some(server) = &self.server {
+                    let _ = server.reap(w.pid, Duration::ZERO);
+                }
+                for id in w.inflight {
+                    let items = self.jobs.get(&id).map_or(0, |j| j.items);
+                    self.complete(id, (0..items).map(|_| Err(err.clone())).collect());
+                }
+            }
+        }
+        while let Some(id) = self.queue.pop_front() {
+            let items = self.jobs.get(&id).map_or(0, |j| j.items);
+            self.complete(id, (0..items).map(|_| Err(err.clone())).collect());
+        }
+    }
+
+    /// Retries forking into empty slots; breaks the pool if none is alive.
+    pub(super) fn refill_slots(&mut self) {
+        if self.broken.is_some() || self.server.is_none() {
+            return;
+        }
+        let mut last_err = None;
+        for slot in 0..self.workers.len() {
+            if self.workers[slot].is_none() {
+                if let Err(e) = self.spawn_into(slot) {
+                    last_err = Some(e);
+                }
+            }
+        }
+        if let Some(e) = last_err {
+            if self.workers.iter().all(Option::is_none) {
+                self.break_pool(TaskError::PoolShutDown {
+                    reason: format!("cannot fork a worker: {e}"),
+                });
+            }
+        }
+    }
+
+    /// A worker that served its budget: reap it, fork its replacement.
+    pub(super) fn retire(&mut self, slot: usize) {
+        let Some(w) = self.workers[slot].take() else {
+            return;
+        };
+        drop(w.chan);
+        if let Some(server) = &self.server {
+            let _ = server.reap(w.pid, EXIT_GRACE);
+        }
+        self.recorder.note(w.pid, || PoolEventKind::Retired);
+        let _ = self.spawn_into(slot);
+    }
+
+    /// A worker that died or must die: reap it, fail its running task,
+    /// re-queue the ones behind it, fork a replacement.
+    pub(super) fn lose(&mut self, slot: usize, loss: Loss) {
+        let Some(mut w) = self.workers[slot].take() else {
+            return;
+        };
+        drop(w.chan);
+        let pid = w.pid;
+        let grace = match loss {
+            Loss::Gone => EXIT_GRACE,
+            _ => Duration::ZERO,
+        };
+        let status = match &self.server {
+            Some(server) => server.reap(pid, grace),
+            None => Err(io::Error::other("no fork server")),
+        };
+        let error = match loss {
+            Loss::TimedOut => TaskError::TimedOut,
+            Loss::Protocol(message) => TaskError::Protocol { pid, message },
+            Loss::InitFailed(message) => {
+                self.recorder.note(pid, || PoolEventKind::Crashed {
+                    reason: format!("initializer panicked: {message}"),
+                });
+                let err = TaskError::InitializerFailed { message };
+                for id in std::mem::take(&mut w.inflight) {
+                    let items = self.jobs.get(&id).map_or(0, |j| j.items);
+                    self.complete(id, (0..items).map(|_| Err(err.clone())).collect());
+                }
+                self.break_pool(err);
+                return;
+            }
+            Loss::Gone => match status {
+                Ok(status) => match sys::decode_status(status) {
+                    ExitKind::Signaled(signal) => TaskError::WorkerDied { pid, signal },
+                    ExitKind::Exited(code) => TaskError::WorkerExited { pid, code },
+                },
+                Err(e) => TaskError::PoolShutDown {
+                    reason: format!("worker {pid} vanished and could not be reaped: {e}"),
+                },
+            },
+        };
+        let reason = error.to_string();
+        self.recorder
+            .note(pid, || PoolEventKind::Crashed { reason });
+        if let Some(head) = w.inflight.pop_front() {
+            let items = self.jobs.get(&head).map_or(0, |j| j.items);
+            self.complete(head, (0..items).map(|_| Err(error.clone())).collect());
+        }
+        // The others never started: send them again, first in line.
+        while let Some(id) = w.inflight.pop_back() {
+            if let Some(job) = self.jobs.get_mut(&id) {
+                job.state = JobState::Queued;
+                self.queue.push_front(id);
+            }
+        }
+        if self.server.is_some() && self.broken.is_none() {
+            if let Err(e) = self.spawn_into(slot) {
+                if self.workers.iter().all(Option::is_none) {
+                    self.break_pool(TaskError::PoolShutDown {
+                        reason: format!("cannot fork a replacement worker: {e}"),
+                    });
+                }
+            }
+        }
+    }
+}
