@@ -1,0 +1,90 @@
+//! Property: any split of any valid response parses to the same response;
+//! chunked encode-then-decode gives back the original body.
+
+use homemade::http::{chunked, Limits, Response, ResponseParser};
+use proptest::prelude::*;
+
+/// Builds a response from generated parts, in one of three framings.
+fn render(
+    status: u16,
+    headers: &[(String, String)],
+    body: &[u8],
+    framing: u8,
+    chunk: usize,
+) -> Vec<u8> {
+    let mut out = format!("HTTP/1.1 {status} Reason\r\n").into_bytes();
+    for (n, v) in headers {
+        out.extend_from_slice(format!("{n}: {v}\r\n").as_bytes());
+    }
+    match framing {
+        0 => {
+            out.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
+            out.extend_from_slice(body);
+        }
+        1 => {
+            out.extend_from_slice(b"Transfer-Encoding: chunked\r\n\r\n");
+            out.extend_from_slice(&chunked::encode(body, chunk));
+        }
+        _ => {
+            out.extend_from_slice(b"Connection: close\r\n\r\n");
+            out.extend_from_slice(body);
+        }
+    }
+    out
+}
+
+/// Pushes `input` cut at the given points, then EOF if needed.
+fn parse_split(input: &[u8], cuts: &[usize]) -> Response {
+    let mut parser = ResponseParser::new();
+    let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (input.len() + 1)).collect();
+    cuts.sort_unstable();
+    let mut start = 0;
+    for end in cuts.into_iter().chain([input.len()]) {
+        if let Some(r) = parser.push(&input[start..end]).expect("valid response") {
+            return r;
+        }
+        start = end;
+    }
+    parser.push_eof().expect("valid response")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn any_split_parses_to_the_same_response(
+        status in 200u16..600,
+        headers in prop::collection::vec(("[A-Za-z][A-Za-z0-9-]{0,12}", "[ -~]{0,20}"), 0..6),
+        body in prop::collection::vec(any::<u8>(), 0..300),
+        framing in 0u8..3,
+        chunk in 1usize..64,
+        cuts in prop::collection::vec(any::<usize>(), 0..12),
+    ) {
+        prop_assume!(status != 204 && status != 304);
+        let headers: Vec<(String, String)> = headers
+            .into_iter()
+            .filter(|(n, _)| !["content-length", "transfer-encoding", "connection"].contains(&n.to_ascii_lowercase().as_str()))
+            .map(|(n, v)| (n, v.trim().to_string()))
+            .collect();
+        let input = render(status, &headers, &body, framing, chunk);
+        let whole = parse_split(&input, &[]);
+        prop_assert_eq!(whole.status, status);
+        prop_assert_eq!(&whole.body, &body);
+        let split = parse_split(&input, &cuts);
+        prop_assert_eq!(split, whole);
+    }
+
+    #[test]
+    fn chunked_encode_then_decode_round_trips(
+        body in prop::collection::vec(any::<u8>(), 0..2000),
+        chunk in 1usize..300,
+        tail in prop::collection::vec(any::<u8>(), 0..10),
+    ) {
+        let mut wire = chunked::encode(&body, chunk);
+        let len = wire.len();
+        wire.extend_from_slice(&tail);
+        let (decoded, used) = chunked::decode(&wire, &Limits::default()).unwrap();
+        prop_assert_eq!(decoded, body);
+        prop_assert_eq!(used, len);
+    }
+}
