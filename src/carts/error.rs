@@ -68,7 +68,10 @@ impl fmt::Display for CartError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CartError::Http { id, url, source } if self.is_unreachable() => {
-                write!(f, "cannot reach the cart server for cart {id} ({url}): {source}")
+                write!(
+                    f,
+                    "cannot reach the cart server for cart {id} ({url}): {source}"
+                )
             }
             CartError::Http { id, url, source } => {
                 write!(f, "cart {id}: GET {url} failed: {source}")
@@ -87,7 +90,10 @@ impl fmt::Display for CartError {
                 url,
                 status,
                 reason,
-            } => write!(f, "cart {id}: the server answered {status} {reason} to GET {url}"),
+            } => write!(
+                f,
+                "cart {id}: the server answered {status} {reason} to GET {url}"
+            ),
             CartError::Malformed { id, url, detail } => {
                 write!(f, "cart {id}: malformed response from GET {url}: {detail}")
             }

@@ -50,9 +50,10 @@
 //! process).
 
 use super::model::Cart;
+use super::spans::thread_cpu_ns;
 use serde::{Deserialize, Serialize};
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Product lines recomputed per round of the kernel.
 pub const LINES_PER_ROUND: usize = 8;
@@ -112,20 +113,23 @@ pub struct Calibration {
 }
 
 impl Calibration {
-    /// Times the kernel for about 40 ms and keeps the fastest sample.
+    /// Times the kernel for about 40 ms of this thread's *CPU time* and keeps
+    /// the fastest sample.
     ///
-    /// The fastest sample is the machine's speed when nothing else competes
-    /// for the core; when another program is busy, a cart takes longer than
-    /// `id × unit`, and the report shows the real, measured times.
+    /// Measuring CPU time rather than wall time keeps the unit honest on a
+    /// busy machine: a round costs the same CPU time whether or not another
+    /// program competes for the core. When one does, a cart simply takes
+    /// longer than `id × unit` of wall time, and the report shows the real,
+    /// measured times.
     pub fn measure() -> Calibration {
         let cart = sample_cart();
         let mut best = 0.0f64;
         let mut batch = 256u64;
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_millis(40) {
-            let t = Instant::now();
+        let started = thread_cpu_ns();
+        while thread_cpu_ns() - started < 40_000_000 {
+            let t = thread_cpu_ns();
             black_box(spin(&cart, batch, u64::MAX, &mut NoPacer));
-            let ms = t.elapsed().as_secs_f64() * 1e3;
+            let ms = (thread_cpu_ns() - t) as f64 / 1e6;
             if ms < 1.0 {
                 batch *= 2; // too short to time well: make it longer
                 continue;
@@ -282,7 +286,10 @@ mod tests {
     #[test]
     fn recomputed_totals_match_the_data_for_every_cart() {
         for cart in CartStore::embedded().all() {
-            assert_eq!(cart_totals(cart), (cents(cart.total), cents(cart.discounted_total)));
+            assert_eq!(
+                cart_totals(cart),
+                (cents(cart.total), cents(cart.discounted_total))
+            );
             for p in &cart.products {
                 let (t, d) = line_totals(p.price, p.quantity, p.discount_percentage);
                 assert_eq!((t, d), (cents(p.total), cents(p.discounted_total)));

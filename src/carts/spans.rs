@@ -48,6 +48,20 @@ pub fn now_ns() -> u64 {
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
+/// CPU time consumed so far by the calling thread, in nanoseconds
+/// (`CLOCK_THREAD_CPUTIME_ID`): unlike wall time, it does not grow while the
+/// thread waits for a core that another program is using.
+pub fn thread_cpu_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; the calling thread's CPU
+    // clock always exists on Linux.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
 /// The kernel's id for the calling thread (what `top -H` shows).
 pub fn current_tid() -> u64 {
     // SAFETY: gettid takes no argument and cannot fail.
