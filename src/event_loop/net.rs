@@ -1,0 +1,179 @@
+//! TCP on the event loop: `TcpListener` and `TcpStream`.
+//!
+//! These are thin: each wraps a non-blocking `mio` socket in an
+//! [`Async`](super::Async) and turns "would block" into "wait for the
+//! reactor". All of the interesting machinery (edge-triggered readiness, the
+//! tick that keeps events from being lost, the two waker slots) lives in
+//! `reactor.rs`; read that first.
+//!
+//! # Connecting without blocking
+//!
+//! A blocking `connect(2)` waits for the three-way handshake. A non-blocking
+//! one returns `EINPROGRESS` at once, and the OS later reports the socket
+//! **writable** when the handshake finished, successfully or not. So
+//! [`TcpStream::connect`] waits for writability and then asks the socket what
+//! happened: `take_error()` returns the deferred error (`ECONNREFUSED`,
+//! `ETIMEDOUT`, ...), and `peer_addr()` succeeding confirms the connection.
+//! A writable event without either (it can happen spuriously) just means
+//! "wait again".
+//!
+//! # `&self` reads and writes
+//!
+//! `read` and `write` take `&self`, like `std::net::TcpStream` does through
+//! `impl Read for &TcpStream`: one task can read while another writes on the
+//! same connection (share it with an `Rc`). The reactor keeps a reader waker
+//! and a writer waker per socket, so the two never steal each other's wake.
+//!
+//! # Backlog
+//!
+//! [`TcpListener::bind`] asks for the largest accept backlog the system
+//! allows (std uses `SOMAXCONN`, 4096 on this machine's Linux): a loop that
+//! accepts thousands of connections at once would otherwise see the kernel
+//! drop SYNs while the backlog is full, and clients would retry after a
+//! second.
+//!
+//! Read next: `combinators.rs`.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr};
+use std::task::{Context, Poll};
+
+use super::reactor::Async;
+
+/// A TCP socket server, listening for connections on the current loop.
+#[derive(Debug)]
+pub struct TcpListener {
+    io: Async<mio::net::TcpListener>,
+}
+
+impl TcpListener {
+    /// Binds to `addr` (port 0 picks a free port) and starts listening.
+    ///
+    /// # Panics
+    ///
+    /// Outside [`EventLoop::block_on`](super::EventLoop::block_on).
+    pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
+        let std_listener = std::net::TcpListener::bind(addr)?;
+        std_listener.set_nonblocking(true)?;
+        let listener = mio::net::TcpListener::from_std(std_listener);
+        Ok(TcpListener {
+            io: Async::new(listener)?,
+        })
+    }
+
+    /// The address the listener is bound to.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// Waits for the next incoming connection.
+    pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        let (stream, peer) = self.io.read_with(|l| l.accept()).await?;
+        Ok((TcpStream::from_mio(stream)?, peer))
+    }
+
+    /// Poll form of [`TcpListener::accept`].
+    pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
+        match self.io.poll_read_with(cx, |l| l.accept()) {
+            Poll::Ready(Ok((s, peer))) => Poll::Ready(TcpStream::from_mio(s).map(|s| (s, peer))),
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+/// A TCP connection on the current loop.
+#[derive(Debug)]
+pub struct TcpStream {
+    io: Async<mio::net::TcpStream>,
+}
+
+impl TcpStream {
+    /// Wraps an already connected `mio` stream.
+    fn from_mio(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
+        Ok(TcpStream {
+            io: Async::new(stream)?,
+        })
+    }
+
+    /// Opens a connection to `addr` without blocking the loop. A refused or
+    /// unreachable peer gives the corresponding `io::Error`
+    /// (`ConnectionRefused`, ...).
+    ///
+    /// # Panics
+    ///
+    /// Outside [`EventLoop::block_on`](super::EventLoop::block_on).
+    pub async fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
+        let stream = TcpStream::from_mio(mio::net::TcpStream::connect(addr)?)?;
+        stream
+            .io
+            .write_with(|s| {
+                if let Some(e) = s.take_error()? {
+                    return Err(e);
+                }
+                match s.peer_addr() {
+                    Ok(_) => Ok(()),
+                    // Not connected yet: a spurious writable event. Waiting
+                    // again is what `WouldBlock` means to `write_with`.
+                    Err(e) if e.kind() == io::ErrorKind::NotConnected => {
+                        Err(io::ErrorKind::WouldBlock.into())
+                    }
+                    Err(e) => Err(e),
+                }
+            })
+            .await?;
+        Ok(stream)
+    }
+
+    /// Reads into `buf`, waiting for data; `Ok(0)` means the peer closed.
+    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.read_with(|mut s| s.read(buf)).await
+    }
+
+    /// Writes some of `buf`, waiting for room; returns how much was written.
+    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.io.write_with(|mut s| s.write(buf)).await
+    }
+
+    /// Writes all of `buf`.
+    pub async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            let n = self.write(buf).await?;
+            if n == 0 {
+                return Err(io::ErrorKind::WriteZero.into());
+            }
+            buf = &buf[n..];
+        }
+        Ok(())
+    }
+
+    /// Poll form of [`TcpStream::read`].
+    pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.io.poll_read_with(cx, |mut s| s.read(buf))
+    }
+
+    /// Poll form of [`TcpStream::write`].
+    pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.io.poll_write_with(cx, |mut s| s.write(buf))
+    }
+
+    /// Shuts down the read half, the write half, or both.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.io.get_ref().shutdown(how)
+    }
+
+    /// Enables or disables Nagle's algorithm (`TCP_NODELAY`).
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        self.io.get_ref().set_nodelay(nodelay)
+    }
+
+    /// The remote address.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().peer_addr()
+    }
+
+    /// The local address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+}

@@ -1,0 +1,252 @@
+//! Timers: `sleep`, `sleep_until`, and the ordered table behind them.
+//!
+//! `asyncio.sleep(1)` does not block the thread: it tells the loop "wake me
+//! in a second" and gives control back. This file is that "wake me at T"
+//! service.
+//!
+//! # The data structure: an ordered map, and why
+//!
+//! Pending timers live in a `BTreeMap<(deadline, sequence number), Waker>`
+//! in the loop's shared half. The loop asks it two questions, and both are
+//! cheap on an ordered map:
+//!
+//! * *when is the next deadline?* (to know how long `epoll_wait` may block):
+//!   the first key, O(log n);
+//! * *which timers have expired?*: pop from the front while the deadline is
+//!   `<= now`, O(log n) each.
+//!
+//! The third operation decides the choice: **cancellation**. A `sleep` that
+//! is dropped before it fires (the loser of a `timeout`, a request that
+//! finished early) must take its entry with it, or a program that creates
+//! and drops a million sleeps leaves a million entries behind. A binary heap
+//! cannot remove an arbitrary entry (it can only mark it dead and wait until
+//! it reaches the top, so garbage accumulates exactly in that scenario); an
+//! ordered map removes it in O(log n) by key. A hierarchical timing wheel
+//! (tokio's choice) does all three in O(1) amortised, at the price of a good
+//! deal more code (levels, cascading, intrusive lists, a fixed 1 ms tick);
+//! for a loop meant to be read, the map is the better trade, and the
+//! benchmark (`timers` case) shows what it costs.
+//!
+//! The sequence number makes keys unique, so two sleeps with the same
+//! deadline both get an entry, and they fire in creation order.
+//!
+//! # Lazy registration
+//!
+//! `sleep(d)` only computes the deadline. The entry is inserted the first
+//! time the `Sleep` is polled and found not yet expired, and removed when it
+//! fires or when the `Sleep` is dropped. A `Sleep` that is created and
+//! dropped without being polled costs nothing but a clock read.
+//!
+//! # Resolution and lateness
+//!
+//! A `Sleep` never completes early: it completes when a poll finds
+//! `Instant::now() >= deadline`. The loop blocks in `epoll_wait` until the
+//! earliest deadline; epoll's timeout is in whole milliseconds and mio rounds
+//! *up*, so the loop wakes at most ~1 ms after the deadline, plus the time it
+//! takes to get back to the loop (a task that computes for 200 ms without
+//! awaiting delays every timer by up to 200 ms: cooperative scheduling, see
+//! `examples/yielding.rs`). **Documented resolution: 1 ms.**
+//!
+//! # Moving between loops
+//!
+//! A `Sleep` is `Send`. If it is polled on a different loop than the one it
+//! registered with, it moves its entry to the new loop.
+//!
+//! Read next: `combinators.rs` (`timeout` is a future raced against a `Sleep`).
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use super::executor::{expect_local, with_local, Shared};
+
+/// A timer's key in the table: its deadline, then a sequence number.
+pub(crate) type TimerKey = (Instant, u64);
+
+/// The loop's pending timers.
+#[derive(Default)]
+pub(crate) struct Timers {
+    map: BTreeMap<TimerKey, Waker>,
+    next_seq: u64,
+}
+
+impl Timers {
+    /// Registers `waker` to be woken at `deadline`.
+    fn insert(&mut self, deadline: Instant, waker: Waker) -> TimerKey {
+        let key = (deadline, self.next_seq);
+        self.next_seq += 1;
+        self.map.insert(key, waker);
+        key
+    }
+
+    /// Replaces the waker of a registered timer; false if it already fired.
+    fn update(&mut self, key: &TimerKey, waker: &Waker) -> bool {
+        match self.map.get_mut(key) {
+            Some(w) => {
+                if !w.will_wake(waker) {
+                    *w = waker.clone();
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Removes a timer (no-op if it already fired).
+    fn remove(&mut self, key: &TimerKey) -> Option<Waker> {
+        self.map.remove(key)
+    }
+
+    /// The earliest deadline, if any.
+    pub(crate) fn next_deadline(&self) -> Option<Instant> {
+        self.map.first_key_value().map(|(k, _)| k.0)
+    }
+
+    /// Removes every timer whose deadline is `<= now`, pushing its waker to
+    /// `out` in deadline order; returns how many fired.
+    pub(crate) fn expire(&mut self, now: Instant, out: &mut Vec<Waker>) -> usize {
+        let mut n = 0;
+        while let Some(entry) = self.map.first_entry() {
+            if entry.key().0 > now {
+                break;
+            }
+            out.push(entry.remove());
+            n += 1;
+        }
+        n
+    }
+
+    /// Number of pending timers.
+    pub(crate) fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// True if no timer is pending.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+/// A future that completes at a deadline; see [`sleep`] and [`sleep_until`].
+///
+/// Dropping it before it fires removes its timer entry.
+#[must_use = "futures do nothing unless awaited"]
+#[derive(Debug)]
+pub struct Sleep {
+    deadline: Instant,
+    entry: Option<Entry>,
+}
+
+/// A registration in one loop's timer table.
+struct Entry {
+    shared: Arc<Shared>,
+    key: TimerKey,
+}
+
+impl std::fmt::Debug for Entry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Entry").field("key", &self.key).finish()
+    }
+}
+
+impl Sleep {
+    /// The instant at which this sleep completes.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// Moves the deadline (the entry, if any, is re-registered on next poll).
+    pub fn reset(&mut self, deadline: Instant) {
+        self.unregister();
+        self.deadline = deadline;
+    }
+
+    /// Removes our entry from whichever loop holds it.
+    fn unregister(&mut self) {
+        if let Some(e) = self.entry.take() {
+            let waker = e.shared.timers.lock().remove(&e.key);
+            drop(waker); // outside the lock: dropping a waker may run code
+        }
+    }
+
+    /// Shared by `Sleep::poll` and `Timeout::poll`.
+    pub(crate) fn poll_sleep(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if Instant::now() >= self.deadline {
+            self.unregister();
+            return Poll::Ready(());
+        }
+        let current = with_local(|l| l.shared.clone());
+        let Some(shared) = current else {
+            panic!(
+                "a `Sleep` must be polled inside `EventLoop::block_on` \
+                 (no homemade event loop is running on this thread)"
+            );
+        };
+        if let Some(e) = &self.entry {
+            if Arc::ptr_eq(&e.shared, &shared) && shared.timers.lock().update(&e.key, cx.waker()) {
+                return Poll::Pending;
+            }
+            self.unregister(); // fired already, or registered with another loop
+        }
+        let key = shared
+            .timers
+            .lock()
+            .insert(self.deadline, cx.waker().clone());
+        self.entry = Some(Entry { shared, key });
+        Poll::Pending
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.get_mut().poll_sleep(cx)
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        self.unregister();
+    }
+}
+
+/// Far enough in the future to count as "never" (about 30 years).
+fn far_future() -> Instant {
+    Instant::now() + Duration::from_secs(86_400 * 365 * 30)
+}
+
+/// Computes `now + d` without overflowing.
+pub(crate) fn deadline_after(d: Duration) -> Instant {
+    Instant::now().checked_add(d).unwrap_or_else(far_future)
+}
+
+/// Completes after `duration` (like `asyncio.sleep`), without blocking the
+/// thread: other tasks run meanwhile.
+///
+/// # Panics
+///
+/// Outside [`EventLoop::block_on`](super::EventLoop::block_on).
+pub fn sleep(duration: Duration) -> Sleep {
+    expect_local("sleep", |_| ());
+    Sleep {
+        deadline: deadline_after(duration),
+        entry: None,
+    }
+}
+
+/// Completes at `deadline` (at once if it has passed).
+///
+/// # Panics
+///
+/// Outside [`EventLoop::block_on`](super::EventLoop::block_on).
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    expect_local("sleep_until", |_| ());
+    Sleep {
+        deadline,
+        entry: None,
+    }
+}
