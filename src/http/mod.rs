@@ -11,6 +11,10 @@
 //! | `chunked.rs` | the chunked coding, encoder and incremental decoder |
 //! | `request.rs` | [`Request`] (what the client writes) and [`RequestParser`] (what the server reads) |
 //! | `headers.rs`, `url.rs`, `limits.rs`, `error.rs` | the small types everything shares |
+//! | `client.rs` | [`Client`]: requests on our event loop, timeouts, the stale-connection retry |
+//! | `pool.rs` | the keep-alive pool per `host:port` and the per-host connection cap |
+//! | `server.rs` | [`Server`]: keep-alive, limits (400/431/413), idle timeout, one task per connection |
+//! | `cli.rs` | `homemade serve` and `homemade fetch` |
 //! | `blocking.rs` | [`blocking::get`]: one GET over `std::net`, for the thread strategies |
 //!
 //! Start with `response.rs`: its state machine is the heart of the module.
@@ -21,16 +25,21 @@ pub mod blocking;
 pub mod body;
 pub mod chunked;
 pub mod cli;
+mod client;
 mod error;
 mod headers;
 mod limits;
+mod pool;
 pub mod request;
 pub mod response;
+pub mod server;
 mod url;
 
+pub use client::{Client, ClientBuilder};
 pub use error::Error;
 pub use headers::Headers;
 pub use limits::Limits;
 pub use request::{IncomingRequest, Request, RequestParser};
 pub use response::{Response, ResponseParser};
+pub use server::{Server, ServerConfig, ServerResponse, ServerStats};
 pub use url::Url;

@@ -1,0 +1,346 @@
+//! [`Client`]: HTTP/1.1 requests on our event loop, with a keep-alive pool.
+//!
+//! This is the `aiohttp.ClientSession` of the Python explainer: one object you
+//! make once and ask for many URLs, concurrently, from many tasks on one
+//! thread. Every wait (connect, write, read, DNS, timers) is an `.await`
+//! that hands the thread back to the loop.
+//!
+//! ## One request, step by step
+//!
+//! 1. **URL.** [`Url::parse`]: `https://` fails here with "TLS is not supported".
+//! 2. **Connection.** The [pool](super::pool) hands out an idle connection to
+//!    the same `host:port`, or budget for a new one. A new one needs an
+//!    address: IP literals and `localhost` are answered at once; any other
+//!    name is resolved on a short-lived helper thread, so the loop never
+//!    blocks inside `getaddrinfo`. The connect itself runs under the connect
+//!    timeout (a loop timer).
+//! 3. **Exchange.** The encoded request is written, and bytes are read and
+//!    pushed into a [`ResponseParser`] until it returns a complete response.
+//! 4. **Back to the pool** if the parser says the connection is
+//!    [`reusable`](ResponseParser::reusable), else it is closed.
+//!
+//! The whole of this runs under the request timeout, so a server that
+//! accepts and never answers costs at most that long.
+//!
+//! ## The stale-connection retry (read this before relying on it)
+//!
+//! A parked connection can be closed by the server at any moment (servers
+//! close idle connections after a while). We only find out when we use it:
+//! the write fails, or the read sees end-of-file. Then, and only then, the
+//! request is sent **once more on a fresh connection**, and only if:
+//!
+//! * the connection came from the pool (a fresh connection that fails is a
+//!   real error, reported as is),
+//! * the method is idempotent (`GET`, `HEAD`, `PUT`, `DELETE`, `OPTIONS`,
+//!   `TRACE`), because the server may have acted on the first copy, and
+//! * **no byte of the response arrived**: once the server started answering,
+//!   the failure is reported, never papered over.
+//!
+//! A `POST` on a stale connection therefore fails with the underlying error;
+//! the caller decides whether repeating it is safe.
+//!
+//! Read next: `pool.rs` (the keep-alive rules), then `server.rs`.
+
+use super::pool::{Checkout, HostKey, Lease, Pool};
+use super::{Error, Limits, Request, Response, ResponseParser, Url};
+use crate::event_loop::net::TcpStream;
+use crate::event_loop::timeout;
+use std::future::poll_fn;
+use std::io;
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+use std::task::{Poll, Waker};
+use std::time::Duration;
+
+/// Settings of a [`Client`].
+#[derive(Clone, Debug)]
+struct Config {
+    connect_timeout: Option<Duration>,
+    request_timeout: Option<Duration>,
+    max_connections_per_host: Option<usize>,
+    max_idle_per_host: usize,
+    limits: Limits,
+}
+
+/// Builds a [`Client`] with non-default settings.
+#[derive(Clone, Debug)]
+pub struct ClientBuilder {
+    config: Config,
+}
+
+impl ClientBuilder {
+    /// How long a TCP connect may take (default 10 s; `None` for no limit).
+    pub fn connect_timeout(mut self, d: impl Into<Option<Duration>>) -> Self {
+        self.config.connect_timeout = d.into();
+        self
+    }
+
+    /// How long a whole request may take, from checkout to the last body
+    /// byte (default 30 s; `None` for no limit).
+    pub fn request_timeout(mut self, d: impl Into<Option<Duration>>) -> Self {
+        self.config.request_timeout = d.into();
+        self
+    }
+
+    /// At most this many open connections per `host:port` (default: no cap).
+    /// Requests beyond it wait for a connection to free up.
+    pub fn max_connections_per_host(mut self, n: usize) -> Self {
+        self.config.max_connections_per_host = Some(n.max(1));
+        self
+    }
+
+    /// At most this many idle connections kept per `host:port` (default 64).
+    pub fn max_idle_per_host(mut self, n: usize) -> Self {
+        self.config.max_idle_per_host = n;
+        self
+    }
+
+    /// The largest response body accepted (default 64 MiB).
+    pub fn max_body_bytes(mut self, n: u64) -> Self {
+        self.config.limits.max_body_bytes = n;
+        self
+    }
+
+    /// Parser limits (head size, header count, chunk lines, body).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.config.limits = limits;
+        self
+    }
+
+    /// The client.
+    pub fn build(self) -> Client {
+        let pool = Pool::new(
+            self.config.max_connections_per_host,
+            self.config.max_idle_per_host,
+        );
+        Client {
+            inner: Rc::new(Inner {
+                config: self.config,
+                pool,
+            }),
+        }
+    }
+}
+
+/// An HTTP/1.1 client for our event loop. Cheap to clone (clones share the
+/// pool); use it on one loop (see `pool.rs`, "Ownership").
+#[derive(Clone)]
+pub struct Client {
+    inner: Rc<Inner>,
+}
+
+/// What the clones of a client share.
+struct Inner {
+    config: Config,
+    pool: Pool,
+}
+
+impl Default for Client {
+    fn default() -> Self {
+        Client::new()
+    }
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("config", &self.inner.config)
+            .field("connections_opened", &self.inner.pool.opened())
+            .finish()
+    }
+}
+
+impl Client {
+    /// A client with the default settings.
+    pub fn new() -> Client {
+        Client::builder().build()
+    }
+
+    /// A builder for other settings.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder {
+            config: Config {
+                connect_timeout: Some(Duration::from_secs(10)),
+                request_timeout: Some(Duration::from_secs(30)),
+                max_connections_per_host: None,
+                max_idle_per_host: 64,
+                limits: Limits::default(),
+            },
+        }
+    }
+
+    /// `GET url`.
+    pub async fn get(&self, url: &str) -> Result<Response, Error> {
+        self.request(Request::get(url)?).await
+    }
+
+    /// `HEAD url` (the response has no body).
+    pub async fn head(&self, url: &str) -> Result<Response, Error> {
+        self.request(Request::new("HEAD", url)?).await
+    }
+
+    /// `POST url` with this body.
+    pub async fn post(&self, url: &str, body: impl Into<Vec<u8>>) -> Result<Response, Error> {
+        self.request(Request::new("POST", url)?.body(body)).await
+    }
+
+    /// Sends any request and returns the complete response.
+    pub async fn request(&self, request: Request) -> Result<Response, Error> {
+        let exchange = self.send(request);
+        match self.inner.config.request_timeout {
+            Some(after) => timeout(after, exchange)
+                .await
+                .unwrap_or(Err(Error::Timeout { after })),
+            None => exchange.await,
+        }
+    }
+
+    /// TCP connections this client has opened so far.
+    pub fn connections_opened(&self) -> u64 {
+        self.inner.pool.opened()
+    }
+
+    /// Idle connections parked for the host and port of `url`.
+    pub fn idle_connections(&self, url: &str) -> usize {
+        Url::parse(url).map_or(0, |u| self.inner.pool.idle_count(&key_of(&u)))
+    }
+
+    /// Checkout, exchange, park; with the one stale-connection retry.
+    async fn send(&self, request: Request) -> Result<Response, Error> {
+        let mut wire = Vec::with_capacity(256 + request.body.len());
+        request.encode(&mut wire)?;
+        let key = key_of(&request.url);
+        let mut fresh = false;
+        loop {
+            let (mut lease, reused) = match self.inner.pool.checkout(&key, fresh).await {
+                Checkout::Reuse(lease) => (lease, true),
+                Checkout::Open(mut lease) => {
+                    lease.stream = Some(self.connect(&request.url).await?);
+                    self.inner.pool.note_opened();
+                    (lease, false)
+                }
+            };
+            let mut parser =
+                ResponseParser::with_limits(request.is_head(), self.inner.config.limits.clone());
+            match exchange(&lease, &wire, &mut parser).await {
+                Ok(response) => {
+                    if parser.reusable() {
+                        lease.park();
+                    }
+                    return Ok(response);
+                }
+                Err(error)
+                    if reused
+                        && !fresh
+                        && request.is_idempotent()
+                        && parser.bytes_received() == 0
+                        && is_stale(&error) =>
+                {
+                    // The server closed the parked connection: once more, fresh.
+                    lease.stream = None;
+                    drop(lease);
+                    fresh = true;
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    /// Resolves the URL's host without blocking the loop, then connects
+    /// under the connect timeout.
+    async fn connect(&self, url: &Url) -> Result<TcpStream, Error> {
+        let addr = resolve(url).await?;
+        let connecting = async {
+            TcpStream::connect(addr)
+                .await
+                .map_err(|source| Error::Connect { addr, source })
+        };
+        let stream = match self.inner.config.connect_timeout {
+            Some(after) => timeout(after, connecting)
+                .await
+                .unwrap_or(Err(Error::ConnectTimeout { addr, after }))?,
+            None => connecting.await?,
+        };
+        let _ = stream.set_nodelay(true);
+        Ok(stream)
+    }
+}
+
+/// The pool key of a URL.
+fn key_of(url: &Url) -> HostKey {
+    (url.host().to_ascii_lowercase(), url.port())
+}
+
+/// Writes the request and reads until the parser has the whole response.
+async fn exchange(
+    lease: &Lease,
+    wire: &[u8],
+    parser: &mut ResponseParser,
+) -> Result<Response, Error> {
+    let stream = lease.stream.as_ref().expect("a leased connection");
+    stream.write_all(wire).await?;
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let n = stream.read(&mut buf).await?;
+        if n == 0 {
+            return parser.push_eof();
+        }
+        if let Some(response) = parser.push(&buf[..n])? {
+            return Ok(response);
+        }
+    }
+}
+
+/// True for the ways a connection the server already closed shows itself.
+fn is_stale(error: &Error) -> bool {
+    match error {
+        Error::ConnectionClosed => true,
+        Error::Io(e) => matches!(
+            e.kind(),
+            io::ErrorKind::BrokenPipe
+                | io::ErrorKind::ConnectionReset
+                | io::ErrorKind::ConnectionAborted
+                | io::ErrorKind::UnexpectedEof
+        ),
+        _ => false,
+    }
+}
+
+/// What the resolver thread leaves for the loop: the answer, and who to wake.
+type Resolution = (Option<Result<SocketAddr, Error>>, Option<Waker>);
+
+/// The address to connect to: literals at once, other names on a helper thread.
+async fn resolve(url: &Url) -> Result<SocketAddr, Error> {
+    if let Some(addr) = url.literal_addr() {
+        return Ok(addr);
+    }
+    let slot: Arc<Mutex<Resolution>> = Arc::new(Mutex::new((None, None)));
+    let for_thread = Arc::clone(&slot);
+    let url_for_thread = url.clone();
+    std::thread::Builder::new()
+        .name("homemade-dns".into())
+        .spawn(move || {
+            let result = super::blocking::resolve(&url_for_thread);
+            let waker = {
+                let mut guard = for_thread.lock().unwrap_or_else(|p| p.into_inner());
+                guard.0 = Some(result);
+                guard.1.take()
+            };
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+        })
+        .map_err(|e| Error::Internal(format!("could not start the resolver thread: {e}")))?;
+    poll_fn(|cx| {
+        let mut guard = slot.lock().unwrap_or_else(|p| p.into_inner());
+        match guard.0.take() {
+            Some(result) => Poll::Ready(result),
+            None => {
+                guard.1 = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    })
+    .await
+}

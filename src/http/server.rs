@@ -1,0 +1,290 @@
+//! [`Server`]: a minimal HTTP/1.1 server on our event loop.
+//!
+//! ## How it works
+//!
+//! One task accepts connections; each accepted connection gets its own task
+//! (`event_loop::spawn`). A connection task loops:
+//!
+//! 1. read bytes (under a timer) and push them into a [`RequestParser`];
+//! 2. for each complete request, `await` the handler and write its response;
+//! 3. stop after a response to a request that did not ask for keep-alive,
+//!    after an error, or when the connection has been idle too long.
+//!
+//! Because every connection is a separate task and every wait is an
+//! `.await`, a slow or stuck client only ever parks its own task: the loop
+//! keeps serving everyone else. The handler itself may wait too (the cart
+//! routes' `?delay=` is a loop timer), with the same effect.
+//!
+//! ## Limits and error answers
+//!
+//! Requests are parsed with [`Limits`]: a malformed request gets `400`, an
+//! oversized head (over 64 KiB or 100 headers) `431`, a body over the limit
+//! (1 MiB by default) `413`. Each error answer is JSON (`{"message": ...}`),
+//! says `Connection: close`, and the connection is closed after it: once the
+//! framing is in doubt no later byte can be trusted.
+//!
+//! ## Timeouts
+//!
+//! A connection that sends nothing for [`ServerConfig::idle_timeout`]
+//! (default 60 s) is closed, whether it is between requests or stuck half
+//! way through one (a "slowloris"); so is one whose client stops reading our
+//! response for as long.
+//!
+//! Read next: `src/carts/routes.rs`, the handler that serves the carts.
+
+use super::{Error, Headers, IncomingRequest, Limits, RequestParser};
+use crate::event_loop::net::{TcpListener, TcpStream};
+use crate::event_loop::{sleep, spawn, timeout};
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A response the handler gives the server to send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerResponse {
+    /// The status code.
+    pub status: u16,
+    /// Header fields (`Content-Length`, `Connection` and `Date` are the server's).
+    pub headers: Headers,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl ServerResponse {
+    /// A response with this status, no headers and no body.
+    pub fn new(status: u16) -> ServerResponse {
+        ServerResponse {
+            status,
+            headers: Headers::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// A JSON response with `Content-Type: application/json; charset=utf-8`.
+    pub fn json(status: u16, body: impl Into<Vec<u8>>) -> ServerResponse {
+        let mut headers = Headers::new();
+        headers.append("Content-Type", "application/json; charset=utf-8");
+        ServerResponse {
+            status,
+            headers,
+            body: body.into(),
+        }
+    }
+
+    /// A JSON error in dummyjson's shape, `{"message":"..."}`.
+    pub fn message(status: u16, message: &str) -> ServerResponse {
+        ServerResponse::json(
+            status,
+            serde_json::json!({ "message": message }).to_string(),
+        )
+    }
+
+    /// Writes status line, headers and body into `out`.
+    pub fn encode(&self, keep_alive: bool, head_only: bool, out: &mut Vec<u8>) {
+        use std::io::Write;
+        let _ = write!(out, "HTTP/1.1 {} {}\r\n", self.status, reason(self.status));
+        for (name, value) in self.headers.iter() {
+            if !["content-length", "connection", "transfer-encoding"]
+                .iter()
+                .any(|n| name.eq_ignore_ascii_case(n))
+            {
+                let _ = write!(out, "{name}: {value}\r\n");
+            }
+        }
+        let _ = write!(out, "Content-Length: {}\r\n", self.body.len());
+        if !keep_alive {
+            out.extend_from_slice(b"Connection: close\r\n");
+        }
+        out.extend_from_slice(b"\r\n");
+        if !head_only {
+            out.extend_from_slice(&self.body);
+        }
+    }
+}
+
+/// The reason phrase of the statuses this server sends.
+pub fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        204 => "No Content",
+        301 => "Moved Permanently",
+        400 => "Bad Request",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        413 => "Content Too Large",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        503 => "Service Unavailable",
+        _ => "",
+    }
+}
+
+/// Settings of a [`Server`].
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// Request parsing limits (default: 64 KiB head, 100 headers, 1 MiB body).
+    pub limits: Limits,
+    /// How long a connection may stay silent, or not read our response (default 60 s).
+    pub idle_timeout: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            limits: Limits::default().with_max_body(1024 * 1024),
+            idle_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Counters a server keeps; shareable across threads.
+#[derive(Debug, Default)]
+pub struct ServerStats {
+    accepted: AtomicU64,
+    requests: AtomicU64,
+    errors: AtomicU64,
+}
+
+impl ServerStats {
+    /// Connections accepted so far.
+    pub fn connections_accepted(&self) -> u64 {
+        self.accepted.load(Ordering::Relaxed)
+    }
+
+    /// Requests answered by the handler so far.
+    pub fn requests_served(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// Requests refused with 400, 413 or 431 so far.
+    pub fn bad_requests(&self) -> u64 {
+        self.errors.load(Ordering::Relaxed)
+    }
+}
+
+/// An HTTP/1.1 server bound to a port on the current event loop.
+#[derive(Debug)]
+pub struct Server {
+    listener: TcpListener,
+    config: ServerConfig,
+    stats: Arc<ServerStats>,
+}
+
+impl Server {
+    /// Binds `addr` (call inside `EventLoop::block_on`). Use `127.0.0.1` to
+    /// serve this machine only, as `homemade serve` does by default.
+    pub fn bind(addr: SocketAddr) -> io::Result<Server> {
+        Ok(Server {
+            listener: TcpListener::bind(addr)?,
+            config: ServerConfig::default(),
+            stats: Arc::new(ServerStats::default()),
+        })
+    }
+
+    /// Replaces the settings.
+    pub fn with_config(mut self, config: ServerConfig) -> Server {
+        self.config = config;
+        self
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// The server's counters (readable from any thread).
+    pub fn stats(&self) -> Arc<ServerStats> {
+        Arc::clone(&self.stats)
+    }
+
+    /// Serves connections forever with `handler`; drop the future to stop
+    /// accepting. Connections already open are served by their own tasks.
+    pub async fn serve<H, F>(self, handler: H)
+    where
+        H: Fn(IncomingRequest) -> F + 'static,
+        F: Future<Output = ServerResponse> + 'static,
+    {
+        let handler = Rc::new(handler);
+        let config = Rc::new(self.config);
+        loop {
+            match self.listener.accept().await {
+                Ok((stream, _peer)) => {
+                    self.stats.accepted.fetch_add(1, Ordering::Relaxed);
+                    let _ = stream.set_nodelay(true);
+                    let task = serve_connection(
+                        stream,
+                        Rc::clone(&handler),
+                        Rc::clone(&config),
+                        Arc::clone(&self.stats),
+                    );
+                    drop(spawn(task)); // dropping the handle detaches: the task ends with its connection
+                }
+                // Out of descriptors or a connection reset before accept:
+                // breathe, then go on; one bad moment must not end the server.
+                Err(_) => sleep(Duration::from_millis(10)).await,
+            }
+        }
+    }
+}
+
+/// One connection's task: read, parse, answer, until close or idle.
+async fn serve_connection<H, F>(
+    stream: TcpStream,
+    handler: Rc<H>,
+    config: Rc<ServerConfig>,
+    stats: Arc<ServerStats>,
+) where
+    H: Fn(IncomingRequest) -> F,
+    F: Future<Output = ServerResponse>,
+{
+    let mut parser = RequestParser::new(config.limits.clone());
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut out = Vec::with_capacity(4096);
+    loop {
+        // Answer every request already buffered (pipelining), then read more.
+        loop {
+            match parser.next_request() {
+                Ok(Some(request)) => {
+                    let keep_alive = request.keep_alive;
+                    let head_only = request.method.eq_ignore_ascii_case("HEAD");
+                    let response = handler(request).await;
+                    stats.requests.fetch_add(1, Ordering::Relaxed);
+                    out.clear();
+                    response.encode(keep_alive, head_only, &mut out);
+                    if !write_within(&stream, &out, config.idle_timeout).await || !keep_alive {
+                        return;
+                    }
+                }
+                Ok(None) => break,
+                Err(error) => {
+                    stats.errors.fetch_add(1, Ordering::Relaxed);
+                    out.clear();
+                    error_response(&error).encode(false, false, &mut out);
+                    let _ = write_within(&stream, &out, config.idle_timeout).await;
+                    return;
+                }
+            }
+        }
+        match timeout(config.idle_timeout, stream.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) | Err(_) => return, // closed, reset, or idle too long
+            Ok(Ok(n)) => parser.push(&buf[..n]),
+        }
+    }
+}
+
+/// Writes all of `bytes` unless the client stops reading for `limit`.
+async fn write_within(stream: &TcpStream, bytes: &[u8], limit: Duration) -> bool {
+    matches!(timeout(limit, stream.write_all(bytes)).await, Ok(Ok(())))
+}
+
+/// The answer to a request that could not be parsed.
+fn error_response(error: &Error) -> ServerResponse {
+    ServerResponse::message(error.server_status(), &error.to_string())
+}
