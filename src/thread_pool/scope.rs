@@ -1,0 +1,130 @@
+//! `scope`: spawn any number of jobs that borrow the caller's stack.
+//!
+//! # How it works
+//!
+//! A [`Scope`] is a [`CountLatch`] plus a slot for the first panic. The
+//! count starts at one, for the scope's own body. Every `s.spawn` adds one
+//! and pushes a boxed job; every finished job (and the end of the body)
+//! subtracts one. When the count reaches zero the latch is set and wakes the
+//! worker that opened the scope, which has been running other jobs (very
+//! likely the scope's own) while it waited (`worker.rs`, `wait_until`).
+//!
+//! # Why borrowing is sound
+//!
+//! A spawned closure may borrow anything that outlives `'scope`. Those
+//! borrows are only used while the job runs, and `ThreadPool::scope` does
+//! not return (nor unwind) before the count is zero, i.e. before every job
+//! has finished. The jobs reach the scope itself through a raw pointer for
+//! the same reason.
+//!
+//! # Panics
+//!
+//! A panicking job does not stop its siblings. The first panic payload is
+//! kept; when everything is done, `scope` re-raises it (the body's own
+//! panic takes precedence).
+//!
+//! Read next: `map.rs` (a parallel map built from `join`).
+
+use std::any::Any;
+use std::marker::PhantomData;
+use std::panic::{self, AssertUnwindSafe};
+
+use parking_lot::Mutex;
+
+use super::job::HeapJob;
+use super::latch::{CountLatch, Latch};
+use super::registry::Registry;
+use super::worker::WorkerThread;
+
+/// A scope in which jobs borrowing data from outside it can be spawned.
+///
+/// Made by [`ThreadPool::scope`](super::ThreadPool::scope); see there.
+pub struct Scope<'scope> {
+    latch: CountLatch,
+    registry: *const Registry,
+    panic: Mutex<Option<Box<dyn Any + Send>>>,
+    /// Invariant in `'scope`, so spawned jobs cannot shorten it.
+    _marker: PhantomData<fn(&'scope ()) -> &'scope ()>,
+}
+
+// SAFETY: the registry pointer is kept alive by the workers for as long as
+// the scope exists (the scope lives on a worker's stack); the other fields
+// are Sync.
+unsafe impl Sync for Scope<'_> {}
+// SAFETY: as above.
+unsafe impl Send for Scope<'_> {}
+
+/// A `Send` raw pointer to a scope, for the spawned jobs.
+struct ScopePtr<'scope>(*const Scope<'scope>);
+// SAFETY: `Scope` is Sync, and the pointee outlives every job (module docs).
+unsafe impl Send for ScopePtr<'_> {}
+
+impl<'scope> ScopePtr<'scope> {
+    /// The scope. Safe to call while the scope waits for this job.
+    fn get(&self) -> &Scope<'scope> {
+        // SAFETY: the scope waits for every job it spawned before it ends.
+        unsafe { &*self.0 }
+    }
+}
+
+impl<'scope> Scope<'scope> {
+    fn new(worker: &WorkerThread) -> Self {
+        Scope {
+            latch: CountLatch::new(worker.registry(), worker.index()),
+            registry: worker.registry(),
+            panic: Mutex::new(None),
+            _marker: PhantomData,
+        }
+    }
+
+    /// Spawns a job that may borrow data living longer than the scope.
+    ///
+    /// The job receives the scope again, so it can spawn more jobs.
+    pub fn spawn<BODY>(&self, body: BODY)
+    where
+        BODY: FnOnce(&Scope<'scope>) + Send + 'scope,
+    {
+        self.latch.increment();
+        let scope = ScopePtr(self as *const Scope<'scope>);
+        let job = HeapJob::into_job_ref(move || {
+            let scope = scope.get();
+            if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| body(scope))) {
+                scope.keep_first_panic(payload);
+            }
+            // SAFETY: the latch lives until its count reaches zero, which
+            // this very call may cause; we touch the scope no more.
+            unsafe { CountLatch::set(&scope.latch) };
+        });
+        // SAFETY: the registry outlives the scope (see the Sync impl).
+        unsafe { (*self.registry).push_shared(job) };
+    }
+
+    fn keep_first_panic(&self, payload: Box<dyn Any + Send>) {
+        let mut slot = self.panic.lock();
+        if slot.is_none() {
+            *slot = Some(payload);
+        }
+    }
+}
+
+/// Runs a scope on the current worker (called inside `install`).
+pub(crate) fn scope_in_worker<'scope, OP, R>(op: OP) -> R
+where
+    OP: FnOnce(&Scope<'scope>) -> R + Send,
+    R: Send,
+{
+    let worker = WorkerThread::current().expect("scope_in_worker runs on a worker");
+    let scope = Scope::new(worker);
+    let body = panic::catch_unwind(AssertUnwindSafe(|| op(&scope)));
+    // The body is done: release its unit of the count...
+    // SAFETY: the latch lives in this frame, which waits for it just below.
+    unsafe { CountLatch::set(&scope.latch) };
+    // ...and help until every spawned job has finished.
+    worker.wait_until(scope.latch.core());
+    let job_panic = scope.panic.lock().take();
+    match (body, job_panic) {
+        (Err(payload), _) => panic::resume_unwind(payload),
+        (Ok(_), Some(payload)) => panic::resume_unwind(payload),
+        (Ok(value), None) => value,
+    }
+}

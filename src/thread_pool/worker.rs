@@ -1,0 +1,253 @@
+//! The worker: one OS thread, one deque, and the loop that feeds it.
+//!
+//! # The deque
+//!
+//! Every worker owns a `crossbeam_deque::Worker` in LIFO mode. The owner
+//! pushes and pops at the same end, like a call stack: the job it pushed
+//! last is the one whose data is still in its cache, and for `join` it is
+//! exactly the other half of the split it is working on. Thieves take from
+//! the *other* end, the oldest job, which in a recursive split is the
+//! biggest piece: one steal moves a lot of work, so steals stay rare.
+//!
+//! # Finding work: the order and why
+//!
+//! 1. **Own deque** (pop, LIFO). Cheapest (no contention with other
+//!    workers in the common case) and cache-warm, and `join` depends on it:
+//!    the job a worker pushed is usually popped back by that same worker.
+//! 2. **The global injector** (a batch at a time). Work from outside the
+//!    pool is a new top-level request whose caller is blocked waiting, so it
+//!    must not starve behind the recursive work already in the deques. A
+//!    batch steal moves up to half the injector into our deque, so a burst
+//!    of 10,000 `spawn`s costs one injector access per batch, not per job.
+//! 3. **The other workers' deques**, starting at a random victim and going
+//!    round. A fixed start (say worker 0) would make every thief hammer the
+//!    same deque; a random one spreads the contention.
+//!
+//! # Waiting without blocking: `wait_until`
+//!
+//! A worker that must wait for something (the stolen half of a `join`, the
+//! end of a `scope`, or, in its main loop, the pool's termination) does not
+//! block: it keeps finding and running jobs until the latch is set. Only
+//! when there is no work at all does it go idle, spin a little, and park
+//! (`sleep/README.md`). The main loop is nothing but `wait_until(terminate)`.
+//!
+//! Read next: `join.rs` (the work-first split built on this loop).
+
+use std::cell::Cell;
+use std::ptr;
+use std::sync::Arc;
+
+use crossbeam_deque::{Steal, Worker};
+
+use super::job::JobRef;
+use super::latch::CoreLatch;
+use super::registry::Registry;
+use super::sleep::IdleStep;
+use super::stats::bump;
+use super::trace::EventKind;
+
+thread_local! {
+    /// The worker running on this thread, or null outside any pool.
+    static CURRENT: Cell<*const WorkerThread> = const { Cell::new(ptr::null()) };
+}
+
+/// The per-thread state of one worker.
+pub(crate) struct WorkerThread {
+    deque: Worker<JobRef>,
+    index: usize,
+    registry: Arc<Registry>,
+    rng: Cell<u64>,
+}
+
+impl WorkerThread {
+    /// The worker running on the calling thread, if any.
+    ///
+    /// The returned reference is valid while the worker's main loop runs,
+    /// which is the only time any job (hence any caller) runs on it.
+    #[inline]
+    pub(crate) fn current<'a>() -> Option<&'a WorkerThread> {
+        let ptr = CURRENT.with(Cell::get);
+        // SAFETY: CURRENT is set to a WorkerThread living on this thread's
+        // stack for the whole main loop and reset to null before it is
+        // dropped; jobs only run inside the main loop.
+        unsafe { ptr.as_ref() }
+    }
+
+    /// The current worker if it belongs to `registry`.
+    #[inline]
+    pub(crate) fn current_in<'a>(registry: &Registry) -> Option<&'a WorkerThread> {
+        WorkerThread::current().filter(|w| ptr::eq(Arc::as_ptr(&w.registry), registry))
+    }
+
+    /// This worker's index in its pool.
+    #[inline]
+    pub(crate) fn index(&self) -> usize {
+        self.index
+    }
+
+    /// The registry of this worker's pool.
+    #[inline]
+    pub(crate) fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Pushes the second half of a `join` (cheap wake check, see sleep).
+    #[inline]
+    pub(crate) fn push_join(&self, job: JobRef) {
+        self.deque.push(job);
+        self.registry.sleep.new_local_job();
+    }
+
+    /// Pushes a job any worker should be able to find (spawn, scope).
+    pub(crate) fn push_shared(&self, job: JobRef) {
+        self.deque.push(job);
+        self.registry.trace.record(Some(self.index), EventKind::Spawned);
+        self.registry.sleep.new_shared_jobs(1);
+    }
+
+    /// Pops the most recently pushed job of our own deque.
+    #[inline]
+    pub(crate) fn pop(&self) -> Option<JobRef> {
+        self.deque.pop()
+    }
+
+    /// Counts a job that `join` ran inline after popping it back.
+    #[inline]
+    pub(crate) fn count_inline_job(&self) {
+        bump(&self.registry.counters[self.index].0.jobs_executed);
+    }
+
+    /// The find-task order: own deque, injector, then the other workers.
+    pub(crate) fn find_work(&self) -> Option<JobRef> {
+        self.pop()
+            .or_else(|| self.take_injected())
+            .or_else(|| self.steal_from_others())
+    }
+
+    /// Takes a batch from the injector into our deque and returns one job.
+    fn take_injected(&self) -> Option<JobRef> {
+        loop {
+            match self.registry.injector.steal_batch_and_pop(&self.deque) {
+                Steal::Success(job) => {
+                    self.registry
+                        .trace
+                        .record(Some(self.index), EventKind::TookInjected);
+                    return Some(job);
+                }
+                Steal::Empty => return None,
+                Steal::Retry => std::hint::spin_loop(),
+            }
+        }
+    }
+
+    /// Tries every other worker once, from a random starting victim.
+    fn steal_from_others(&self) -> Option<JobRef> {
+        let n = self.registry.stealers.len();
+        if n <= 1 {
+            return None;
+        }
+        let counters = &self.registry.counters[self.index].0;
+        let start = self.next_random() as usize % n;
+        for k in 0..n {
+            let victim = (start + k) % n;
+            if victim == self.index {
+                continue;
+            }
+            bump(&counters.steal_attempts);
+            loop {
+                match self.registry.stealers[victim].steal() {
+                    Steal::Success(job) => {
+                        bump(&counters.jobs_stolen);
+                        self.registry
+                            .trace
+                            .record(Some(self.index), EventKind::Stolen { victim });
+                        return Some(job);
+                    }
+                    Steal::Empty => break,
+                    Steal::Retry => std::hint::spin_loop(),
+                }
+            }
+        }
+        None
+    }
+
+    /// xorshift64: a cheap per-worker random number for victim selection.
+    fn next_random(&self) -> u64 {
+        let mut x = self.rng.get();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.rng.set(x);
+        x
+    }
+
+    /// Runs a job found in a queue, counting and tracing it.
+    pub(crate) fn execute(&self, job: JobRef) {
+        bump(&self.registry.counters[self.index].0.jobs_executed);
+        let trace = &self.registry.trace;
+        trace.record(Some(self.index), EventKind::JobStarted);
+        // SAFETY: every JobRef in our queues is live and runs once: whoever
+        // created it keeps it alive until it has run (job.rs).
+        unsafe { job.execute() };
+        trace.record(Some(self.index), EventKind::JobFinished);
+    }
+
+    /// Runs other jobs until `latch` is set, parking when there are none.
+    #[inline]
+    pub(crate) fn wait_until(&self, latch: &CoreLatch) {
+        if !latch.probe() {
+            self.wait_until_cold(latch);
+        }
+    }
+
+    #[cold]
+    fn wait_until_cold(&self, latch: &CoreLatch) {
+        let sleep = &self.registry.sleep;
+        let counters = &self.registry.counters[self.index].0;
+        'busy: while !latch.probe() {
+            if let Some(job) = self.find_work() {
+                self.execute(job);
+                continue;
+            }
+            // Nothing anywhere: become idle and work towards parking.
+            let mut idle = sleep.start_looking(self.index);
+            loop {
+                if latch.probe() {
+                    sleep.work_found(|| false);
+                    break 'busy;
+                }
+                if let Some(job) = self.find_work() {
+                    sleep.work_found(|| !self.registry.injector.is_empty());
+                    self.execute(job);
+                    continue 'busy;
+                }
+                let step = sleep.no_work_found(&mut idle, latch, || {
+                    bump(&counters.parked);
+                    self.registry.trace.record(Some(self.index), EventKind::Parked);
+                });
+                if step == IdleStep::ParkedAndWoken {
+                    bump(&counters.woken);
+                    self.registry.trace.record(Some(self.index), EventKind::Woken);
+                }
+            }
+        }
+    }
+}
+
+/// The body of every worker thread.
+pub(crate) fn main_loop(deque: Worker<JobRef>, index: usize, registry: Arc<Registry>) {
+    let worker = WorkerThread {
+        deque,
+        index,
+        registry,
+        rng: Cell::new((index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+    };
+    CURRENT.with(|c| c.set(&worker));
+    worker.wait_until(&worker.registry.terminate[index]);
+    // Termination comes after `Drop` saw no outstanding job, so this finds
+    // nothing in normal use; it is a last sweep so no queued job is dropped.
+    while let Some(job) = worker.find_work() {
+        worker.execute(job);
+    }
+    CURRENT.with(|c| c.set(ptr::null()));
+}
