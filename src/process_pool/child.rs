@@ -1,0 +1,158 @@
+//! # The worker: a forked child that serves tasks until told to stop
+//!
+//! A worker is born in the fork server (see `forkserver.rs`) holding one end
+//! of a socket pair; the parent holds the other. Its life:
+//!
+//! 1. **Die with the parent.** `PR_SET_PDEATHSIG(SIGKILL)` asks the kernel to
+//!    kill us when our parent (the fork server) dies. If it died *before* the
+//!    `prctl` call (the race the `prctl` man page warns about), `getppid` no
+//!    longer names it, and we exit at once.
+//! 2. **Close everything else.** Every descriptor except stdin/stdout/stderr
+//!    and our channel is closed. In particular no worker keeps another
+//!    worker's channel open, so one worker's death always reads as end of
+//!    file in the parent.
+//! 3. **Run the initializer** once, if the pool has one. If it panics, the
+//!    worker says so in an [`INIT_FAILED`](super::wire::INIT_FAILED) reply
+//!    and exits; the parent then fails the pool's tasks instead of forking
+//!    replacements forever.
+//! 4. **Serve.** Read a task frame, call the function on each item inside
+//!    `catch_unwind` (a panic becomes a `Panicked` item, and the worker
+//!    keeps serving), write one reply frame. End of file on the channel means
+//!    the pool is closing: exit 0.
+//! 5. **Retire** after `max_tasks_per_child` tasks: exit 0 right after the
+//!    last reply. The parent knows the budget too and forks a replacement.
+//!
+//! The worker always leaves with `_exit`, never by returning: returning would
+//! run the parent's code that called `fork` a second time, in the child.
+//!
+//! Read next: `pool.rs` (the parent side of the conversation).
+
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::panic::{self, AssertUnwindSafe};
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::sys;
+use super::wire::{self, FrameBuf};
+
+/// What a worker needs to know besides its function.
+#[derive(Clone, Copy, Debug)]
+pub struct ChildConfig {
+    /// Exit after this many tasks (`None`: serve forever).
+    pub max_tasks: Option<u64>,
+    /// Largest frame accepted.
+    pub max_frame: usize,
+}
+
+/// Exit code: the parent closed the channel (the normal way to stop).
+pub const EXIT_OK: i32 = 0;
+/// Exit code: the initializer panicked.
+pub const EXIT_INIT_FAILED: i32 = 3;
+/// Exit code: the parent sent bytes that are not a task frame.
+pub const EXIT_PROTOCOL: i32 = 4;
+
+/// The text inside a panic payload.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic with a non-string payload".to_string()
+    }
+}
+
+/// Runs a worker on `chan`; never returns.
+pub fn serve<In, Out, F>(chan: OwnedFd, f: &F, init: Option<&dyn Fn()>, cfg: &ChildConfig) -> !
+where
+    In: DeserializeOwned,
+    Out: Serialize,
+    F: Fn(In) -> Out,
+{
+    let parent = sys::getppid();
+    if sys::set_parent_death_signal(libc::SIGKILL).is_err() || sys::getppid() != parent {
+        sys::exit_now(EXIT_OK);
+    }
+    let fd = chan.as_raw_fd();
+    sys::close_all_except(&[fd]);
+    let mut out = Vec::with_capacity(64 * 1024);
+
+    if let Some(init) = init {
+        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(init)) {
+            let at = wire::begin_frame(&mut out);
+            out.extend_from_slice(&wire::INIT_FAILED.to_le_bytes());
+            out.extend_from_slice(&1u32.to_le_bytes());
+            wire::push_reply_item(&mut out, wire::TAG_PANIC, panic_message(&*payload).as_bytes());
+            wire::end_frame(&mut out, at);
+            let _ = sys::send_all(fd, &out);
+            sys::exit_now(EXIT_INIT_FAILED);
+        }
+    }
+
+    let mut served: u64 = 0;
+    let mut buf = FrameBuf::new();
+    loop {
+        match buf.fill(fd) {
+            Ok(0) | Err(_) => sys::exit_now(EXIT_OK),
+            Ok(_) => {}
+        }
+        loop {
+            let payload = match buf.next_frame(cfg.max_frame) {
+                Ok(Some(p)) => p,
+                Ok(None) => break,
+                Err(_) => sys::exit_now(EXIT_PROTOCOL),
+            };
+            out.clear();
+            if run_task(payload, f, &mut out).is_err() {
+                sys::exit_now(EXIT_PROTOCOL);
+            }
+            if sys::send_all(fd, &out).is_err() {
+                // EPIPE: the parent is gone or closed us; nobody wants the result.
+                sys::exit_now(EXIT_OK);
+            }
+            served += 1;
+            if cfg.max_tasks.is_some_and(|max| served >= max) {
+                sys::exit_now(EXIT_OK);
+            }
+        }
+    }
+}
+
+/// Runs every item of one task frame, appending the reply frame to `out`.
+fn run_task<In, Out, F>(payload: &[u8], f: &F, out: &mut Vec<u8>) -> Result<(), wire::FrameError>
+where
+    In: DeserializeOwned,
+    Out: Serialize,
+    F: Fn(In) -> Out,
+{
+    let (id, count, mut rest) = wire::job_header(payload)?;
+    let at = wire::begin_frame(out);
+    out.extend_from_slice(&id.to_le_bytes());
+    out.extend_from_slice(&count.to_le_bytes());
+    for _ in 0..count {
+        let bytes = wire::next_item(&mut rest)?;
+        let input: In = match wire::decode(bytes) {
+            Ok(v) => v,
+            Err(msg) => {
+                wire::push_reply_item(out, wire::TAG_BAD_INPUT, msg.as_bytes());
+                continue;
+            }
+        };
+        match panic::catch_unwind(AssertUnwindSafe(|| f(input))) {
+            Ok(value) => {
+                out.push(wire::TAG_OK);
+                if let Err(msg) = wire::push_item(out, &value) {
+                    out.pop();
+                    wire::push_reply_item(out, wire::TAG_BAD_OUTPUT, msg.as_bytes());
+                }
+            }
+            Err(payload) => {
+                let msg = panic_message(&*payload);
+                wire::push_reply_item(out, wire::TAG_PANIC, msg.as_bytes());
+            }
+        }
+    }
+    wire::end_frame(out, at);
+    Ok(())
+}

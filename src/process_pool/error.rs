@@ -1,0 +1,187 @@
+//! # Errors: what can go wrong with one task, and with the pool
+//!
+//! Two levels, like `multiprocessing`:
+//!
+//! - [`TaskError`]: one task failed (its worker died, it panicked, it timed
+//!   out, its value could not be encoded or decoded). The pool carries on:
+//!   a dead worker is replaced and every other task still completes.
+//! - [`PoolError`]: a whole call failed: the pool could not be created (the
+//!   caller already had threads, `fork` failed), or a `map` had a failing
+//!   item (the first failing index is named, with its [`TaskError`]).
+//!
+//! Every variant's `Display` says what happened in words a user can act on.
+
+use std::fmt;
+use std::io;
+
+use super::sys::Pid;
+
+/// Why one task did not produce a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TaskError {
+    /// The worker running the task was killed by a signal (SIGKILL, SIGSEGV,
+    /// the out-of-memory killer...). A replacement worker has been forked.
+    WorkerDied {
+        /// The dead worker's pid.
+        pid: Pid,
+        /// The signal that killed it.
+        signal: i32,
+    },
+    /// The worker running the task exited by itself (e.g. the function
+    /// called `std::process::exit`). A replacement worker has been forked.
+    WorkerExited {
+        /// The worker's pid.
+        pid: Pid,
+        /// Its exit code.
+        code: i32,
+    },
+    /// The function panicked; the worker caught it and keeps serving.
+    Panicked {
+        /// The panic message.
+        message: String,
+    },
+    /// The task ran past the pool's task timeout; its worker was killed and
+    /// replaced.
+    TimedOut,
+    /// The input could not be encoded in the parent, or decoded in the worker.
+    Encode {
+        /// What the encoder or decoder said.
+        message: String,
+    },
+    /// The result could not be encoded in the worker, or decoded in the parent.
+    Decode {
+        /// What the encoder or decoder said.
+        message: String,
+    },
+    /// The worker broke the wire protocol (garbage bytes, a frame over the
+    /// size limit, a reply for the wrong task). It was killed and replaced.
+    Protocol {
+        /// The worker's pid.
+        pid: Pid,
+        /// What was wrong.
+        message: String,
+    },
+    /// The worker initializer panicked, so the pool cannot run tasks.
+    InitializerFailed {
+        /// The panic message.
+        message: String,
+    },
+    /// The pool was terminated (or lost its fork server) before the task ran.
+    PoolShutDown {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl fmt::Display for TaskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TaskError::WorkerDied { pid, signal } => write!(
+                f,
+                "worker {pid} was killed by signal {signal} ({}) while running the task; \
+                 a replacement was forked",
+                signal_name(*signal)
+            ),
+            TaskError::WorkerExited { pid, code } => write!(
+                f,
+                "worker {pid} exited with code {code} while running the task; \
+                 a replacement was forked"
+            ),
+            TaskError::Panicked { message } => write!(f, "task panicked: {message}"),
+            TaskError::TimedOut => write!(
+                f,
+                "task exceeded the pool's task timeout; its worker was killed and replaced"
+            ),
+            TaskError::Encode { message } => write!(f, "could not send the input: {message}"),
+            TaskError::Decode { message } => write!(f, "could not read the result: {message}"),
+            TaskError::Protocol { pid, message } => write!(
+                f,
+                "worker {pid} broke the wire protocol ({message}); it was killed and replaced"
+            ),
+            TaskError::InitializerFailed { message } => {
+                write!(f, "the worker initializer panicked: {message}")
+            }
+            TaskError::PoolShutDown { reason } => write!(f, "the pool shut down: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for TaskError {}
+
+/// The conventional name of a signal number, for messages.
+pub fn signal_name(signal: i32) -> &'static str {
+    match signal {
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGFPE => "SIGFPE",
+        libc::SIGILL => "SIGILL",
+        libc::SIGINT => "SIGINT",
+        libc::SIGPIPE => "SIGPIPE",
+        _ => "another signal",
+    }
+}
+
+/// Why a pool-level call failed.
+#[derive(Debug)]
+pub enum PoolError {
+    /// `ProcessPool::new` was called from a process with more than one
+    /// thread: forking it could copy a lock held by another thread.
+    NotSingleThreaded {
+        /// Threads counted in `/proc/self/task`.
+        threads: usize,
+    },
+    /// A system call failed while creating or running the pool.
+    Io {
+        /// What the pool was doing.
+        context: &'static str,
+        /// The error.
+        error: io::Error,
+    },
+    /// An item of a `map` failed (the lowest failing index is reported; all
+    /// other items were still run to completion).
+    Task {
+        /// Position of the item in the input.
+        index: usize,
+        /// Why it failed.
+        error: TaskError,
+    },
+    /// A bad argument (e.g. a chunk size of 0).
+    InvalidArgument(String),
+}
+
+impl fmt::Display for PoolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PoolError::NotSingleThreaded { threads } => write!(
+                f,
+                "ProcessPool must be created while the process is single-threaded, \
+                 but /proc/self/task lists {threads} threads; create the pool first \
+                 thing in main(), before starting threads (forking a multi-threaded \
+                 process can copy a lock another thread holds)"
+            ),
+            PoolError::Io { context, error } => write!(f, "{context}: {error}"),
+            PoolError::Task { index, error } => write!(f, "item {index} failed: {error}"),
+            PoolError::InvalidArgument(why) => write!(f, "invalid argument: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for PoolError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            PoolError::Io { error, .. } => Some(error),
+            PoolError::Task { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}
+
+impl PoolError {
+    /// Wraps an `io::Error` with what the pool was doing.
+    pub(crate) fn io(context: &'static str, error: io::Error) -> PoolError {
+        PoolError::Io { context, error }
+    }
+}

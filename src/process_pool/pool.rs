@@ -1,0 +1,513 @@
+//! # `ProcessPool`: the public face of the process pool
+//!
+//! ```no_run
+//! use homemade::process_pool::ProcessPool;
+//!
+//! fn main() -> Result<(), homemade::process_pool::PoolError> {
+//!     // First thing in main, while the process is single-threaded.
+//!     let pool = ProcessPool::new(2, |x: u64| x * x)?;
+//!     assert_eq!(pool.map(1..=5)?, vec![1, 4, 9, 16, 25]);
+//!     let handle = pool.submit(12);
+//!     assert_eq!(handle.join().unwrap(), 144);
+//!     Ok(())
+//! }
+//! ```
+//!
+//! ## The function travels by `fork`, the data by `postcard`
+//!
+//! `multiprocessing` pickles a *reference* to the function (its module and
+//! name) and each worker imports it. Here the closure is captured before the
+//! fork: every worker is a copy of the process that built the pool, so it
+//! already holds the function, whatever it borrows included. Inputs and
+//! outputs cross the socket encoded with `postcard`; they need `Serialize`
+//! and `Deserialize`.
+//!
+//! ## Chunking
+//!
+//! `map` sends items in chunks, one frame per chunk, so a tiny function does
+//! not pay a round trip per item. The automatic chunk size is
+//! `ceil(len / (8 × workers))`: each worker gets about eight chunks. Python's
+//! `Pool.map` uses `4 × workers`; we can afford twice as many chunks because
+//! our per-chunk cost is a few tens of microseconds, and smaller chunks
+//! leave less imbalance at the end of the map when items take unequal time.
+//! `map_chunked` lets you choose; `imap_unordered` uses chunks of one, so each
+//! result arrives as soon as it is computed.
+//!
+//! ## Failure
+//!
+//! A task whose worker dies fails with [`TaskError::WorkerDied`]; the worker
+//! is replaced and every other task completes. `map` then returns
+//! [`PoolError::Task`] naming the lowest failing index, after all other items
+//! have run (the pool is ready for the next call). A chunk is one task: if
+//! its worker dies or it times out, every item of the chunk fails with that
+//! error; a panic, by contrast, fails only its own item. A task timeout of
+//! `t` gives a chunk of `n` items `n × t`.
+//!
+//! Read next: `state.rs` (how the parent drives the workers) and
+//! `handle.rs` (waiting for one task, by blocking or by `.await`).
+
+use std::collections::VecDeque;
+use std::io::Write;
+use std::marker::PhantomData;
+use std::num::NonZeroUsize;
+use std::os::fd::OwnedFd;
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::{Condvar, Mutex};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::child::{self, ChildConfig};
+use super::error::{PoolError, TaskError};
+use super::forkserver::ForkServer;
+use super::handle::TaskHandle;
+use super::recorder::{PoolEvent, PoolEventKind, TaskId};
+use super::state::{Config, Inner, Owner, State};
+use super::sys::{self, Pid};
+use super::wire;
+
+/// Tasks kept in flight per worker by default (see `state.rs`, "Prefetch").
+pub const DEFAULT_PREFETCH: usize = 2;
+
+/// A pool of forked worker processes applying one function `In -> Out`.
+///
+/// Created with [`ProcessPool::new`] or [`ProcessPool::builder`], while the
+/// process is still single-threaded. The pool can be shared between threads
+/// (`&self` methods); dropping it is a clean [`close`](ProcessPool::close).
+pub struct ProcessPool<In, Out> {
+    inner: Arc<Inner<Out>>,
+    /// Set once closed or terminated, so Drop does nothing more.
+    finished: bool,
+    _input: PhantomData<fn(In)>,
+}
+
+/// Options for a [`ProcessPool`]; see [`ProcessPool::builder`].
+pub struct ProcessPoolBuilder<In, Out> {
+    workers: usize,
+    max_tasks_per_child: Option<u64>,
+    task_timeout: Option<Duration>,
+    initializer: Option<Box<dyn Fn()>>,
+    max_frame: usize,
+    prefetch: usize,
+    record: bool,
+    _types: PhantomData<fn(In) -> Out>,
+}
+
+impl<In, Out> ProcessPoolBuilder<In, Out>
+where
+    In: Serialize + DeserializeOwned,
+    Out: Serialize + DeserializeOwned,
+{
+    /// Each worker exits after serving `n` tasks (a `map` chunk counts as
+    /// one) and is replaced by a fresh fork, like Python's `maxtasksperchild`.
+    pub fn max_tasks_per_child(mut self, n: u64) -> Self {
+        self.max_tasks_per_child = Some(n.max(1));
+        self
+    }
+
+    /// A task running longer than `limit` fails with
+    /// [`TaskError::TimedOut`]; its worker is killed and replaced.
+    pub fn task_timeout(mut self, limit: Duration) -> Self {
+        self.task_timeout = Some(limit);
+        self
+    }
+
+    /// Runs `init` once in each worker (and each replacement) before it
+    /// serves tasks, like Python's `initializer`. If it panics, the pool's
+    /// tasks fail with [`TaskError::InitializerFailed`].
+    pub fn initializer(mut self, init: impl Fn() + 'static) -> Self {
+        self.initializer = Some(Box::new(init));
+        self
+    }
+
+    /// Largest frame (task or result, in bytes) accepted; default 256 MiB.
+    pub fn max_frame_bytes(mut self, n: usize) -> Self {
+        self.max_frame = n.min(u32::MAX as usize);
+        self
+    }
+
+    /// Tasks kept in flight per worker (default 2; 1 = strictly one at a time).
+    pub fn prefetch(mut self, n: usize) -> Self {
+        self.prefetch = n.max(1);
+        self
+    }
+
+    /// Starts with the recorder on (see [`ProcessPool::take_events`]).
+    pub fn record(mut self, on: bool) -> Self {
+        self.record = on;
+        self
+    }
+
+    /// Forks the fork server, which forks the workers; returns when every
+    /// worker has been forked.
+    ///
+    /// Fails with [`PoolError::NotSingleThreaded`] if the process already
+    /// has more than one thread.
+    pub fn build<F>(self, f: F) -> Result<ProcessPool<In, Out>, PoolError>
+    where
+        F: Fn(In) -> Out,
+    {
+        let threads = sys::thread_count().map_err(|e| PoolError::io("reading /proc/self/task", e))?;
+        if threads > 1 {
+            return Err(PoolError::NotSingleThreaded { threads });
+        }
+        let workers = if self.workers == 0 {
+            std::thread::available_parallelism().map_or(1, NonZeroUsize::get)
+        } else {
+            self.workers
+        };
+        // Buffered output would be copied into every child; flush it first.
+        let _ = std::io::stdout().flush();
+        let _ = std::io::stderr().flush();
+        let cfg = ChildConfig {
+            max_tasks: self.max_tasks_per_child,
+            max_frame: self.max_frame,
+        };
+        let init = self.initializer.as_deref();
+        let run_worker = |chan: OwnedFd| child::serve::<In, Out, F>(chan, &f, init, &cfg);
+        // SAFETY: we just checked that this process has a single thread.
+        let server = unsafe { ForkServer::start(&run_worker) }
+            .map_err(|e| PoolError::io("forking the fork server", e))?;
+        let config = Config {
+            workers,
+            max_tasks_per_child: self.max_tasks_per_child,
+            task_timeout: self.task_timeout,
+            max_frame: self.max_frame,
+            prefetch: self.prefetch,
+        };
+        let bell = sys::eventfd().map_err(|e| PoolError::io("creating the doorbell eventfd", e))?;
+        let mut state = State::new(server, workers, self.record);
+        for slot in 0..workers {
+            if let Err(e) = state.spawn_into(slot) {
+                state.break_pool(TaskError::PoolShutDown {
+                    reason: "creation failed".into(),
+                });
+                shutdown_server(&mut state);
+                return Err(PoolError::io("forking a worker", e));
+            }
+        }
+        Ok(ProcessPool {
+            inner: Arc::new(Inner {
+                state: Mutex::new(state),
+                cond: Condvar::new(),
+                bell,
+                config,
+                finisher: finish::<Out>,
+            }),
+            finished: false,
+            _input: PhantomData,
+        })
+    }
+}
+
+/// Closes the fork server and reaps it.
+fn shutdown_server<Out>(state: &mut State<Out>) {
+    if let Some(server) = state.server.take() {
+        let _ = server.shutdown();
+    }
+}
+
+impl<In, Out> ProcessPool<In, Out>
+where
+    In: Serialize + DeserializeOwned,
+    Out: Serialize + DeserializeOwned,
+{
+    /// A pool of `workers` processes (0 = one per CPU) applying `f`.
+    ///
+    /// Call it while the process is single-threaded (first thing in `main`).
+    pub fn new<F>(workers: usize, f: F) -> Result<ProcessPool<In, Out>, PoolError>
+    where
+        F: Fn(In) -> Out,
+    {
+        Self::builder(workers).build(f)
+    }
+
+    /// A builder for a pool of `workers` processes (0 = one per CPU).
+    pub fn builder(workers: usize) -> ProcessPoolBuilder<In, Out> {
+        ProcessPoolBuilder {
+            workers,
+            max_tasks_per_child: None,
+            task_timeout: None,
+            initializer: None,
+            max_frame: wire::DEFAULT_MAX_FRAME,
+            prefetch: DEFAULT_PREFETCH,
+            record: false,
+            _types: PhantomData,
+        }
+    }
+
+    /// Number of worker slots.
+    pub fn workers(&self) -> usize {
+        self.inner.config.workers
+    }
+
+    /// The pids of the live workers, by slot.
+    pub fn worker_pids(&self) -> Vec<Pid> {
+        let st = self.inner.state.lock();
+        st.workers.iter().flatten().map(|w| w.pid).collect()
+    }
+
+    /// The fork server's pid (`None` after close).
+    pub fn fork_server_pid(&self) -> Option<Pid> {
+        self.inner.state.lock().server.as_ref().map(ForkServer::pid)
+    }
+
+    /// Turns the recorder on or off.
+    pub fn set_recording(&self, on: bool) {
+        self.inner.state.lock().recorder.set_enabled(on);
+    }
+
+    /// Hands over the events recorded so far (forks, tasks sent, results
+    /// received, crashes), oldest first.
+    pub fn take_events(&self) -> Vec<PoolEvent> {
+        self.inner.state.lock().recorder.take()
+    }
+
+    /// Queues one task; returns a handle to `join` or `.await`.
+    /// Many may be outstanding at once; they are sent as workers free up.
+    pub fn submit(&self, input: In) -> TaskHandle<Out> {
+        let id = self.inner.state.lock().reserve_ids(1);
+        let frame = wire::encode_task(id, std::slice::from_ref(&input));
+        let mut st = self.inner.state.lock();
+        st.add_job(id, frame, 1, Owner::Handle);
+        self.inner.pump(&mut st);
+        drop(st);
+        TaskHandle::new(self.inner.clone(), id)
+    }
+
+    /// `f` applied to every input, in input order, with automatic chunking
+    /// (`ceil(len / (8 × workers))` items per chunk).
+    pub fn map(&self, inputs: impl IntoIterator<Item = In>) -> Result<Vec<Out>, PoolError> {
+        let inputs: Vec<In> = inputs.into_iter().collect();
+        let chunksize = auto_chunksize(inputs.len(), self.workers());
+        self.map_vec(inputs, chunksize)
+    }
+
+    /// `f` applied to every input, in input order, `chunksize` items per task.
+    pub fn map_chunked(
+        &self,
+        inputs: impl IntoIterator<Item = In>,
+        chunksize: usize,
+    ) -> Result<Vec<Out>, PoolError> {
+        if chunksize == 0 {
+            return Err(PoolError::InvalidArgument("chunksize must be at least 1".into()));
+        }
+        self.map_vec(inputs.into_iter().collect(), chunksize)
+    }
+
+    /// Runs a map and turns the first failure into a `PoolError`.
+    fn map_vec(&self, inputs: Vec<In>, chunksize: usize) -> Result<Vec<Out>, PoolError> {
+        let mut out = Vec::with_capacity(inputs.len());
+        for (index, result) in self.run_chunks(&inputs, chunksize).into_iter().enumerate() {
+            match result {
+                Ok(v) => out.push(v),
+                Err(error) => return Err(PoolError::Task { index, error }),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Sends `inputs` in chunks and collects every item's result, in order.
+    fn run_chunks(&self, inputs: &[In], chunksize: usize) -> Vec<Result<Out, TaskError>> {
+        if inputs.is_empty() {
+            return Vec::new();
+        }
+        let mut batch = Batch::start(&self.inner, inputs, chunksize);
+        let chunks = batch.chunks;
+        let mut slots: Vec<Option<Vec<Result<Out, TaskError>>>> = (0..chunks).map(|_| None).collect();
+        let mut got = 0;
+        while got < chunks {
+            for (chunk, results) in batch.next_finished() {
+                slots[chunk] = Some(results);
+                got += 1;
+            }
+        }
+        slots.into_iter().flatten().flatten().collect()
+    }
+
+    /// Results as they arrive, as `(input index, result)`; one task per item.
+    /// Dropping the iterator early cancels what has not started.
+    pub fn imap_unordered(
+        &self,
+        inputs: impl IntoIterator<Item = In>,
+    ) -> impl Iterator<Item = (usize, Result<Out, TaskError>)> + '_ {
+        let inputs: Vec<In> = inputs.into_iter().collect();
+        let batch = Batch::start(&self.inner, &inputs, 1);
+        ImapUnordered {
+            batch,
+            ready: VecDeque::new(),
+        }
+    }
+
+    /// Finishes every queued and running task, lets the workers exit,
+    /// reaps them and the fork server. Dropping the pool does the same.
+    pub fn close(mut self) {
+        self.finish(true);
+    }
+
+    /// Kills every worker now; unfinished tasks fail with
+    /// [`TaskError::PoolShutDown`]. Reaps everything.
+    pub fn terminate(mut self) {
+        self.finish(false);
+    }
+
+    /// Shared by close, terminate and Drop.
+    fn finish(&mut self, graceful: bool) {
+        if !std::mem::replace(&mut self.finished, true) {
+            (self.inner.finisher)(&self.inner, graceful);
+        }
+    }
+}
+
+impl<In, Out> Drop for ProcessPool<In, Out> {
+    fn drop(&mut self) {
+        if !std::mem::replace(&mut self.finished, true) {
+            (self.inner.finisher)(&self.inner, true);
+        }
+    }
+}
+
+/// Close (`graceful`) or terminate. Stored in `Inner::finisher` at creation,
+/// where the serde bounds are known, so that `Drop` can call it.
+fn finish<Out: DeserializeOwned>(inner: &Inner<Out>, graceful: bool) {
+    let mut st = if graceful {
+        inner.wait_until(|st| st.idle() || st.broken.is_some())
+    } else {
+        inner.state.lock()
+    };
+    let reason = if graceful {
+        "the pool was closed"
+    } else {
+        "the pool was terminated"
+    };
+    if graceful {
+        // Closing our end is the workers' signal to exit: they read EOF.
+        let pids: Vec<Pid> = st
+            .workers
+            .iter_mut()
+            .filter_map(Option::take)
+            .map(|w| w.pid)
+            .collect();
+        for pid in pids {
+            if let Some(server) = &st.server {
+                let _ = server.reap(pid, Duration::from_secs(5));
+            }
+            st.recorder.note(pid, || PoolEventKind::Exited);
+        }
+    }
+    st.break_pool(TaskError::PoolShutDown {
+        reason: reason.into(),
+    });
+    shutdown_server(&mut st);
+    inner.announce(&mut st);
+}
+
+/// Python's rule with 8 chunks per worker instead of 4 (see module docs).
+pub fn auto_chunksize(len: usize, workers: usize) -> usize {
+    len.div_ceil(8 * workers.max(1)).max(1)
+}
+
+/// A set of chunks sent together, collected through one mailbox.
+struct Batch<'a, Out: DeserializeOwned> {
+    inner: &'a Inner<Out>,
+    mailbox: u64,
+    first: TaskId,
+    chunks: usize,
+    chunksize: usize,
+    outstanding: usize,
+}
+
+impl<'a, Out: DeserializeOwned> Batch<'a, Out> {
+    /// Encodes and queues `inputs` in chunks of `chunksize`.
+    fn start<In: Serialize>(inner: &'a Inner<Out>, inputs: &[In], chunksize: usize) -> Self {
+        let chunks = inputs.len().div_ceil(chunksize);
+        let (first, mailbox) = {
+            let mut st = inner.state.lock();
+            (st.reserve_ids(chunks), st.open_mailbox())
+        };
+        let frames: Vec<_> = inputs
+            .chunks(chunksize)
+            .enumerate()
+            .map(|(i, chunk)| (wire::encode_task(first + i as u64, chunk), chunk.len()))
+            .collect();
+        let mut st = inner.state.lock();
+        for (i, (frame, items)) in frames.into_iter().enumerate() {
+            st.add_job(first + i as u64, frame, items, Owner::Mailbox(mailbox));
+        }
+        inner.pump(&mut st);
+        Batch {
+            inner,
+            mailbox,
+            first,
+            chunks,
+            chunksize,
+            outstanding: chunks,
+        }
+    }
+
+    /// Blocks until at least one chunk finished; returns the finished chunks
+    /// as `(chunk index, results)`. Empty once everything was returned.
+    fn next_finished(&mut self) -> Vec<(usize, Vec<Result<Out, TaskError>>)> {
+        if self.outstanding == 0 {
+            return Vec::new();
+        }
+        let mailbox = self.mailbox;
+        let mut st = self
+            .inner
+            .wait_until(|st| st.mailboxes.get(&mailbox).is_none_or(|m| !m.is_empty()));
+        let ids: Vec<TaskId> = st
+            .mailboxes
+            .get_mut(&mailbox)
+            .map(|m| m.drain(..).collect())
+            .unwrap_or_default();
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(results) = st.take_results(id) {
+                out.push(((id - self.first) as usize, results));
+            }
+        }
+        self.outstanding -= out.len();
+        out
+    }
+}
+
+impl<Out: DeserializeOwned> Drop for Batch<'_, Out> {
+    fn drop(&mut self) {
+        let mut st = self.inner.state.lock();
+        st.mailboxes.remove(&self.mailbox);
+        for id in self.first..self.first + self.chunks as u64 {
+            let collected = st.jobs.get(&id).is_none_or(|j| !matches!(j.owner, Owner::Mailbox(m) if m == self.mailbox));
+            if !collected {
+                st.forget(id);
+            }
+        }
+    }
+}
+
+/// The iterator behind [`ProcessPool::imap_unordered`].
+struct ImapUnordered<'a, Out: DeserializeOwned> {
+    batch: Batch<'a, Out>,
+    ready: VecDeque<(usize, Result<Out, TaskError>)>,
+}
+
+impl<Out: DeserializeOwned> Iterator for ImapUnordered<'_, Out> {
+    type Item = (usize, Result<Out, TaskError>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(item) = self.ready.pop_front() {
+                return Some(item);
+            }
+            if self.batch.outstanding == 0 {
+                return None;
+            }
+            let size = self.batch.chunksize;
+            for (chunk, results) in self.batch.next_finished() {
+                for (k, r) in results.into_iter().enumerate() {
+                    self.ready.push_back((chunk * size + k, r));
+                }
+            }
+        }
+    }
+}

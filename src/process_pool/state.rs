@@ -1,0 +1,795 @@
+//! # The parent's bookkeeping: tasks, workers, and the pump
+//!
+//! Everything the parent knows lives in one [`State`] behind one mutex:
+//! the queue of tasks not yet sent, the table of all tasks, and one
+//! [`Worker`] per slot with its socket, its read buffer and the tasks in
+//! flight on it. Nothing here blocks except short requests to the fork
+//! server; the parent's sockets are non-blocking.
+//!
+//! ## The pump
+//!
+//! [`State::pump`] is the one routine that makes progress. Whoever holds
+//! the lock may call it: a thread in `join` or `map`, or a future being
+//! polled by the event loop. One pass:
+//!
+//! 1. for each worker, write what is pending of its task frames, then read
+//!    what it sent, cut frames and complete their tasks;
+//! 2. a worker whose socket reads end of file, or that sent garbage, or
+//!    whose current task passed its deadline, is *lost*: it is reaped (via
+//!    the fork server), its current task fails with the reason, the tasks
+//!    queued behind it (which it never started) go back to the front of the
+//!    queue, and a replacement is forked into its slot;
+//! 3. queued tasks are handed to workers with room: idle workers first,
+//!    then up to `prefetch` tasks per worker.
+//!
+//! ## Prefetch, and why it stays exact
+//!
+//! Keeping two tasks in flight per worker hides a round trip: the worker
+//! finds its next task already in its socket when it finishes one. It does
+//! not blur crash reports: a worker runs its tasks one at a time in the
+//! order sent and replies in that order, so when it dies the *oldest* task
+//! without a reply is the one it was running, and the ones behind it never
+//! started. Only the oldest fails; the others are re-sent elsewhere.
+//!
+//! ## Waiting without a helper thread
+//!
+//! A blocked caller ([`Inner::wait_until`]) `poll`s every worker socket plus
+//! a doorbell `eventfd`. Only one thread polls at a time (the *leader*);
+//! others sleep on a condition variable and are woken whenever a pump
+//! completes tasks. If someone else's pump (another thread, or an event-loop
+//! future) completes tasks while the leader sleeps in `poll`, it rings the
+//! doorbell, so the leader cannot sleep through a result that somebody else
+//! read from the socket.
+//!
+//! Read next: `pool.rs` (the public API built on this) and `handle.rs`.
+
+use std::collections::{HashMap, VecDeque};
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::task::Waker;
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex, MutexGuard};
+use serde::de::DeserializeOwned;
+
+use super::error::TaskError;
+use super::forkserver::ForkServer;
+use super::recorder::{PoolEventKind, Recorder, TaskId};
+use super::sys::{self, ExitKind, Pid};
+use super::wire::{self, FrameBuf};
+
+/// How long a worker whose socket closed gets to finish exiting before the
+/// fork server kills it (it is normally already dead).
+const EXIT_GRACE: Duration = Duration::from_secs(2);
+
+/// Settings fixed at pool creation.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Number of worker slots.
+    pub workers: usize,
+    /// Tasks a worker serves before it is replaced.
+    pub max_tasks_per_child: Option<u64>,
+    /// Per-task time limit (a chunk of n items gets n times this).
+    pub task_timeout: Option<Duration>,
+    /// Largest frame accepted from a worker.
+    pub max_frame: usize,
+    /// Tasks in flight per worker.
+    pub prefetch: usize,
+}
+
+/// Who is waiting for a task's results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// A `TaskHandle` (join or await).
+    Handle,
+    /// Nobody: the handle was dropped while the task ran; results are discarded.
+    Detached,
+    /// A `map` or `imap_unordered` call, collecting in this mailbox.
+    Mailbox(u64),
+}
+
+/// Where a task is.
+#[derive(Debug)]
+pub enum JobState<Out> {
+    /// Waiting in the queue.
+    Queued,
+    /// Sent to the worker in this slot.
+    Running {
+        /// The worker slot.
+        #[allow(dead_code)] // read by the async side (handle.rs) once it lands
+        slot: usize,
+    },
+    /// Finished: one result per item.
+    Done(Vec<Result<Out, TaskError>>),
+}
+
+/// One task: a frame of one or more items.
+#[derive(Debug)]
+pub struct Job<Out> {
+    /// The encoded task frame (dropped once no longer needed).
+    frame: Vec<u8>,
+    /// Items in the frame.
+    items: usize,
+    /// Where it is.
+    pub state: JobState<Out>,
+    /// Woken when the task is dispatched or finished.
+    pub waker: Option<Waker>,
+    /// Who collects the result.
+    pub owner: Owner,
+}
+
+/// One live worker, seen from the parent.
+#[derive(Debug)]
+pub struct Worker {
+    /// Its pid.
+    pub pid: Pid,
+    /// Our end of its socket (non-blocking).
+    pub chan: OwnedFd,
+    inbuf: FrameBuf,
+    /// Tasks sent (or being sent), oldest first; the oldest is running.
+    pub inflight: VecDeque<TaskId>,
+    /// Index in `inflight` of the frame being written, and bytes written of it.
+    write_idx: usize,
+    write_off: usize,
+    /// When the oldest task in flight started running.
+    pub head_started: Instant,
+    /// Tasks handed to this worker in its life.
+    dispatched: u64,
+}
+
+impl Worker {
+    /// Whether some task frame is not fully written yet.
+    pub fn wants_write(&self) -> bool {
+        self.write_idx < self.inflight.len()
+    }
+}
+
+/// Why a worker is being replaced.
+enum Loss {
+    /// Its socket reached end of file (or failed): it exited or was killed.
+    Gone,
+    /// It broke the protocol; we kill it.
+    Protocol(String),
+    /// Its current task ran past the deadline; we kill it.
+    TimedOut,
+    /// Its initializer panicked.
+    InitFailed(String),
+}
+
+/// What a reply did to its worker.
+enum AfterReply {
+    /// Nothing special.
+    Continue,
+    /// The worker served its last task and is exiting.
+    Retire,
+}
+
+/// The pool's state, behind `Inner::state`.
+pub struct State<Out> {
+    /// Worker slots; `None` while a slot could not be filled.
+    pub workers: Vec<Option<Worker>>,
+    /// Tasks waiting for a worker, in order.
+    pub queue: VecDeque<TaskId>,
+    /// Every task not yet collected.
+    pub jobs: HashMap<TaskId, Job<Out>>,
+    /// Finished tasks per `map`/`imap_unordered` call.
+    pub mailboxes: HashMap<u64, VecDeque<TaskId>>,
+    next_id: u64,
+    next_mailbox: u64,
+    /// The fork server (`None` once shut down).
+    pub server: Option<ForkServer>,
+    /// The event log.
+    pub recorder: Recorder,
+    /// A thread is blocked in `poll` on our sockets.
+    pub leader_polling: bool,
+    /// Set when tasks completed since the flag was last cleared.
+    pub progress: bool,
+    /// Once set, new tasks fail with this at once.
+    pub broken: Option<TaskError>,
+    /// The queued task whose future watches all busy workers for the queue.
+    pub queue_watcher: Option<TaskId>,
+}
+
+impl<Out> State<Out> {
+    /// A state with `workers` empty slots around a started fork server.
+    pub fn new(server: ForkServer, workers: usize, record: bool) -> State<Out> {
+        State {
+            workers: (0..workers).map(|_| None).collect(),
+            queue: VecDeque::new(),
+            jobs: HashMap::new(),
+            mailboxes: HashMap::new(),
+            next_id: 0,
+            next_mailbox: 0,
+            server: Some(server),
+            recorder: Recorder::new(record),
+            leader_polling: false,
+            progress: false,
+            broken: None,
+            queue_watcher: None,
+        }
+    }
+
+    /// Reserves `n` consecutive task ids; returns the first.
+    pub fn reserve_ids(&mut self, n: usize) -> TaskId {
+        let first = self.next_id;
+        self.next_id += n as u64;
+        first
+    }
+
+    /// A fresh, empty mailbox.
+    pub fn open_mailbox(&mut self) -> u64 {
+        let m = self.next_mailbox;
+        self.next_mailbox += 1;
+        self.mailboxes.insert(m, VecDeque::new());
+        m
+    }
+
+    /// Adds a task: queued, or finished at once if it could not be encoded
+    /// or the pool is broken.
+    pub fn add_job(&mut self, id: TaskId, frame: Result<Vec<u8>, String>, items: usize, owner: Owner) {
+        let mut job = Job {
+            frame: Vec::new(),
+            items,
+            state: JobState::Queued,
+            waker: None,
+            owner,
+        };
+        let failure = match (&self.broken, frame) {
+            (Some(err), _) => Some(err.clone()),
+            (None, Err(message)) => Some(TaskError::Encode { message }),
+            (None, Ok(frame)) => {
+                job.frame = frame;
+                None
+            }
+        };
+        self.jobs.insert(id, job);
+        match failure {
+            Some(err) => self.complete(id, (0..items).map(|_| Err(err.clone())).collect()),
+            None => self.queue.push_back(id),
+        }
+    }
+
+    /// Records a task's results and tells whoever waits for them.
+    fn complete(&mut self, id: TaskId, results: Vec<Result<Out, TaskError>>) {
+        let Some(job) = self.jobs.get_mut(&id) else {
+            return;
+        };
+        job.frame = Vec::new();
+        let waker = job.waker.take();
+        match job.owner {
+            Owner::Detached => {
+                self.jobs.remove(&id);
+            }
+            Owner::Handle => job.state = JobState::Done(results),
+            Owner::Mailbox(m) => match self.mailboxes.get_mut(&m) {
+                Some(mailbox) => {
+                    job.state = JobState::Done(results);
+                    mailbox.push_back(id);
+                }
+                None => {
+                    self.jobs.remove(&id);
+                }
+            },
+        }
+        if let Some(w) = waker {
+            w.wake();
+        }
+        if self.queue_watcher == Some(id) {
+            self.queue_watcher = None;
+        }
+        self.progress = true;
+    }
+
+    /// Forgets a task nobody will collect: a queued one is cancelled, a
+    /// running one detached (its result will be discarded), a finished one
+    /// dropped.
+    pub fn forget(&mut self, id: TaskId) {
+        let Some(job) = self.jobs.get_mut(&id) else {
+            return;
+        };
+        match job.state {
+            JobState::Queued => {
+                self.jobs.remove(&id);
+                if let Some(pos) = self.queue.iter().position(|&q| q == id) {
+                    self.queue.remove(pos);
+                }
+            }
+            JobState::Running { .. } => {
+                job.owner = Owner::Detached;
+                job.waker = None;
+            }
+            JobState::Done(_) => {
+                self.jobs.remove(&id);
+            }
+        }
+        if self.queue_watcher == Some(id) {
+            self.queue_watcher = None;
+            self.wake_next_queue_watcher();
+        }
+    }
+
+    /// Takes a finished task's results out of the table.
+    pub fn take_results(&mut self, id: TaskId) -> Option<Vec<Result<Out, TaskError>>> {
+        match self.jobs.get(&id)?.state {
+            JobState::Done(_) => match self.jobs.remove(&id)?.state {
+                JobState::Done(results) => Some(results),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Whether a task is finished (or unknown, e.g. already collected).
+    pub fn is_done(&self, id: TaskId) -> bool {
+        self.jobs
+            .get(&id)
+            .is_none_or(|j| matches!(j.state, JobState::Done(_)))
+    }
+
+    /// Whether nothing is queued or in flight.
+    pub fn idle(&self) -> bool {
+        self.queue.is_empty() && self.workers.iter().flatten().all(|w| w.inflight.is_empty())
+    }
+
+    /// Forks a worker into an empty slot.
+    pub fn spawn_into(&mut self, slot: usize) -> io::Result<()> {
+        let server = self.server.as_ref().ok_or_else(|| io::Error::other("pool is shut down"))?;
+        let (mine, theirs) = sys::stream_pair()?;
+        let pid = server.spawn(theirs)?;
+        sys::set_nonblocking(mine.as_raw_fd(), true)?;
+        self.workers[slot] = Some(Worker {
+            pid,
+            chan: mine,
+            inbuf: FrameBuf::new(),
+            inflight: VecDeque::new(),
+            write_idx: 0,
+            write_off: 0,
+            head_started: Instant::now(),
+            dispatched: 0,
+        });
+        self.recorder.note(pid, || PoolEventKind::Forked { slot });
+        Ok(())
+    }
+
+    /// Fails every unfinished task with `err`, stops all workers, and makes
+    /// new tasks fail at once.
+    pub fn break_pool(&mut self, err: TaskError) {
+        if self.broken.is_none() {
+            self.broken = Some(err.clone());
+        }
+        for slot in 0..self.workers.len() {
+            if let Some(w) = self.workers[slot].take() {
+                drop(w.chan);
+                if let Some(server) = &self.server {
+                    let _ = server.reap(w.pid, Duration::ZERO);
+                }
+                for id in w.inflight {
+                    let items = self.jobs.get(&id).map_or(0, |j| j.items);
+                    self.complete(id, (0..items).map(|_| Err(err.clone())).collect());
+                }
+            }
+        }
+        while let Some(id) = self.queue.pop_front() {
+            let items = self.jobs.get(&id).map_or(0, |j| j.items);
+            self.complete(id, (0..items).map(|_| Err(err.clone())).collect());
+        }
+    }
+
+    /// The earliest task deadline, if a timeout is set and a task is running.
+    pub fn next_deadline(&self, cfg: &Config) -> Option<Instant> {
+        let limit = cfg.task_timeout?;
+        self.workers
+            .iter()
+            .flatten()
+            .filter_map(|w| {
+                let id = w.inflight.front()?;
+                let items = self.jobs.get(id).map_or(1, |j| j.items.max(1));
+                Some(w.head_started + limit * items as u32)
+            })
+            .min()
+    }
+}
+
+impl<Out: DeserializeOwned> State<Out> {
+    /// One pass of the pump (see the module docs). Returns nothing; sets
+    /// `progress` when tasks completed.
+    pub fn pump(&mut self, cfg: &Config) {
+        for slot in 0..self.workers.len() {
+            self.service(slot, cfg);
+        }
+        if let Some(limit) = cfg.task_timeout {
+            let now = Instant::now();
+            for slot in 0..self.workers.len() {
+                let expired = self.workers[slot].as_ref().is_some_and(|w| {
+                    w.inflight.front().is_some_and(|id| {
+                        let items = self.jobs.get(id).map_or(1, |j| j.items.max(1));
+                        now >= w.head_started + limit * items as u32
+                    })
+                });
+                if expired {
+                    self.lose(slot, Loss::TimedOut);
+                }
+            }
+        }
+        self.refill_slots();
+        self.dispatch(cfg);
+    }
+
+    /// Retries forking into empty slots; breaks the pool if none is alive.
+    fn refill_slots(&mut self) {
+        if self.broken.is_some() || self.server.is_none() {
+            return;
+        }
+        let mut last_err = None;
+        for slot in 0..self.workers.len() {
+            if self.workers[slot].is_none() {
+                if let Err(e) = self.spawn_into(slot) {
+                    last_err = Some(e);
+                }
+            }
+        }
+        if let Some(e) = last_err {
+            if self.workers.iter().all(Option::is_none) {
+                self.break_pool(TaskError::PoolShutDown {
+                    reason: format!("cannot fork a worker: {e}"),
+                });
+            }
+        }
+    }
+
+    /// Writes and reads one worker's socket as far as it goes without blocking.
+    fn service(&mut self, slot: usize, cfg: &Config) {
+        let Some(w) = self.workers[slot].as_mut() else {
+            return;
+        };
+        let fd = w.chan.as_raw_fd();
+        let write_failed = flush(w, &self.jobs).is_err();
+        let mut buf = std::mem::take(&mut w.inbuf);
+        let mut outcome: Option<Result<AfterReply, Loss>> = None;
+        'read: loop {
+            match buf.fill(fd) {
+                Ok(0) => {
+                    outcome = Some(Err(Loss::Gone));
+                    break;
+                }
+                Ok(_) => loop {
+                    match buf.next_frame(cfg.max_frame) {
+                        Ok(Some(payload)) => match self.on_reply(slot, payload, cfg) {
+                            Ok(AfterReply::Continue) => {}
+                            other => {
+                                outcome = Some(other);
+                                break 'read;
+                            }
+                        },
+                        Ok(None) => break,
+                        Err(e) => {
+                            outcome = Some(Err(Loss::Protocol(e.to_string())));
+                            break 'read;
+                        }
+                    }
+                },
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(_) => {
+                    outcome = Some(Err(Loss::Gone));
+                    break;
+                }
+            }
+        }
+        match outcome {
+            None if write_failed => self.lose(slot, Loss::Gone),
+            None => {
+                if let Some(w) = self.workers[slot].as_mut() {
+                    w.inbuf = buf;
+                }
+            }
+            Some(Ok(_)) => self.retire(slot),
+            Some(Err(loss)) => self.lose(slot, loss),
+        }
+    }
+
+    /// Handles one reply frame from the worker in `slot`.
+    fn on_reply(&mut self, slot: usize, payload: &[u8], cfg: &Config) -> Result<AfterReply, Loss> {
+        let proto = |e: wire::FrameError| Loss::Protocol(e.to_string());
+        let (id, count, mut rest) = wire::job_header(payload).map_err(proto)?;
+        if id == wire::INIT_FAILED {
+            let message = wire::next_reply_item(&mut rest)
+                .map(|(_, m)| String::from_utf8_lossy(m).into_owned())
+                .unwrap_or_else(|_| "unknown".into());
+            return Err(Loss::InitFailed(message));
+        }
+        let w = self.workers[slot].as_mut().expect("servicing an empty slot");
+        if w.inflight.front() != Some(&id) || w.write_idx == 0 {
+            return Err(Loss::Protocol(format!(
+                "reply for task {id}, but the running task is {:?}",
+                w.inflight.front()
+            )));
+        }
+        let items = self.jobs.get(&id).map_or(0, |j| j.items);
+        if count as usize != items {
+            return Err(Loss::Protocol(format!(
+                "reply with {count} items for a task of {items}"
+            )));
+        }
+        let mut results = Vec::with_capacity(items);
+        for _ in 0..count {
+            let (tag, bytes) = wire::next_reply_item(&mut rest).map_err(proto)?;
+            let text = || String::from_utf8_lossy(bytes).into_owned();
+            results.push(match tag {
+                wire::TAG_OK => wire::decode(bytes).map_err(|message| TaskError::Decode { message }),
+                wire::TAG_PANIC => Err(TaskError::Panicked { message: text() }),
+                wire::TAG_BAD_INPUT => Err(TaskError::Encode { message: text() }),
+                _ => Err(TaskError::Decode { message: text() }),
+            });
+        }
+        if !rest.is_empty() {
+            return Err(Loss::Protocol(format!(
+                "{} stray bytes after the last item",
+                rest.len()
+            )));
+        }
+        let pid = w.pid;
+        w.inflight.pop_front();
+        w.write_idx -= 1;
+        w.head_started = Instant::now();
+        let retire = w.inflight.is_empty()
+            && cfg.max_tasks_per_child.is_some_and(|m| w.dispatched >= m);
+        self.recorder.note(pid, || PoolEventKind::Received { task: id });
+        self.complete(id, results);
+        Ok(if retire {
+            AfterReply::Retire
+        } else {
+            AfterReply::Continue
+        })
+    }
+
+    /// A worker that served its budget: reap it, fork its replacement.
+    fn retire(&mut self, slot: usize) {
+        let Some(w) = self.workers[slot].take() else {
+            return;
+        };
+        drop(w.chan);
+        if let Some(server) = &self.server {
+            let _ = server.reap(w.pid, EXIT_GRACE);
+        }
+        self.recorder.note(w.pid, || PoolEventKind::Retired);
+        let _ = self.spawn_into(slot);
+    }
+
+    /// A worker that died or must die: reap it, fail its running task,
+    /// re-queue the ones behind it, fork a replacement.
+    fn lose(&mut self, slot: usize, loss: Loss) {
+        let Some(mut w) = self.workers[slot].take() else {
+            return;
+        };
+        drop(w.chan);
+        let pid = w.pid;
+        let grace = match loss {
+            Loss::Gone => EXIT_GRACE,
+            _ => Duration::ZERO,
+        };
+        let status = match &self.server {
+            Some(server) => server.reap(pid, grace),
+            None => Err(io::Error::other("no fork server")),
+        };
+        let error = match loss {
+            Loss::TimedOut => TaskError::TimedOut,
+            Loss::Protocol(message) => TaskError::Protocol { pid, message },
+            Loss::InitFailed(message) => {
+                self.recorder.note(pid, || PoolEventKind::Crashed {
+                    reason: format!("initializer panicked: {message}"),
+                });
+                w.inflight.clear();
+                self.break_pool(TaskError::InitializerFailed { message });
+                return;
+            }
+            Loss::Gone => match status {
+                Ok(status) => match sys::decode_status(status) {
+                    ExitKind::Signaled(signal) => TaskError::WorkerDied { pid, signal },
+                    ExitKind::Exited(code) => TaskError::WorkerExited { pid, code },
+                },
+                Err(e) => TaskError::PoolShutDown {
+                    reason: format!("worker {pid} vanished and could not be reaped: {e}"),
+                },
+            },
+        };
+        let reason = error.to_string();
+        self.recorder.note(pid, || PoolEventKind::Crashed { reason });
+        if let Some(head) = w.inflight.pop_front() {
+            let items = self.jobs.get(&head).map_or(0, |j| j.items);
+            self.complete(head, (0..items).map(|_| Err(error.clone())).collect());
+        }
+        // The others never started: send them again, first in line.
+        while let Some(id) = w.inflight.pop_back() {
+            if let Some(job) = self.jobs.get_mut(&id) {
+                job.state = JobState::Queued;
+                self.queue.push_front(id);
+            }
+        }
+        if self.server.is_some() && self.broken.is_none() {
+            if let Err(e) = self.spawn_into(slot) {
+                if self.workers.iter().all(Option::is_none) {
+                    self.break_pool(TaskError::PoolShutDown {
+                        reason: format!("cannot fork a replacement worker: {e}"),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Hands queued tasks to workers with room, idle workers first.
+    fn dispatch(&mut self, cfg: &Config) {
+        if self.queue.is_empty() {
+            return;
+        }
+        let mut dispatched = false;
+        for depth in 1..=cfg.prefetch.max(1) {
+            for slot in 0..self.workers.len() {
+                let Some(w) = self.workers[slot].as_mut() else {
+                    continue;
+                };
+                while w.inflight.len() < depth
+                    && cfg.max_tasks_per_child.is_none_or(|m| w.dispatched < m)
+                {
+                    let Some(id) = self.queue.pop_front() else {
+                        break;
+                    };
+                    let Some(job) = self.jobs.get_mut(&id) else {
+                        continue;
+                    };
+                    if w.inflight.is_empty() {
+                        w.head_started = Instant::now();
+                    }
+                    w.inflight.push_back(id);
+                    w.dispatched += 1;
+                    job.state = JobState::Running { slot };
+                    if let Some(waker) = job.waker.take() {
+                        waker.wake();
+                    }
+                    let items = job.items;
+                    self.recorder.note(w.pid, || PoolEventKind::Sent { task: id, items });
+                    dispatched = true;
+                }
+            }
+        }
+        if dispatched {
+            for w in self.workers.iter_mut().flatten() {
+                if w.wants_write() {
+                    // A failed write shows up as end of file on the next read.
+                    let _ = flush(w, &self.jobs);
+                }
+            }
+            if self.queue_watcher.is_some_and(|id| !matches!(self.jobs.get(&id).map(|j| &j.state), Some(JobState::Queued))) {
+                self.queue_watcher = None;
+            }
+            self.wake_next_queue_watcher();
+        }
+    }
+}
+
+impl<Out> State<Out> {
+    /// If no queued task watches the workers on behalf of the queue, wakes
+    /// the first queued task that has a waker, to become that watcher.
+    pub fn wake_next_queue_watcher(&mut self) {
+        if self.queue_watcher.is_some() {
+            return;
+        }
+        for id in &self.queue {
+            if let Some(job) = self.jobs.get_mut(id) {
+                if let Some(waker) = job.waker.take() {
+                    self.queue_watcher = Some(*id);
+                    waker.wake();
+                    return;
+                }
+            }
+        }
+    }
+
+    /// The `pollfd`s a blocked waiter should sleep on (plus `bell`).
+    pub fn poll_set(&self, bell: RawFd) -> Vec<libc::pollfd> {
+        let mut fds: Vec<libc::pollfd> = self
+            .workers
+            .iter()
+            .flatten()
+            .map(|w| libc::pollfd {
+                fd: w.chan.as_raw_fd(),
+                events: libc::POLLIN | if w.wants_write() { libc::POLLOUT } else { 0 },
+                revents: 0,
+            })
+            .collect();
+        fds.push(libc::pollfd {
+            fd: bell,
+            events: libc::POLLIN,
+            revents: 0,
+        });
+        fds
+    }
+}
+
+/// Writes as much of a worker's pending task frames as the socket takes.
+fn flush<Out>(w: &mut Worker, jobs: &HashMap<TaskId, Job<Out>>) -> io::Result<()> {
+    while w.write_idx < w.inflight.len() {
+        let id = w.inflight[w.write_idx];
+        let frame = jobs.get(&id).map_or(&[][..], |j| &j.frame[..]);
+        if w.write_off < frame.len() {
+            match sys::send(w.chan.as_raw_fd(), &frame[w.write_off..]) {
+                Ok(n) => w.write_off += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) => return Err(e),
+            }
+        }
+        if w.write_off >= frame.len() {
+            w.write_idx += 1;
+            w.write_off = 0;
+        }
+    }
+    Ok(())
+}
+
+/// The shared core of a pool: state, condition variable and doorbell.
+pub struct Inner<Out> {
+    /// Everything mutable.
+    pub state: Mutex<State<Out>>,
+    /// Followers wait here while the leader polls.
+    pub cond: Condvar,
+    /// Rung to wake a leader blocked in `poll`.
+    pub bell: OwnedFd,
+    /// Fixed settings.
+    pub config: Config,
+    /// Close (`true`) or terminate (`false`); set where the serde bounds are known.
+    pub finisher: fn(&Inner<Out>, bool),
+}
+
+impl<Out: DeserializeOwned> Inner<Out> {
+    /// Pumps once and tells waiters about any progress.
+    pub fn pump(&self, st: &mut State<Out>) {
+        st.pump(&self.config);
+        self.announce(st);
+    }
+
+    /// Wakes blocked waiters if tasks completed.
+    pub fn announce(&self, st: &mut State<Out>) {
+        if st.progress {
+            st.progress = false;
+            if st.leader_polling {
+                sys::eventfd_ring(&self.bell);
+            }
+            self.cond.notify_all();
+        }
+    }
+
+    /// Blocks until `done` holds, pumping and polling as needed; returns
+    /// with the lock held.
+    pub fn wait_until(
+        &self,
+        mut done: impl FnMut(&mut State<Out>) -> bool,
+    ) -> MutexGuard<'_, State<Out>> {
+        let mut st = self.state.lock();
+        loop {
+            self.pump(&mut st);
+            if done(&mut st) {
+                return st;
+            }
+            if st.leader_polling {
+                self.cond.wait(&mut st);
+                continue;
+            }
+            let mut fds = st.poll_set(self.bell.as_raw_fd());
+            let timeout = st
+                .next_deadline(&self.config)
+                .map(|d| d.saturating_duration_since(Instant::now()));
+            // Nothing can make progress: never sleep forever.
+            let timeout = if fds.len() == 1 {
+                Some(timeout.unwrap_or(Duration::from_millis(50)))
+            } else {
+                timeout
+            };
+            st.leader_polling = true;
+            MutexGuard::unlocked(&mut st, || {
+                let _ = sys::poll(&mut fds, timeout);
+            });
+            st.leader_polling = false;
+            sys::eventfd_drain(&self.bell);
+            self.cond.notify_all();
+        }
+    }
+}

@@ -1,0 +1,389 @@
+//! # `sys`: the few libc calls the process pool makes, made safe
+//!
+//! Everything in the process pool that talks to the kernel goes through this
+//! file: `fork`, `socketpair`, `send`/`recv`, `poll`, `waitpid`, `kill`,
+//! `prctl`, passing a descriptor over a Unix socket, and an `eventfd` used as
+//! a doorbell. The rest of the module never writes `unsafe`.
+//!
+//! ## The `-1 / errno` convention
+//!
+//! Almost every system call reports failure by returning `-1` and leaving the
+//! reason in the thread-local `errno`. [`cvt`] turns that into an
+//! `io::Result`, so callers can use `?`. [`cvt_retry`] does the same but calls
+//! again when the reason was `EINTR` ("a signal arrived while you were
+//! blocked; nothing happened, try again").
+//!
+//! ## When *not* to retry `EINTR`
+//!
+//! `close` is the famous exception: on Linux the descriptor is released even
+//! when `close` reports `EINTR`, and by the time we would retry, another
+//! thread may have been handed the same number by `open`. Retrying would close
+//! somebody else's file. We never call `close` directly anyway: descriptors are
+//! [`OwnedFd`]s, whose `Drop` closes exactly once and ignores the result.
+//! `poll` is the other case handled differently: an interrupted `poll` simply
+//! reports "nothing ready", and the caller's loop recomputes its timeout.
+//!
+//! ## After `fork`
+//!
+//! A child of `fork` in a multi-threaded process may only make
+//! async-signal-safe calls until it `exec`s. This pool only ever forks from
+//! single-threaded processes (see `README.md` next to this file), so the
+//! children may allocate, read `/proc` and run ordinary Rust.
+//!
+//! Read next: `wire.rs` (how bytes become frames), then `forkserver.rs`.
+
+use std::io;
+use std::mem;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::time::Duration;
+
+/// Process id, as the kernel spells it.
+pub type Pid = libc::pid_t;
+
+/// Values a system call returns, where `-1` means "look at `errno`".
+pub trait MinusOne: Copy + PartialEq {
+    /// The failure value.
+    const MINUS_ONE: Self;
+}
+impl MinusOne for i32 {
+    const MINUS_ONE: i32 = -1;
+}
+impl MinusOne for isize {
+    const MINUS_ONE: isize = -1;
+}
+impl MinusOne for i64 {
+    const MINUS_ONE: i64 = -1;
+}
+
+/// Turns a raw system call result into `io::Result`, reading `errno` on `-1`.
+pub fn cvt<T: MinusOne>(ret: T) -> io::Result<T> {
+    if ret == T::MINUS_ONE {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(ret)
+    }
+}
+
+/// Like [`cvt`], but calls `f` again while it fails with `EINTR`.
+/// Only for calls that are safe to repeat (never `close`).
+pub fn cvt_retry<T: MinusOne>(mut f: impl FnMut() -> T) -> io::Result<T> {
+    loop {
+        match cvt(f()) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+/// Wraps a descriptor that a successful system call just handed us.
+fn owned(fd: RawFd) -> OwnedFd {
+    // SAFETY: callers pass a descriptor freshly returned by the kernel, which
+    // nothing else owns yet; OwnedFd becomes its only owner.
+    unsafe { OwnedFd::from_raw_fd(fd) }
+}
+
+/// A connected pair of Unix sockets of the given type, both close-on-exec.
+fn socketpair(kind: libc::c_int) -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0 as RawFd; 2];
+    // SAFETY: `fds` is a valid, writable array of two ints, as socketpair requires.
+    cvt(unsafe {
+        libc::socketpair(
+            libc::AF_UNIX,
+            kind | libc::SOCK_CLOEXEC,
+            0,
+            fds.as_mut_ptr(),
+        )
+    })?;
+    Ok((owned(fds[0]), owned(fds[1])))
+}
+
+/// A byte-stream socket pair: one parent/worker channel.
+pub fn stream_pair() -> io::Result<(OwnedFd, OwnedFd)> {
+    socketpair(libc::SOCK_STREAM)
+}
+
+/// A message-preserving socket pair: the parent/fork-server control channel.
+pub fn seqpacket_pair() -> io::Result<(OwnedFd, OwnedFd)> {
+    socketpair(libc::SOCK_SEQPACKET)
+}
+
+/// Switches `O_NONBLOCK` on or off.
+pub fn set_nonblocking(fd: RawFd, on: bool) -> io::Result<()> {
+    // SAFETY: F_GETFL takes no pointer; an invalid fd only yields EBADF.
+    let flags = cvt(unsafe { libc::fcntl(fd, libc::F_GETFL) })?;
+    let flags = if on {
+        flags | libc::O_NONBLOCK
+    } else {
+        flags & !libc::O_NONBLOCK
+    };
+    // SAFETY: F_SETFL with an integer argument; no memory is touched.
+    cvt(unsafe { libc::fcntl(fd, libc::F_SETFL, flags) })?;
+    Ok(())
+}
+
+/// Sends bytes on a socket without raising `SIGPIPE` (a vanished peer is
+/// `EPIPE`, an error value, not a signal). `EINTR` is retried.
+pub fn send(fd: RawFd, buf: &[u8]) -> io::Result<usize> {
+    // SAFETY: the pointer and length describe the live slice `buf`.
+    let n = cvt_retry(|| unsafe {
+        libc::send(fd, buf.as_ptr().cast(), buf.len(), libc::MSG_NOSIGNAL)
+    })?;
+    Ok(n as usize)
+}
+
+/// Receives bytes from a socket; `Ok(0)` is end of file. `EINTR` is retried.
+pub fn recv(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
+    // SAFETY: the pointer and length describe the live, writable slice `buf`.
+    let n = cvt_retry(|| unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), 0) })?;
+    Ok(n as usize)
+}
+
+/// Sends every byte of `buf` on a blocking socket, looping over short sends.
+pub fn send_all(fd: RawFd, mut buf: &[u8]) -> io::Result<()> {
+    while !buf.is_empty() {
+        let n = send(fd, buf)?;
+        buf = &buf[n..];
+    }
+    Ok(())
+}
+
+/// Sends one message with a descriptor attached (`SCM_RIGHTS`): the kernel
+/// installs a duplicate of `fd` in the receiving process.
+pub fn send_with_fd(sock: RawFd, msg: &[u8], fd: RawFd) -> io::Result<()> {
+    let mut iov = libc::iovec {
+        iov_base: msg.as_ptr() as *mut libc::c_void,
+        iov_len: msg.len(),
+    };
+    // Room for one control message carrying one int, aligned as cmsg needs.
+    let mut space = [0u64; 8];
+    // SAFETY: CMSG_SPACE only computes a size from its argument.
+    let space_len = unsafe { libc::CMSG_SPACE(mem::size_of::<RawFd>() as u32) } as usize;
+    assert!(space_len <= mem::size_of_val(&space));
+    // SAFETY: msghdr is a plain C struct for which all-zero is a valid value.
+    let mut hdr: libc::msghdr = unsafe { mem::zeroed() };
+    hdr.msg_iov = &mut iov;
+    hdr.msg_iovlen = 1;
+    hdr.msg_control = space.as_mut_ptr().cast();
+    hdr.msg_controllen = space_len as _;
+    // SAFETY: `hdr` points at `space`, which is large enough for one cmsg
+    // (checked above), so CMSG_FIRSTHDR is non-null and CMSG_DATA stays inside
+    // `space`; we write exactly one RawFd there.
+    unsafe {
+        let cmsg = libc::CMSG_FIRSTHDR(&hdr);
+        (*cmsg).cmsg_level = libc::SOL_SOCKET;
+        (*cmsg).cmsg_type = libc::SCM_RIGHTS;
+        (*cmsg).cmsg_len = libc::CMSG_LEN(mem::size_of::<RawFd>() as u32) as _;
+        std::ptr::write_unaligned(libc::CMSG_DATA(cmsg).cast::<RawFd>(), fd);
+    }
+    // SAFETY: `hdr` and everything it points to (iov, msg, space) live across the call.
+    let n = cvt_retry(|| unsafe { libc::sendmsg(sock, &hdr, libc::MSG_NOSIGNAL) })?;
+    if n as usize != msg.len() {
+        return Err(io::Error::new(io::ErrorKind::WriteZero, "short sendmsg"));
+    }
+    Ok(())
+}
+
+/// Receives one message and, if one was attached, the descriptor passed with
+/// it (installed close-on-exec). `Ok((0, None))` is end of file.
+pub fn recv_with_fd(sock: RawFd, buf: &mut [u8]) -> io::Result<(usize, Option<OwnedFd>)> {
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    let mut space = [0u64; 8];
+    // SAFETY: msghdr is a plain C struct for which all-zero is a valid value.
+    let mut hdr: libc::msghdr = unsafe { mem::zeroed() };
+    hdr.msg_iov = &mut iov;
+    hdr.msg_iovlen = 1;
+    hdr.msg_control = space.as_mut_ptr().cast();
+    hdr.msg_controllen = mem::size_of_val(&space) as _;
+    // SAFETY: `hdr` describes live, writable buffers (`buf`, `space`).
+    let n = cvt_retry(|| unsafe { libc::recvmsg(sock, &mut hdr, libc::MSG_CMSG_CLOEXEC) })?;
+    let mut passed = None;
+    // SAFETY: after a successful recvmsg the kernel has filled `space` with
+    // well-formed control messages of total length msg_controllen; the CMSG
+    // macros walk exactly that region.
+    unsafe {
+        let mut cmsg = libc::CMSG_FIRSTHDR(&hdr);
+        while !cmsg.is_null() {
+            if (*cmsg).cmsg_level == libc::SOL_SOCKET && (*cmsg).cmsg_type == libc::SCM_RIGHTS {
+                let fd = std::ptr::read_unaligned(libc::CMSG_DATA(cmsg).cast::<RawFd>());
+                passed = Some(owned(fd));
+            }
+            cmsg = libc::CMSG_NXTHDR(&hdr, cmsg);
+        }
+    }
+    Ok((n as usize, passed))
+}
+
+/// What `fork` returned, seen from one side.
+pub enum Forked {
+    /// We are the parent; this is the child's pid.
+    Parent(Pid),
+    /// We are the new child.
+    Child,
+}
+
+/// Forks the calling process.
+///
+/// # Safety
+/// The caller must be single-threaded (or the child must only make
+/// async-signal-safe calls). The pool checks this before calling.
+pub unsafe fn fork() -> io::Result<Forked> {
+    // SAFETY: forwarded to the caller's contract above.
+    let pid = cvt(unsafe { libc::fork() })?;
+    Ok(if pid == 0 {
+        Forked::Child
+    } else {
+        Forked::Parent(pid)
+    })
+}
+
+/// Ends the calling process at once, without running destructors, `atexit`
+/// handlers or flushing stdio buffers inherited from the parent.
+pub fn exit_now(code: i32) -> ! {
+    // SAFETY: _exit has no preconditions; it never returns.
+    unsafe { libc::_exit(code) }
+}
+
+/// Asks the kernel to send `signal` to us when our parent thread dies.
+pub fn set_parent_death_signal(signal: i32) -> io::Result<()> {
+    // SAFETY: PR_SET_PDEATHSIG takes a plain integer argument.
+    cvt(unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, signal as libc::c_ulong, 0, 0, 0) })?;
+    Ok(())
+}
+
+/// Our parent's pid (1 or a subreaper if it already died).
+pub fn getppid() -> Pid {
+    // SAFETY: getppid cannot fail and touches no memory.
+    unsafe { libc::getppid() }
+}
+
+/// Our own pid.
+pub fn getpid() -> Pid {
+    // SAFETY: getpid cannot fail and touches no memory.
+    unsafe { libc::getpid() }
+}
+
+/// Sends `signal` to process `pid`.
+pub fn kill(pid: Pid, signal: i32) -> io::Result<()> {
+    // SAFETY: kill takes plain integers.
+    cvt(unsafe { libc::kill(pid, signal) })?;
+    Ok(())
+}
+
+/// Waits for a child: `Ok(None)` when `WNOHANG` was given and it is still
+/// running, `Ok(Some(status))` once reaped. `EINTR` is retried.
+pub fn waitpid(pid: Pid, flags: i32) -> io::Result<Option<i32>> {
+    let mut status = 0;
+    // SAFETY: `status` is a valid, writable int.
+    let got = cvt_retry(|| unsafe { libc::waitpid(pid, &mut status, flags) })?;
+    Ok(if got == 0 { None } else { Some(status) })
+}
+
+/// How a reaped process ended, decoded from its wait status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitKind {
+    /// It called `exit`/`_exit` with this code.
+    Exited(i32),
+    /// A signal killed it.
+    Signaled(i32),
+}
+
+/// Decodes a raw `waitpid` status.
+pub fn decode_status(status: i32) -> ExitKind {
+    if libc::WIFSIGNALED(status) {
+        ExitKind::Signaled(libc::WTERMSIG(status))
+    } else {
+        ExitKind::Exited(libc::WEXITSTATUS(status))
+    }
+}
+
+/// Waits until one of `fds` is ready or `timeout` passes (`None` = forever).
+/// Returns how many entries have events; an interrupted wait returns 0.
+pub fn poll(fds: &mut [libc::pollfd], timeout: Option<Duration>) -> io::Result<usize> {
+    let ms = match timeout {
+        None => -1,
+        // Round up so we never wake a hair before a deadline and spin.
+        Some(d) => d.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32,
+    };
+    // SAFETY: the pointer and length describe the live slice `fds`.
+    match cvt(unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) }) {
+        Ok(n) => Ok(n as usize),
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(0),
+        Err(e) => Err(e),
+    }
+}
+
+/// A non-blocking, close-on-exec `eventfd`: a counter any thread can bump to
+/// wake a thread blocked in `poll` on it.
+pub fn eventfd() -> io::Result<OwnedFd> {
+    // SAFETY: eventfd takes plain integers and returns a new descriptor.
+    let fd = cvt(unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) })?;
+    Ok(owned(fd))
+}
+
+/// Adds one to an eventfd counter (makes it readable).
+pub fn eventfd_ring(fd: &OwnedFd) {
+    let one = 1u64.to_ne_bytes();
+    // SAFETY: writes 8 bytes from a live local array, as eventfd expects.
+    // A full counter (EAGAIN) already means "readable", so errors are ignored.
+    let _ = cvt_retry(|| unsafe { libc::write(fd.as_raw_fd(), one.as_ptr().cast(), 8) });
+}
+
+/// Resets an eventfd counter to zero (makes it not readable).
+pub fn eventfd_drain(fd: &OwnedFd) {
+    let mut buf = [0u8; 8];
+    // SAFETY: reads 8 bytes into a live local array. EAGAIN (already zero) is fine.
+    let _ = cvt_retry(|| unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), 8) });
+}
+
+/// Duplicates a descriptor (close-on-exec), e.g. to register it separately
+/// with a reactor.
+pub fn dup(fd: RawFd) -> io::Result<OwnedFd> {
+    // SAFETY: F_DUPFD_CLOEXEC takes an integer; it returns a fresh descriptor.
+    let new = cvt(unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3) })?;
+    Ok(owned(new))
+}
+
+/// The descriptors this process has open, read from `/proc/self/fd`.
+pub fn open_fds() -> io::Result<Vec<RawFd>> {
+    let mut fds: Vec<RawFd> = Vec::new();
+    for entry in std::fs::read_dir("/proc/self/fd")? {
+        if let Some(fd) = entry?.file_name().to_str().and_then(|s| s.parse().ok()) {
+            fds.push(fd);
+        }
+    }
+    // The listing includes the directory's own descriptor, closed by now.
+    fds.retain(|&fd| is_open(fd));
+    Ok(fds)
+}
+
+/// Whether `fd` is an open descriptor in this process.
+fn is_open(fd: RawFd) -> bool {
+    // SAFETY: F_GETFD takes no pointer; an unknown fd only yields EBADF.
+    unsafe { libc::fcntl(fd, libc::F_GETFD) != -1 }
+}
+
+/// Closes every descriptor except stdin/stdout/stderr and those in `keep`.
+///
+/// Only for a freshly forked, single-threaded child: it closes descriptors
+/// it does not own (the parent's copies), which is exactly the point there.
+pub fn close_all_except(keep: &[RawFd]) {
+    let fds = match open_fds() {
+        Ok(fds) => fds,
+        Err(_) => return,
+    };
+    for fd in fds {
+        if fd > 2 && !keep.contains(&fd) {
+            // SAFETY: in a fresh single-threaded child nothing else uses these
+            // inherited descriptors; close errors are ignored (never retried).
+            unsafe { libc::close(fd) };
+        }
+    }
+}
+
+/// How many threads this process has, counted in `/proc/self/task`.
+pub fn thread_count() -> io::Result<usize> {
+    Ok(std::fs::read_dir("/proc/self/task")?.count())
+}
