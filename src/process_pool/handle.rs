@@ -6,18 +6,58 @@
 //!
 //! - [`TaskHandle::join`] blocks the calling thread: it pumps the pool and
 //!   sleeps in `poll` on the workers' sockets until the task is finished.
+//! - `.await` (the handle is a `Future`) waits on the crate's event loop,
+//!   with no helper thread: the worker's socket is registered with the
+//!   loop's reactor through [`event_loop::Async`](crate::event_loop::Async),
+//!   and the loop's timers watch the task deadline.
 //! - Dropping a handle cancels the task if it is still queued; if it is
 //!   already running, its result is discarded when it arrives.
 //!
-//! Read next: `state.rs` for how waiting works.
+//! ## How a pending future gets woken
+//!
+//! Every poll first runs the pool's pump (non-blocking reads and writes on
+//! all worker sockets), so whatever has arrived is taken in. If the task is
+//! still unfinished, the future stores its waker in the task's slot (the
+//! pump wakes it when the task is dispatched or finished, whoever runs that
+//! pump: this future, another one, or a thread in `join`), and then watches
+//! the sockets that can bring news:
+//!
+//! - **Running on worker W**: W's socket (readable: a reply or end of file;
+//!   writable: the rest of a large task frame can go out).
+//! - **Queued**: a queued task moves only when some busy worker replies. So
+//!   that hundreds of queued futures do not all wake on every reply, only
+//!   *one* of them, the *queue watcher*, watches all busy workers. When it is
+//!   dispatched, the pump wakes the next queued future with a waker to take
+//!   over. The others sleep until the pump dispatches them.
+//! - **A task timeout is set**: a loop timer at the earliest task deadline,
+//!   so the pump runs to kill the overdue worker.
+//!
+//! Each watch registers a `dup` of the worker's descriptor, so several
+//! futures can watch one worker (each registration is its own epoll entry).
+//! The reactor is edge-triggered; that is safe here because the pump always
+//! reads every socket until `WouldBlock` before the future goes back to
+//! sleep.
+//!
+//! Read next: `state.rs` for the pump and for how blocking waits work.
 
+use std::future::Future;
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Instant;
 
+use mio::event::Source;
+use mio::unix::SourceFd;
+use mio::{Interest, Registry, Token};
 use serde::de::DeserializeOwned;
 
 use super::error::TaskError;
 use super::recorder::TaskId;
-use super::state::Inner;
+use super::state::{Inner, JobState};
+use super::sys::{self, Pid};
+use crate::event_loop::{sleep_until, Async, Sleep};
 
 /// A submitted task. `join` it, or `.await` it on the crate's event loop.
 pub struct TaskHandle<Out> {
@@ -25,7 +65,37 @@ pub struct TaskHandle<Out> {
     id: TaskId,
     /// The result was taken (by join or await): nothing to forget on drop.
     taken: bool,
+    /// Worker sockets this future watches through the reactor.
+    watches: Vec<Watch>,
+    /// A loop timer at the earliest task deadline, if a timeout is set.
+    timer: Option<Sleep>,
 }
+
+/// A worker socket registered with the current event loop.
+struct Watch {
+    pid: Pid,
+    io: Async<WatchedFd>,
+}
+
+/// A duplicate of a worker's descriptor, owned so it can be registered on
+/// its own (and closed when the watch ends).
+#[derive(Debug)]
+struct WatchedFd(OwnedFd);
+
+impl Source for WatchedFd {
+    fn register(&mut self, r: &Registry, t: Token, i: Interest) -> io::Result<()> {
+        SourceFd(&self.0.as_raw_fd()).register(r, t, i)
+    }
+    fn reregister(&mut self, r: &Registry, t: Token, i: Interest) -> io::Result<()> {
+        SourceFd(&self.0.as_raw_fd()).reregister(r, t, i)
+    }
+    fn deregister(&mut self, r: &Registry) -> io::Result<()> {
+        SourceFd(&self.0.as_raw_fd()).deregister(r)
+    }
+}
+
+/// Which sockets a pending future should watch: `(pid, fd, wants_write)`.
+type Plan = Vec<(Pid, RawFd, bool)>;
 
 impl<Out> TaskHandle<Out> {
     /// Wraps task `id` of the pool `inner`.
@@ -34,6 +104,8 @@ impl<Out> TaskHandle<Out> {
             inner,
             id,
             taken: false,
+            watches: Vec::new(),
+            timer: None,
         }
     }
 
@@ -58,6 +130,116 @@ impl<Out: DeserializeOwned> TaskHandle<Out> {
         self.inner.pump(&mut st);
         st.is_done(self.id)
     }
+}
+
+impl<Out: DeserializeOwned> TaskHandle<Out> {
+    /// Pumps; returns the result if finished, else stores the waker and
+    /// says what to watch and until when.
+    fn poll_state(
+        &mut self,
+        cx: &Context<'_>,
+    ) -> Result<Result<Out, TaskError>, (Plan, Option<Instant>)> {
+        let mut st = self.inner.state.lock();
+        self.inner.pump(&mut st);
+        if st.is_done(self.id) {
+            self.taken = true;
+            return Ok(first_result(st.take_results(self.id)));
+        }
+        let deadline = st.next_deadline(&self.inner.config);
+        let job = st.jobs.get_mut(&self.id).expect("unfinished task is in the table");
+        match &job.waker {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            _ => job.waker = Some(cx.waker().clone()),
+        }
+        let watch_slots: Vec<usize> = match job.state {
+            JobState::Running { slot } => vec![slot],
+            JobState::Queued => {
+                if st.queue_watcher.is_none() || st.queue_watcher == Some(self.id) {
+                    st.queue_watcher = Some(self.id);
+                    (0..st.workers.len()).collect()
+                } else {
+                    Vec::new()
+                }
+            }
+            JobState::Done(_) => unreachable!("checked above"),
+        };
+        let plan = watch_slots
+            .into_iter()
+            .filter_map(|slot| st.workers[slot].as_ref())
+            .filter(|w| !w.inflight.is_empty())
+            .map(|w| (w.pid, w.chan.as_raw_fd(), w.wants_write()))
+            .collect();
+        Err((plan, deadline))
+    }
+
+    /// Brings `watches` in line with `plan`, registering new workers.
+    fn update_watches(&mut self, plan: &Plan) -> io::Result<()> {
+        self.watches.retain(|w| plan.iter().any(|(pid, _, _)| *pid == w.pid));
+        for &(pid, fd, _) in plan {
+            if !self.watches.iter().any(|w| w.pid == pid) {
+                let io = Async::new(WatchedFd(sys::dup(fd)?))?;
+                self.watches.push(Watch { pid, io });
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<Out: DeserializeOwned> Future for TaskHandle<Out> {
+    type Output = Result<Out, TaskError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        if this.taken {
+            return Poll::Ready(first_result(None));
+        }
+        loop {
+            let (plan, deadline) = match this.poll_state(cx) {
+                Ok(result) => {
+                    this.watches.clear();
+                    this.timer = None;
+                    return Poll::Ready(result);
+                }
+                Err(pending) => pending,
+            };
+            if let Err(e) = this.update_watches(&plan) {
+                // Could not register (out of descriptors?): report, do not hang.
+                this.taken = true;
+                this.inner.state.lock().forget(this.id);
+                return Poll::Ready(Err(TaskError::PoolShutDown {
+                    reason: format!("cannot watch the worker's socket: {e}"),
+                }));
+            }
+            // Register interest. The pump above already read every socket
+            // until WouldBlock, so consuming the readiness here loses nothing.
+            for w in &this.watches {
+                let wants_write = plan.iter().any(|&(pid, _, ww)| pid == w.pid && ww);
+                let _ = w.io.poll_read_with(cx, |_| Err::<(), _>(would_block()));
+                if wants_write {
+                    let _ = w.io.poll_write_with(cx, |_| Err::<(), _>(would_block()));
+                }
+            }
+            match deadline {
+                None => this.timer = None,
+                Some(d) => {
+                    let timer = this.timer.get_or_insert_with(|| sleep_until(d));
+                    if timer.deadline() != d {
+                        timer.reset(d);
+                    }
+                    if Pin::new(timer).poll(cx).is_ready() {
+                        this.timer = None;
+                        continue; // a deadline passed: pump again now
+                    }
+                }
+            }
+            return Poll::Pending;
+        }
+    }
+}
+
+/// The error that tells `Async::poll_*_with` "not yet, wait for an event".
+fn would_block() -> io::Error {
+    io::ErrorKind::WouldBlock.into()
 }
 
 /// The single result of a one-item task.

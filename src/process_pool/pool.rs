@@ -50,7 +50,7 @@ use std::collections::VecDeque;
 use std::io::Write;
 use std::marker::PhantomData;
 use std::num::NonZeroUsize;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -382,12 +382,16 @@ fn finish<Out: DeserializeOwned>(inner: &Inner<Out>, graceful: bool) {
         "the pool was terminated"
     };
     if graceful {
-        // Closing our end is the workers' signal to exit: they read EOF.
+        // End of file is the workers' signal to exit. `shutdown` delivers it
+        // even if a future still holds a duplicate of our descriptor.
         let pids: Vec<Pid> = st
             .workers
             .iter_mut()
             .filter_map(Option::take)
-            .map(|w| w.pid)
+            .map(|w| {
+                let _ = sys::shutdown(w.chan.as_raw_fd());
+                w.pid
+            })
             .collect();
         for pid in pids {
             if let Some(server) = &st.server {

@@ -96,7 +96,6 @@ pub enum JobState<Out> {
     /// Sent to the worker in this slot.
     Running {
         /// The worker slot.
-        #[allow(dead_code)] // read by the async side (handle.rs) once it lands
         slot: usize,
     },
     /// Finished: one result per item.

@@ -147,6 +147,14 @@ pub fn send_all(fd: RawFd, mut buf: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// Shuts a socket down in both directions: the peer reads end of file even
+/// if duplicates of our descriptor are still open somewhere.
+pub fn shutdown(fd: RawFd) -> io::Result<()> {
+    // SAFETY: shutdown takes plain integers.
+    cvt(unsafe { libc::shutdown(fd, libc::SHUT_RDWR) })?;
+    Ok(())
+}
+
 /// Sends one message with a descriptor attached (`SCM_RIGHTS`): the kernel
 /// installs a duplicate of `fd` in the receiving process.
 pub fn send_with_fd(sock: RawFd, msg: &[u8], fd: RawFd) -> io::Result<()> {
