@@ -225,7 +225,13 @@ impl<Out> State<Out> {
 
     /// Adds a task: queued, or finished at once if it could not be encoded
     /// or the pool is broken.
-    pub fn add_job(&mut self, id: TaskId, frame: Result<Vec<u8>, String>, items: usize, owner: Owner) {
+    pub fn add_job(
+        &mut self,
+        id: TaskId,
+        frame: Result<Vec<u8>, String>,
+        items: usize,
+        owner: Owner,
+    ) {
         let mut job = Job {
             frame: Vec::new(),
             items,
@@ -332,7 +338,10 @@ impl<Out> State<Out> {
 
     /// Forks a worker into an empty slot.
     pub fn spawn_into(&mut self, slot: usize) -> io::Result<()> {
-        let server = self.server.as_ref().ok_or_else(|| io::Error::other("pool is shut down"))?;
+        let server = self
+            .server
+            .as_ref()
+            .ok_or_else(|| io::Error::other("pool is shut down"))?;
         let (mine, theirs) = sys::stream_pair()?;
         let pid = server.spawn(theirs)?;
         sys::set_nonblocking(mine.as_raw_fd(), true)?;
@@ -496,7 +505,9 @@ impl<Out: DeserializeOwned> State<Out> {
                 .unwrap_or_else(|_| "unknown".into());
             return Err(Loss::InitFailed(message));
         }
-        let w = self.workers[slot].as_mut().expect("servicing an empty slot");
+        let w = self.workers[slot]
+            .as_mut()
+            .expect("servicing an empty slot");
         if w.inflight.front() != Some(&id) || w.write_idx == 0 {
             return Err(Loss::Protocol(format!(
                 "reply for task {id}, but the running task is {:?}",
@@ -514,7 +525,9 @@ impl<Out: DeserializeOwned> State<Out> {
             let (tag, bytes) = wire::next_reply_item(&mut rest).map_err(proto)?;
             let text = || String::from_utf8_lossy(bytes).into_owned();
             results.push(match tag {
-                wire::TAG_OK => wire::decode(bytes).map_err(|message| TaskError::Decode { message }),
+                wire::TAG_OK => {
+                    wire::decode(bytes).map_err(|message| TaskError::Decode { message })
+                }
                 wire::TAG_PANIC => Err(TaskError::Panicked { message: text() }),
                 wire::TAG_BAD_INPUT => Err(TaskError::Encode { message: text() }),
                 _ => Err(TaskError::Decode { message: text() }),
@@ -530,9 +543,10 @@ impl<Out: DeserializeOwned> State<Out> {
         w.inflight.pop_front();
         w.write_idx -= 1;
         w.head_started = Instant::now();
-        let retire = w.inflight.is_empty()
-            && cfg.max_tasks_per_child.is_some_and(|m| w.dispatched >= m);
-        self.recorder.note(pid, || PoolEventKind::Received { task: id });
+        let retire =
+            w.inflight.is_empty() && cfg.max_tasks_per_child.is_some_and(|m| w.dispatched >= m);
+        self.recorder
+            .note(pid, || PoolEventKind::Received { task: id });
         self.complete(id, results);
         Ok(if retire {
             AfterReply::Retire
@@ -592,7 +606,8 @@ impl<Out: DeserializeOwned> State<Out> {
             },
         };
         let reason = error.to_string();
-        self.recorder.note(pid, || PoolEventKind::Crashed { reason });
+        self.recorder
+            .note(pid, || PoolEventKind::Crashed { reason });
         if let Some(head) = w.inflight.pop_front() {
             let items = self.jobs.get(&head).map_or(0, |j| j.items);
             self.complete(head, (0..items).map(|_| Err(error.clone())).collect());
@@ -645,7 +660,8 @@ impl<Out: DeserializeOwned> State<Out> {
                         waker.wake();
                     }
                     let items = job.items;
-                    self.recorder.note(w.pid, || PoolEventKind::Sent { task: id, items });
+                    self.recorder
+                        .note(w.pid, || PoolEventKind::Sent { task: id, items });
                     dispatched = true;
                 }
             }
@@ -657,7 +673,9 @@ impl<Out: DeserializeOwned> State<Out> {
                     let _ = flush(w, &self.jobs);
                 }
             }
-            if self.queue_watcher.is_some_and(|id| !matches!(self.jobs.get(&id).map(|j| &j.state), Some(JobState::Queued))) {
+            if self.queue_watcher.is_some_and(|id| {
+                !matches!(self.jobs.get(&id).map(|j| &j.state), Some(JobState::Queued))
+            }) {
                 self.queue_watcher = None;
             }
             self.wake_next_queue_watcher();

@@ -83,7 +83,9 @@ fn global_registry() -> &'static Registry {
             ThreadPool::builder()
                 .thread_name_prefix("homemade-global")
                 .build()
-                .unwrap_or_else(|e| panic!("homemade::thread_pool: cannot start the global pool: {e}"))
+                .unwrap_or_else(|e| {
+                    panic!("homemade::thread_pool: cannot start the global pool: {e}")
+                })
         })
         .registry()
 }

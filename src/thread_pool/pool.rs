@@ -111,7 +111,10 @@ impl ThreadPoolBuilder {
 
     /// Called with the payload of every panicking `spawn`ed job, on the
     /// worker that ran it (instead of the default report on stderr).
-    pub fn panic_handler(mut self, handler: impl Fn(Box<dyn std::any::Any + Send>) + Send + Sync + 'static) -> Self {
+    pub fn panic_handler(
+        mut self,
+        handler: impl Fn(Box<dyn std::any::Any + Send>) + Send + Sync + 'static,
+    ) -> Self {
         self.panic_handler = Some(Box::new(handler));
         self
     }
@@ -127,7 +130,9 @@ impl ThreadPoolBuilder {
         if threads > MAX_WORKERS {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                format!("a thread pool holds at most {MAX_WORKERS} threads, {threads} were asked for"),
+                format!(
+                    "a thread pool holds at most {MAX_WORKERS} threads, {threads} were asked for"
+                ),
             ));
         }
         let deques: Vec<Worker<_>> = (0..threads).map(|_| Worker::new_lifo()).collect();

@@ -112,7 +112,8 @@ impl Registry {
     /// Reports the panic of a `spawn`ed job that ran on `worker`.
     pub(crate) fn spawned_job_panicked(&self, worker: usize, payload: Box<dyn Any + Send>) {
         bump(&self.counters[worker].0.panics);
-        self.trace.record(Some(worker), EventKind::SpawnedJobPanicked);
+        self.trace
+            .record(Some(worker), EventKind::SpawnedJobPanicked);
         match &self.panic_handler {
             Some(handler) => {
                 // A panicking handler must not take the worker down either.

@@ -162,7 +162,10 @@ pub fn render_timeline(events: &[TraceEvent], workers: usize, width: usize) -> S
     }
     let mut out = String::new();
     for (w, row) in rows.iter().enumerate() {
-        out.push_str(&format!("worker {w:>2} |{}|\n", String::from_utf8_lossy(row)));
+        out.push_str(&format!(
+            "worker {w:>2} |{}|\n",
+            String::from_utf8_lossy(row)
+        ));
     }
     out
 }

@@ -101,7 +101,9 @@ impl WorkerThread {
     /// Pushes a job any worker should be able to find (spawn, scope).
     pub(crate) fn push_shared(&self, job: JobRef) {
         self.deque.push(job);
-        self.registry.trace.record(Some(self.index), EventKind::Spawned);
+        self.registry
+            .trace
+            .record(Some(self.index), EventKind::Spawned);
         self.registry.sleep.new_shared_jobs(1);
     }
 
@@ -223,11 +225,15 @@ impl WorkerThread {
                 }
                 let step = sleep.no_work_found(&mut idle, latch, || {
                     bump(&counters.parked);
-                    self.registry.trace.record(Some(self.index), EventKind::Parked);
+                    self.registry
+                        .trace
+                        .record(Some(self.index), EventKind::Parked);
                 });
                 if step == IdleStep::ParkedAndWoken {
                     bump(&counters.woken);
-                    self.registry.trace.record(Some(self.index), EventKind::Woken);
+                    self.registry
+                        .trace
+                        .record(Some(self.index), EventKind::Woken);
                 }
             }
         }

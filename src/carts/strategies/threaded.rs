@@ -141,7 +141,7 @@ fn join_all(
 /// The pacer of `threads+gil`: ticks the GIL and records the slices during
 /// which this thread held it.
 struct GilPacer<'g, 's> {
-    guard: &'g mut GilGuard,
+    guard: &'g mut GilGuard<'s>,
     lane: &'s Lane,
     cart: u64,
     spans: &'s Spans,
@@ -150,7 +150,7 @@ struct GilPacer<'g, 's> {
 
 impl<'g, 's> GilPacer<'g, 's> {
     /// Starts the first slice now (the caller holds the GIL).
-    fn new(guard: &'g mut GilGuard, lane: &'s Lane, cart: u64, spans: &'s Spans) -> Self {
+    fn new(guard: &'g mut GilGuard<'s>, lane: &'s Lane, cart: u64, spans: &'s Spans) -> Self {
         GilPacer {
             guard,
             lane,
