@@ -44,26 +44,29 @@ fn main() {
         assert!(cross_cart_overlap_ns(&run.spans, SpanKind::Fetch) > MS);
     });
 
-    runner.case("explainer_program_fetches_all_then_computes_in_parallel", || {
-        let run = ran(Strategy::EventLoopProcesses, &wl, rt);
-        assert!(cross_cart_overlap_ns(&run.spans, SpanKind::Compute) > MS);
-        let last_fetch = of(&run.spans, SpanKind::Fetch)
-            .iter()
-            .map(|s| s.end_ns)
-            .max()
-            .unwrap();
-        let first_compute = of(&run.spans, SpanKind::Compute)
-            .iter()
-            .map(|s| s.start_ns)
-            .min()
-            .unwrap();
-        assert!(first_compute >= last_fetch, "gather, then map");
-        let lanes: std::collections::HashSet<_> = of(&run.spans, SpanKind::Compute)
-            .iter()
-            .map(|s| s.lane.clone())
-            .collect();
-        assert!(lanes.len() >= 2, "computed in several worker processes");
-    });
+    runner.case(
+        "explainer_program_fetches_all_then_computes_in_parallel",
+        || {
+            let run = ran(Strategy::EventLoopProcesses, &wl, rt);
+            assert!(cross_cart_overlap_ns(&run.spans, SpanKind::Compute) > MS);
+            let last_fetch = of(&run.spans, SpanKind::Fetch)
+                .iter()
+                .map(|s| s.end_ns)
+                .max()
+                .unwrap();
+            let first_compute = of(&run.spans, SpanKind::Compute)
+                .iter()
+                .map(|s| s.start_ns)
+                .min()
+                .unwrap();
+            assert!(first_compute >= last_fetch, "gather, then map");
+            let lanes: std::collections::HashSet<_> = of(&run.spans, SpanKind::Compute)
+                .iter()
+                .map(|s| s.lane.clone())
+                .collect();
+            assert!(lanes.len() >= 2, "computed in several worker processes");
+        },
+    );
 
     runner.case("pipelined_computes_while_fetching", || {
         let run = ran(Strategy::Pipelined, &wl, rt);

@@ -45,7 +45,11 @@ fn well_formed(text: &str) -> Result<Vec<String>, String> {
         }
         let self_closing = tag.ends_with('/');
         let body = tag.trim_end_matches('/');
-        let name = body.split_whitespace().next().ok_or("empty tag")?.to_string();
+        let name = body
+            .split_whitespace()
+            .next()
+            .ok_or("empty tag")?
+            .to_string();
         check_attributes(&body[name.len()..])?;
         if stack.is_empty() {
             roots += 1;
@@ -85,7 +89,9 @@ fn check_attributes(mut attrs: &str) -> Result<(), String> {
         if attrs.is_empty() {
             return Ok(());
         }
-        let eq = attrs.find('=').ok_or(format!("attribute without value: {attrs:?}"))?;
+        let eq = attrs
+            .find('=')
+            .ok_or(format!("attribute without value: {attrs:?}"))?;
         let quote = attrs[eq + 1..].chars().next().ok_or("missing quote")?;
         if quote != '"' && quote != '\'' {
             return Err(format!("unquoted attribute: {attrs:?}"));
