@@ -137,3 +137,30 @@ fn gather_keeps_input_order() {
     })));
     assert_eq!(out, vec![30, 10, 20]);
 }
+
+#[test]
+fn huge_durations_do_not_overflow() {
+    let lp = EventLoop::new().unwrap();
+    lp.block_on(async {
+        let r = timeout(Duration::MAX, async { 1 }).await;
+        assert_eq!(r, Ok(1));
+        let r = timeout(Duration::from_millis(1), sleep(Duration::MAX)).await;
+        assert!(r.is_err());
+    });
+    assert_eq!(lp.stats().timers, 0);
+}
+
+#[test]
+fn nested_block_on_panics_with_a_clear_message() {
+    let lp = EventLoop::new().unwrap();
+    let inner = EventLoop::new().unwrap();
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        lp.block_on(async { inner.block_on(async {}) })
+    }));
+    let p = r.unwrap_err();
+    let msg = p.downcast_ref::<&str>().copied().unwrap_or_default();
+    assert!(msg.contains("already running"), "{msg}");
+    // Both loops still work afterwards.
+    assert_eq!(lp.block_on(async { 1 }), 1);
+    assert_eq!(inner.block_on(async { 2 }), 2);
+}

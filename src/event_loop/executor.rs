@@ -63,6 +63,19 @@
 //! the turn from always falling on the same task of such a set. tokio picks
 //! the same number for its current-thread scheduler's event interval.
 //!
+//! # A socket that always has data
+//!
+//! `yield_now` is voluntary. A task reading a socket that always has data
+//! never meets a `Pending` and would never give the loop back. So every
+//! ready I/O operation through [`Async`](super::Async) spends one unit of a
+//! per-poll budget of `COOP_BUDGET` (= 128) operations; when it is spent,
+//! the next operation returns `Pending` and parks the task exactly like
+//! `yield_now`. 128 reads of even a few bytes amortise a loop turn well, and
+//! a well-behaved task (a handful of operations per poll) never notices the
+//! budget. tokio's "cooperative scheduling" budget works the same way.
+//!
+//! # Skipping an empty reactor
+//!
 //! When no I/O source is registered at all, a non-blocking turn skips the
 //! `epoll_wait`: the only thing it could report is a cross-thread wake, and
 //! the injection queue is checked directly anyway.
@@ -90,7 +103,7 @@ use std::io;
 use std::marker::PhantomData;
 use std::pin::pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
@@ -104,6 +117,10 @@ use super::trace::{Phase, TaskId, Trace, TraceEvent, TraceKind, WakeSource};
 
 /// Task polls between two turns of the loop (see "Fairness" above).
 pub const BUDGET: usize = 61;
+
+/// Ready I/O operations one task poll may complete before it is made to
+/// yield (see "A socket that always has data" in the module docs).
+pub const COOP_BUDGET: u32 = 128;
 
 /// Task ids are unique in the process; 0 is `main`.
 static NEXT_TASK_ID: AtomicU64 = AtomicU64::new(1);
@@ -127,6 +144,10 @@ pub(crate) struct Shared {
     pub(crate) io: Mutex<IoTable>,
     /// Pending timers.
     pub(crate) timers: Mutex<Timers>,
+    /// Mirrors `io.len()`, so a turn can check it without taking the lock.
+    pub(crate) io_len: AtomicUsize,
+    /// Mirrors `timers.len()`, for the same reason.
+    pub(crate) timers_len: AtomicUsize,
     /// `block_on`'s future was woken.
     main_woken: AtomicBool,
 }
@@ -158,6 +179,29 @@ impl Shared {
             // dropped; nothing is waiting for the notification then.
             let _ = self.waker.wake();
         }
+    }
+
+    /// Removes a registration from the reactor's table.
+    pub(crate) fn remove_io(&self, token: usize, state: &Arc<super::reactor::IoState>) {
+        let mut table = self.io.lock();
+        table.remove(token, state);
+        self.io_len.store(table.len(), Ordering::Release);
+    }
+
+    /// Registers a timer.
+    pub(crate) fn insert_timer(&self, deadline: Instant, waker: Waker) -> super::timers::TimerKey {
+        let mut timers = self.timers.lock();
+        let key = timers.insert(deadline, waker);
+        self.timers_len.store(timers.len(), Ordering::Release);
+        key
+    }
+
+    /// Removes a timer (returns its waker, to be dropped outside the lock).
+    pub(crate) fn remove_timer(&self, key: &super::timers::TimerKey) -> Option<Waker> {
+        let mut timers = self.timers.lock();
+        let waker = timers.remove(key);
+        self.timers_len.store(timers.len(), Ordering::Release);
+        waker
     }
 
     /// True if `self` is the loop running on the current thread.
@@ -206,12 +250,16 @@ pub(crate) struct Local {
     pub(crate) shared: Arc<Shared>,
     run_queue: RefCell<VecDeque<Arc<dyn Runnable>>>,
     deferred: RefCell<Vec<Waker>>,
+    /// The second buffer of the deferred list (see `run_deferred`).
+    deferred_spare: RefCell<Vec<Waker>>,
     tasks: RefCell<TaskTable>,
     poll: RefCell<mio::Poll>,
     events: RefCell<mio::Events>,
     wake_scratch: RefCell<Vec<Waker>>,
     pub(crate) trace: Trace,
     polls: Cell<u64>,
+    /// I/O operations the running task may still complete in this poll.
+    coop: Cell<u32>,
 }
 
 impl Local {
@@ -248,6 +296,23 @@ impl Local {
             let removed = self.tasks.borrow_mut().remove(slot);
             drop(removed); // outside the borrow
         }
+    }
+
+    /// Refills the running task's I/O budget (called before every poll).
+    pub(crate) fn reset_coop(&self) {
+        self.coop.set(COOP_BUDGET);
+    }
+
+    /// Takes one unit of I/O budget; when none is left, parks the task's
+    /// waker like `yield_now` does and returns false.
+    pub(crate) fn take_coop(&self, waker: &Waker) -> bool {
+        let left = self.coop.get();
+        if left == 0 {
+            self.defer(waker.clone());
+            return false;
+        }
+        self.coop.set(left - 1);
+        true
     }
 
     /// Parks the waker of a task that called `yield_now` until the end of the turn.
@@ -299,10 +364,14 @@ impl Local {
         let timeout = if self.has_ready_work() {
             Some(Duration::ZERO)
         } else {
-            let next = self.shared.timers.lock().next_deadline();
+            let next = if self.shared.timers_len.load(Ordering::Acquire) == 0 {
+                None
+            } else {
+                self.shared.timers.lock().next_deadline()
+            };
             next.map(|d| d.saturating_duration_since(Instant::now()))
         };
-        let has_sources = self.shared.io.lock().len() > 0;
+        let has_sources = self.shared.io_len.load(Ordering::Acquire) > 0;
         if timeout != Some(Duration::ZERO) || has_sources {
             self.poll_reactor(timeout);
         }
@@ -348,11 +417,15 @@ impl Local {
     fn fire_timers(&self) {
         let mut wakers = std::mem::take(&mut *self.wake_scratch.borrow_mut());
         let count = {
-            let mut timers = self.shared.timers.lock();
-            if timers.is_empty() {
+            if self.shared.timers_len.load(Ordering::Acquire) == 0 {
                 0
             } else {
-                timers.expire(Instant::now(), &mut wakers)
+                let mut timers = self.shared.timers.lock();
+                let n = timers.expire(Instant::now(), &mut wakers);
+                self.shared
+                    .timers_len
+                    .store(timers.len(), Ordering::Release);
+                n
             }
         };
         if count > 0 && self.trace.is_on() {
@@ -373,13 +446,17 @@ impl Local {
         if self.deferred.borrow().is_empty() {
             return;
         }
-        let deferred = std::mem::take(&mut *self.deferred.borrow_mut());
+        // Swap in the spare buffer so yields during the wakes below go to a
+        // fresh list, and neither list is reallocated turn after turn.
+        let mut deferred = std::mem::take(&mut *self.deferred_spare.borrow_mut());
+        std::mem::swap(&mut deferred, &mut *self.deferred.borrow_mut());
         if self.trace.is_on() {
             self.trace.set_phase(Phase::Yields);
         }
-        for w in deferred {
+        for w in deferred.drain(..) {
             w.wake();
         }
+        *self.deferred_spare.borrow_mut() = deferred;
         if self.trace.is_on() {
             self.trace.set_phase(Phase::Idle);
         }
@@ -439,15 +516,16 @@ pub(crate) fn expect_local<R>(what: &str, f: impl FnOnce(&Local) -> R) -> R {
 
 /// Enqueues a woken task: locally on its loop's thread, else through injection.
 pub(crate) fn enqueue(task: Arc<dyn Runnable>) {
-    let on_own_loop = with_local(|l| {
-        if Arc::ptr_eq(&l.shared, &task.header().shared) {
-            l.push_local(task.clone());
-            true
-        } else {
-            false
+    // The task travels in an Option so the local path can move it into the
+    // run queue (no extra reference-count traffic) and the other path can
+    // still use it afterwards.
+    let mut task = Some(task);
+    with_local(|l| {
+        if let Some(t) = task.take_if(|t| Arc::ptr_eq(&l.shared, &t.header().shared)) {
+            l.push_local(t);
         }
     });
-    if on_own_loop != Some(true) {
+    if let Some(task) = task {
         let shared = task.header().shared.clone();
         shared.inject(task);
     }
@@ -561,6 +639,8 @@ impl EventLoop {
             registry,
             io: Mutex::new(IoTable::default()),
             timers: Mutex::new(Timers::default()),
+            io_len: AtomicUsize::new(0),
+            timers_len: AtomicUsize::new(0),
             main_woken: AtomicBool::new(false),
         });
         Ok(EventLoop {
@@ -568,12 +648,14 @@ impl EventLoop {
                 shared,
                 run_queue: RefCell::new(VecDeque::new()),
                 deferred: RefCell::new(Vec::new()),
+                deferred_spare: RefCell::new(Vec::new()),
                 tasks: RefCell::new(TaskTable::default()),
                 poll: RefCell::new(poll),
                 events: RefCell::new(mio::Events::with_capacity(1024)),
                 wake_scratch: RefCell::new(Vec::new()),
                 trace: Trace::new(),
                 polls: Cell::new(0),
+                coop: Cell::new(COOP_BUDGET),
             },
             _not_send: PhantomData,
         })
@@ -604,6 +686,7 @@ impl EventLoop {
                     local.trace.record(TraceKind::Polled { task: TaskId::MAIN });
                     local.trace.set_phase(Phase::Polling(TaskId::MAIN));
                 }
+                local.reset_coop();
                 let polled = future.as_mut().poll(&mut cx);
                 if local.trace.is_on() {
                     local.trace.set_phase(Phase::Idle);
@@ -677,6 +760,7 @@ impl Drop for EventLoop {
         // Drop stored wakers: they hold tasks, and tasks hold `Shared`.
         local.deferred.borrow_mut().clear();
         let timers = std::mem::take(&mut *local.shared.timers.lock());
+        local.shared.timers_len.store(0, Ordering::Release);
         drop(timers);
         local.shared.io.lock().clear_wakers();
     }

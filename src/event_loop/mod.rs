@@ -51,7 +51,7 @@ mod timers;
 pub mod trace;
 
 pub use combinators::{gather, timeout, yield_now, Elapsed, Gather, Timeout, YieldNow};
-pub use executor::{spawn, EventLoop, Handle, LoopStats, BUDGET};
+pub use executor::{spawn, EventLoop, Handle, LoopStats, BUDGET, COOP_BUDGET};
 pub use reactor::Async;
 pub use task::{JoinError, JoinHandle};
 pub use timers::{sleep, sleep_until, Sleep};

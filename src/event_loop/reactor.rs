@@ -76,7 +76,7 @@ use mio::event::Source;
 use mio::{Interest, Token};
 use parking_lot::Mutex;
 
-use super::executor::{expect_local, Shared};
+use super::executor::{expect_local, with_local, Shared};
 
 /// The token of the loop's own wake-up eventfd.
 pub(crate) const WAKER_TOKEN: Token = Token(usize::MAX);
@@ -183,7 +183,7 @@ impl IoTable {
     }
 
     /// Removes the registration at `token` if it is `state`.
-    fn remove(&mut self, token: usize, state: &Arc<IoState>) {
+    pub(crate) fn remove(&mut self, token: usize, state: &Arc<IoState>) {
         if let Some(slot) = self.slots.get_mut(token) {
             if slot.as_ref().is_some_and(|s| Arc::ptr_eq(s, state)) {
                 *slot = None;
@@ -261,13 +261,18 @@ impl<S: Source> Async<S> {
             readiness: AtomicUsize::new(0),
             wakers: Mutex::new(IoWakers::default()),
         });
-        let token = shared.io.lock().insert(state.clone());
+        let token = {
+            let mut table = shared.io.lock();
+            let token = table.insert(state.clone());
+            shared.io_len.store(table.len(), Ordering::Release);
+            token
+        };
         if let Err(e) = shared.registry.register(
             &mut source,
             Token(token),
             Interest::READABLE | Interest::WRITABLE,
         ) {
-            shared.io.lock().remove(token, &state);
+            shared.remove_io(token, &state);
             return Err(e);
         }
         Ok(Async {
@@ -342,6 +347,12 @@ impl<S: Source> Async<S> {
         dir: usize,
         mut op: impl FnMut(&S) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
+        // Fairness: a source that is always ready must not let this task
+        // keep the loop forever (see "A socket that always has data" in
+        // executor.rs).
+        if with_local(|l| l.take_coop(cx.waker())) == Some(false) {
+            return Poll::Pending;
+        }
         loop {
             let tick = match self.state.poll_ready(cx, dir) {
                 Poll::Ready(t) => t,
@@ -361,7 +372,7 @@ impl<S: Source> Drop for Async<S> {
             let _ = self.shared.registry.deregister(&mut source);
             drop(source);
         }
-        self.shared.io.lock().remove(self.token, &self.state);
+        self.shared.remove_io(self.token, &self.state);
     }
 }
 
@@ -371,5 +382,72 @@ impl<S: Source + std::fmt::Debug> std::fmt::Debug for Async<S> {
             .field("source", &self.source)
             .field("token", &self.token)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::task::Wake;
+
+    /// Counts its wakes.
+    struct Counter(AtomicUsize);
+    impl Wake for Counter {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn fresh() -> IoState {
+        IoState {
+            readiness: AtomicUsize::new(0),
+            wakers: Mutex::new(IoWakers::default()),
+        }
+    }
+
+    #[test]
+    fn an_event_during_the_operation_is_not_lost() {
+        let s = fresh();
+        let waker = Waker::from(Arc::new(Counter(AtomicUsize::new(0))));
+        let mut cx = Context::from_waker(&waker);
+        let mut out = Vec::new();
+        s.set_ready(READ, &mut out);
+        let Poll::Ready(tick) = s.poll_ready(&mut cx, READ) else {
+            panic!("readiness was set");
+        };
+        // The operation runs; meanwhile the reactor records a new edge.
+        s.set_ready(READ, &mut out);
+        // The operation returned WouldBlock: clearing with the old tick must
+        // keep the new edge.
+        s.clear(READ, tick);
+        let Poll::Ready(tick2) = s.poll_ready(&mut cx, READ) else {
+            panic!("the new edge was lost");
+        };
+        assert_ne!(tick, tick2);
+        // With no new event, clearing works and the task waits.
+        s.clear(READ, tick2);
+        assert!(s.poll_ready(&mut cx, READ).is_pending());
+    }
+
+    #[test]
+    fn readiness_wakes_only_the_matching_direction() {
+        let s = fresh();
+        let reader = Arc::new(Counter(AtomicUsize::new(0)));
+        let writer = Arc::new(Counter(AtomicUsize::new(0)));
+        let (rw, ww) = (Waker::from(reader.clone()), Waker::from(writer.clone()));
+        assert!(s
+            .poll_ready(&mut Context::from_waker(&rw), READ)
+            .is_pending());
+        assert!(s
+            .poll_ready(&mut Context::from_waker(&ww), WRITE)
+            .is_pending());
+        let mut out = Vec::new();
+        s.set_ready(WRITE, &mut out);
+        out.drain(..).for_each(Waker::wake);
+        assert_eq!(writer.0.load(Ordering::SeqCst), 1);
+        assert_eq!(reader.0.load(Ordering::SeqCst), 0);
+        s.set_ready(READ, &mut out);
+        out.drain(..).for_each(Waker::wake);
+        assert_eq!(reader.0.load(Ordering::SeqCst), 1);
     }
 }

@@ -80,6 +80,7 @@ use std::cell::UnsafeCell;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
@@ -242,7 +243,8 @@ where
             trace.record(TraceKind::Polled { task: id });
             trace.set_phase(super::trace::Phase::Polling(id));
         }
-        let waker = Waker::from(self.clone());
+        local.reset_coop();
+        let waker = borrowed_waker(&self);
         let mut cx = Context::from_waker(&waker);
         let result = catch_unwind(AssertUnwindSafe(|| {
             // SAFETY: only the owning loop thread reaches `run`; the future
@@ -255,7 +257,6 @@ where
             }
         }));
         if trace.is_on() {
-            trace.set_phase(super::trace::Phase::Idle);
             let kind = match &result {
                 Ok(Poll::Pending) => TraceKind::Pending { task: id },
                 Ok(Poll::Ready(_)) => TraceKind::Ready { task: id },
@@ -268,6 +269,11 @@ where
             Ok(Poll::Ready(out)) => self.finish(Some(local), Ok(out)),
             Err(payload) => self.finish(Some(local), Err(JoinError::panicked(id, payload))),
         }
+        if trace.is_on() {
+            // Wakes done by `finish` (the JoinHandle's waiter) were still
+            // attributed to this task; now the loop is between tasks again.
+            trace.set_phase(super::trace::Phase::Idle);
+        }
     }
 
     fn cancel(&self) {
@@ -275,6 +281,21 @@ where
             self.finish(None, Err(JoinError::aborted(self.header.id)));
         }
     }
+}
+
+/// A `Waker` for `task` that borrows the caller's reference instead of
+/// taking a new one: polling a task then costs no reference-count traffic.
+/// A future that keeps the waker clones it, which takes a real reference.
+fn borrowed_waker<F>(task: &Arc<Task<F>>) -> ManuallyDrop<Waker>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    // SAFETY: `Arc::from_raw` re-creates the caller's `Arc` without touching
+    // the count, and `ManuallyDrop` makes sure it is never released, so the
+    // count stays exactly as it was. The caller keeps `task` alive for as
+    // long as it uses the returned waker (it lives on `run`'s stack).
+    ManuallyDrop::new(Waker::from(unsafe { Arc::from_raw(Arc::as_ptr(task)) }))
 }
 
 /// Pins a future that lives in a heap block that never moves.

@@ -75,7 +75,7 @@ pub(crate) struct Timers {
 
 impl Timers {
     /// Registers `waker` to be woken at `deadline`.
-    fn insert(&mut self, deadline: Instant, waker: Waker) -> TimerKey {
+    pub(crate) fn insert(&mut self, deadline: Instant, waker: Waker) -> TimerKey {
         let key = (deadline, self.next_seq);
         self.next_seq += 1;
         self.map.insert(key, waker);
@@ -96,7 +96,7 @@ impl Timers {
     }
 
     /// Removes a timer (no-op if it already fired).
-    fn remove(&mut self, key: &TimerKey) -> Option<Waker> {
+    pub(crate) fn remove(&mut self, key: &TimerKey) -> Option<Waker> {
         self.map.remove(key)
     }
 
@@ -122,11 +122,6 @@ impl Timers {
     /// Number of pending timers.
     pub(crate) fn len(&self) -> usize {
         self.map.len()
-    }
-
-    /// True if no timer is pending.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.map.is_empty()
     }
 }
 
@@ -167,7 +162,7 @@ impl Sleep {
     /// Removes our entry from whichever loop holds it.
     fn unregister(&mut self) {
         if let Some(e) = self.entry.take() {
-            let waker = e.shared.timers.lock().remove(&e.key);
+            let waker = e.shared.remove_timer(&e.key);
             drop(waker); // outside the lock: dropping a waker may run code
         }
     }
@@ -191,10 +186,7 @@ impl Sleep {
             }
             self.unregister(); // fired already, or registered with another loop
         }
-        let key = shared
-            .timers
-            .lock()
-            .insert(self.deadline, cx.waker().clone());
+        let key = shared.insert_timer(self.deadline, cx.waker().clone());
         self.entry = Some(Entry { shared, key });
         Poll::Pending
     }
@@ -248,5 +240,35 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep {
         deadline,
         entry: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::task::Wake;
+
+    struct Noop;
+    impl Wake for Noop {
+        fn wake(self: Arc<Self>) {}
+    }
+
+    #[test]
+    fn expire_pops_in_deadline_then_creation_order() {
+        let w = Waker::from(Arc::new(Noop));
+        let base = Instant::now();
+        let mut t = Timers::default();
+        let k3 = t.insert(base + Duration::from_millis(3), w.clone());
+        let k1a = t.insert(base + Duration::from_millis(1), w.clone());
+        let k1b = t.insert(base + Duration::from_millis(1), w.clone());
+        assert!(k1a < k1b && k1b < k3);
+        assert_eq!(t.next_deadline(), Some(base + Duration::from_millis(1)));
+        let mut out = Vec::new();
+        assert_eq!(t.expire(base + Duration::from_millis(2), &mut out), 2);
+        assert_eq!(t.len(), 1);
+        assert!(t.remove(&k1a).is_none(), "fired timers are gone");
+        assert!(t.remove(&k3).is_some());
+        assert_eq!(t.len(), 0);
+        assert_eq!(t.next_deadline(), None);
     }
 }

@@ -14,6 +14,9 @@
 //! * the loop **polled the reactor** (how long it was willing to block and
 //!   how many OS events came back), and how many **timers fired**.
 //!
+//! Programs can add their own [`note`]s ("A: about to yield") so that the
+//! trace shows *where* in its code a task stopped.
+//!
 //! [`EventLoop::take_trace`](super::EventLoop::take_trace) hands the events
 //! over; `examples/yielding.rs` turns them into a readable interleaving.
 //!
@@ -28,7 +31,7 @@
 //!
 //! A waker does not know who calls it. The recorder does not need it to: the
 //! loop runs one thing at a time, so it remembers what it is doing right now
-//! (its [`Phase`]: polling task 7, dispatching reactor events, firing
+//! (its `Phase`: polling task 7, dispatching reactor events, firing
 //! timers...) and any wake that happens on the loop thread is attributed to
 //! that phase. A wake that arrives from another thread goes through the
 //! injection queue and is recorded as [`WakeSource::Thread`] when the loop
@@ -143,6 +146,14 @@ pub enum TraceKind {
         /// Number of fired timers.
         count: usize,
     },
+    /// A note written by the program with [`note`] (for example "about to
+    /// yield"), attributed to the task that was running.
+    Note {
+        /// The running task (`None` between tasks).
+        task: Option<TaskId>,
+        /// The note.
+        text: String,
+    },
 }
 
 /// A [`TraceKind`] with the time it happened, measured from when tracing was
@@ -172,8 +183,31 @@ impl fmt::Display for TraceEvent {
                 None => write!(f, "reactor poll (no timeout): {events} events"),
             },
             TraceKind::TimersFired { count } => write!(f, "{count} timer(s) fired"),
+            TraceKind::Note {
+                task: Some(t),
+                text,
+            } => write!(f, "{t}: {text}"),
+            TraceKind::Note { task: None, text } => write!(f, "note: {text}"),
         }
     }
+}
+
+/// Adds a note to the trace of the loop running on this thread, attributed
+/// to the running task. Costs one branch when tracing is off (the text is
+/// copied only when it is on); does nothing outside a loop.
+pub fn note(text: &str) {
+    super::executor::with_local(|l| {
+        if l.trace.is_on() {
+            let task = match l.trace.phase() {
+                Phase::Polling(id) => Some(id),
+                _ => None,
+            };
+            l.trace.record(TraceKind::Note {
+                task,
+                text: text.to_string(),
+            });
+        }
+    });
 }
 
 /// What the loop is doing right now; used to attribute wakes.
