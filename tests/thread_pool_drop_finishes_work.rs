@@ -1,0 +1,57 @@
+//! Dropping the pool finishes the queued work and joins every thread.
+use homemade::thread_pool::ThreadPool;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+fn threads_named(prefix: &str) -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("comm")).ok())
+        .filter(|name| name.starts_with(prefix))
+        .count()
+}
+
+#[test]
+fn drop_runs_queued_jobs_and_joins_threads() {
+    let done = Arc::new(AtomicUsize::new(0));
+    let pool = ThreadPool::builder()
+        .threads(2)
+        .thread_name_prefix("dropfin")
+        .build()
+        .unwrap();
+    // A thread sets its own name when it starts: give them a moment.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while threads_named("dropfin") < 2 {
+        assert!(std::time::Instant::now() < deadline, "workers never started");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    for _ in 0..200 {
+        let done = done.clone();
+        pool.spawn(move || {
+            std::thread::sleep(Duration::from_micros(100));
+            done.fetch_add(1, Ordering::SeqCst);
+        });
+    }
+    drop(pool);
+    assert_eq!(done.load(Ordering::SeqCst), 200, "queued jobs were dropped");
+    assert_eq!(threads_named("dropfin"), 0, "worker threads outlived the pool");
+}
+
+#[test]
+fn builder_names_threads_and_rejects_bad_sizes() {
+    let pool = ThreadPool::builder()
+        .threads(3)
+        .thread_name(|i| format!("named-{i}"))
+        .stack_size(256 * 1024)
+        .build()
+        .unwrap();
+    let names = pool.map(vec![(); 64], |_| std::thread::current().name().map(String::from));
+    assert!(names.iter().all(|n| n.as_deref().is_some_and(|n| n.starts_with("named-"))));
+    assert_eq!(pool.current_num_threads(), 3);
+    let err = ThreadPool::new(1_000_000).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("at most"));
+    let auto = ThreadPool::new(0).unwrap();
+    assert!(auto.current_num_threads() >= 1);
+}

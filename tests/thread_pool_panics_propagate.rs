@@ -1,0 +1,121 @@
+//! Panics: `join`, `scope`, `install`, `map` re-raise a job's panic in the
+//! caller, only after every job that borrows the caller's stack is done;
+//! `submit` turns it into `Err(TaskPanicked)`; a panicking `spawn` is
+//! reported without killing its worker; the pool keeps working after all.
+use homemade::thread_pool::{join, ThreadPool};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
+
+fn message(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
+}
+
+#[test]
+fn join_reraises_after_the_other_half_finished() {
+    let pool = ThreadPool::new(2).unwrap();
+    let b_done = AtomicBool::new(false);
+    let err = catch_unwind(AssertUnwindSafe(|| {
+        pool.install(|| {
+            join(
+                || panic!("a failed"),
+                || {
+                    std::thread::sleep(Duration::from_millis(30));
+                    b_done.store(true, Ordering::SeqCst);
+                },
+            )
+        })
+    }))
+    .unwrap_err();
+    assert_eq!(message(err), "a failed");
+    // b either ran to the end (it was stolen) or was dropped unrun; it is
+    // never still running when the panic arrives. It sleeps 30 ms, so a
+    // thief that started it must have finished.
+    let _ = b_done.load(Ordering::SeqCst);
+
+    let err = catch_unwind(AssertUnwindSafe(|| {
+        pool.install(|| join(|| 1, || -> u32 { panic!("b failed") }))
+    }))
+    .unwrap_err();
+    assert_eq!(message(err), "b failed");
+    assert_eq!(pool.install(|| join(|| 1, || 2)), (1, 2));
+}
+
+#[test]
+fn scope_reraises_only_after_all_jobs_are_done() {
+    let pool = ThreadPool::new(2).unwrap();
+    let finished = AtomicUsize::new(0);
+    let err = catch_unwind(AssertUnwindSafe(|| {
+        pool.scope(|s| {
+            for i in 0..8 {
+                let finished = &finished;
+                s.spawn(move |_| {
+                    if i == 3 {
+                        panic!("job 3 failed");
+                    }
+                    std::thread::sleep(Duration::from_millis(5));
+                    finished.fetch_add(1, Ordering::SeqCst);
+                });
+            }
+        })
+    }))
+    .unwrap_err();
+    assert_eq!(message(err), "job 3 failed");
+    assert_eq!(finished.load(Ordering::SeqCst), 7, "siblings finished first");
+}
+
+#[test]
+fn map_and_install_reraise() {
+    let pool = ThreadPool::new(2).unwrap();
+    let err = catch_unwind(AssertUnwindSafe(|| {
+        pool.map((0..1000).collect::<Vec<u32>>(), |x| {
+            if x == 777 {
+                panic!("item 777");
+            }
+            x.to_string()
+        })
+    }))
+    .unwrap_err();
+    assert_eq!(message(err), "item 777");
+    let err = catch_unwind(AssertUnwindSafe(|| pool.install(|| panic!("in install")))).unwrap_err();
+    assert_eq!(message(err), "in install");
+    assert_eq!(pool.map(vec![1, 2, 3], |x| x + 1), vec![2, 3, 4]);
+}
+
+#[test]
+fn submit_returns_task_panicked() {
+    let pool = ThreadPool::new(2).unwrap();
+    let handle = pool.submit(|| -> u8 { panic!("submitted job failed") });
+    let err = handle.join().unwrap_err();
+    assert_eq!(err.message(), "submitted job failed");
+    assert!(err.to_string().contains("submitted job failed"));
+    assert_eq!(message(err.into_panic()), "submitted job failed");
+    assert_eq!(pool.submit(|| 5).join().unwrap(), 5);
+}
+
+#[test]
+fn spawned_panic_is_reported_and_the_worker_survives() {
+    let reports = Arc::new(AtomicUsize::new(0));
+    let seen = reports.clone();
+    let pool = ThreadPool::builder()
+        .threads(1)
+        .panic_handler(move |_payload| {
+            seen.fetch_add(1, Ordering::SeqCst);
+        })
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        pool.spawn(|| panic!("fire-and-forget failed"));
+    }
+    // The single worker must still be alive to run this.
+    let (tx, rx) = mpsc::channel();
+    pool.spawn(move || tx.send(42).unwrap());
+    assert_eq!(rx.recv_timeout(Duration::from_secs(10)).unwrap(), 42);
+    assert_eq!(reports.load(Ordering::SeqCst), 3);
+    assert_eq!(pool.stats()[0].panics, 3);
+}
