@@ -269,7 +269,8 @@ where
     /// Many may be outstanding at once; they are sent as workers free up.
     pub fn submit(&self, input: In) -> TaskHandle<Out> {
         let id = self.inner.state.lock().reserve_ids(1);
-        let frame = wire::encode_task(id, std::slice::from_ref(&input));
+        let limit = self.inner.config.max_frame;
+        let frame = wire::encode_task_limited(id, std::slice::from_ref(&input), limit);
         let mut st = self.inner.state.lock();
         st.add_job(id, frame, 1, Owner::Handle);
         self.inner.pump(&mut st);
@@ -430,6 +431,7 @@ impl<'a, Out: DeserializeOwned> Batch<'a, Out> {
     /// Encodes and queues `inputs` in chunks of `chunksize`.
     fn start<In: Serialize>(inner: &'a Inner<Out>, inputs: &[In], chunksize: usize) -> Self {
         let chunks = inputs.len().div_ceil(chunksize);
+        let limit = inner.config.max_frame;
         let (first, mailbox) = {
             let mut st = inner.state.lock();
             (st.reserve_ids(chunks), st.open_mailbox())
@@ -437,7 +439,10 @@ impl<'a, Out: DeserializeOwned> Batch<'a, Out> {
         let frames: Vec<_> = inputs
             .chunks(chunksize)
             .enumerate()
-            .map(|(i, chunk)| (wire::encode_task(first + i as u64, chunk), chunk.len()))
+            .map(|(i, chunk)| {
+                let frame = wire::encode_task_limited(first + i as u64, chunk, limit);
+                (frame, chunk.len())
+            })
             .collect();
         let mut st = inner.state.lock();
         for (i, (frame, items)) in frames.into_iter().enumerate() {

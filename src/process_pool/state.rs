@@ -591,8 +591,12 @@ impl<Out: DeserializeOwned> State<Out> {
                 self.recorder.note(pid, || PoolEventKind::Crashed {
                     reason: format!("initializer panicked: {message}"),
                 });
-                w.inflight.clear();
-                self.break_pool(TaskError::InitializerFailed { message });
+                let err = TaskError::InitializerFailed { message };
+                for id in std::mem::take(&mut w.inflight) {
+                    let items = self.jobs.get(&id).map_or(0, |j| j.items);
+                    self.complete(id, (0..items).map(|_| Err(err.clone())).collect());
+                }
+                self.break_pool(err);
                 return;
             }
             Loss::Gone => match status {

@@ -222,6 +222,24 @@ pub fn encode_task<In: Serialize>(id: u64, items: &[In]) -> Result<Vec<u8>, Stri
     Ok(out)
 }
 
+/// [`encode_task`], refusing frames over `limit` payload bytes (the worker
+/// would refuse them too, but only after the bytes crossed the socket).
+pub fn encode_task_limited<In: Serialize>(
+    id: u64,
+    items: &[In],
+    limit: usize,
+) -> Result<Vec<u8>, String> {
+    let frame = encode_task(id, items)?;
+    if frame.len() - HEADER > limit {
+        return Err(FrameError::TooLarge {
+            len: frame.len() - HEADER,
+            limit,
+        }
+        .to_string());
+    }
+    Ok(frame)
+}
+
 /// Reads the job id and item count at the start of a payload.
 pub fn job_header(payload: &[u8]) -> Result<(u64, u32, &[u8]), FrameError> {
     if payload.len() < JOB_HEADER {
