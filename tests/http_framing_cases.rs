@@ -176,3 +176,29 @@ fn the_body_limit_is_configurable() {
     let e = p.push(b"HTTP/1.0 200 OK\r\n\r\n12345").unwrap_err();
     assert!(matches!(e, Error::BodyTooLarge { limit: 4 }));
 }
+
+#[test]
+fn the_header_count_limit_is_configurable_both_ways() {
+    let mut head = b"HTTP/1.1 200 OK\r\n".to_vec();
+    for i in 0..150 {
+        head.extend_from_slice(format!("X-{i}: 1\r\n").as_bytes());
+    }
+    head.extend_from_slice(b"Content-Length: 0\r\n\r\n");
+    let roomy = Limits {
+        max_headers: 200,
+        ..Limits::default()
+    };
+    let r = ResponseParser::with_limits(false, roomy)
+        .push(&head)
+        .unwrap()
+        .unwrap();
+    assert_eq!(r.headers.len(), 151);
+    let tight = Limits {
+        max_headers: 10,
+        ..Limits::default()
+    };
+    let e = ResponseParser::with_limits(false, tight)
+        .push(&head)
+        .unwrap_err();
+    assert!(matches!(e, Error::TooManyHeaders { limit: 10 }));
+}

@@ -1,4 +1,4 @@
-//! Interoperability: our client against Python's `http.server` (HTTP/1.0,
+//! Interoperability: our client against `python3 -m http.server` (HTTP/1.0,
 //! one request per connection), and against a close-delimited HTTP/1.0
 //! response (no `Content-Length`). Skipped, with a printed reason, where
 //! python3 is not installed.
@@ -18,10 +18,12 @@ impl Drop for Reaped {
     }
 }
 
-/// Starts `python3 -u -c SCRIPT`, which prints its port on the first line.
-fn python(script: &str, dir: &std::path::Path) -> Option<(Reaped, u16)> {
+/// Starts `python3 -u ARGS...`; its first line of output names its port
+/// (the first word that parses as one after the word "port", or the whole line).
+fn python(args: &[&str], dir: &std::path::Path) -> Option<(Reaped, u16)> {
     let child = Command::new("python3")
-        .args(["-u", "-c", script])
+        .arg("-u")
+        .args(args)
         .current_dir(dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -32,17 +34,13 @@ fn python(script: &str, dir: &std::path::Path) -> Option<(Reaped, u16)> {
     BufReader::new(child.0.stdout.take()?)
         .read_line(&mut line)
         .ok()?;
-    Some((child, line.trim().parse().ok()?))
+    let port = match line.split_once(" port ") {
+        // "Serving HTTP on 127.0.0.1 port 40123 (http://...) ..."
+        Some((_, rest)) => rest.split_whitespace().next()?.parse().ok()?,
+        None => line.trim().parse().ok()?,
+    };
+    Some((child, port))
 }
-
-const FILE_SERVER: &str = "
-import http.server, socketserver
-class Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *a): pass
-s = http.server.HTTPServer(('127.0.0.1', 0), Quiet)
-print(s.server_address[1], flush=True)
-s.serve_forever()
-";
 
 const CLOSE_DELIMITED: &str = "
 import http.server
@@ -65,12 +63,13 @@ fn our_client_reads_python_http_server() {
     std::fs::create_dir_all(&dir).unwrap();
     let content: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
     std::fs::write(dir.join("data.bin"), &content).unwrap();
-    let Some((_server, port)) = python(FILE_SERVER, &dir) else {
+    let Some((_server, port)) = python(&["-m", "http.server", "0", "--bind", "127.0.0.1"], &dir)
+    else {
         println!("skipped: python3 is not available");
         let _ = std::fs::remove_dir_all(&dir);
         return;
     };
-    let Some((_close_server, close_port)) = python(CLOSE_DELIMITED, &dir) else {
+    let Some((_close_server, close_port)) = python(&["-c", CLOSE_DELIMITED], &dir) else {
         println!("skipped: python3 is not available");
         let _ = std::fs::remove_dir_all(&dir);
         return;

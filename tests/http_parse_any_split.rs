@@ -88,3 +88,48 @@ proptest! {
         prop_assert_eq!(used, len);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    /// The server's request parser: pipelined requests, any split, same requests.
+    #[test]
+    fn pipelined_requests_parse_the_same_under_any_split(
+        bodies in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..100), 1..4),
+        chunked_mask in any::<u8>(),
+        cuts in prop::collection::vec(any::<usize>(), 0..10),
+    ) {
+        use homemade::http::RequestParser;
+        let mut wire = Vec::new();
+        for (i, body) in bodies.iter().enumerate() {
+            wire.extend_from_slice(format!("POST /carts/{i}?delay=1 HTTP/1.1\r\nHost: x\r\n").as_bytes());
+            if chunked_mask & (1 << i) != 0 {
+                wire.extend_from_slice(b"Transfer-Encoding: chunked\r\n\r\n");
+                wire.extend_from_slice(&chunked::encode(body, 7));
+            } else {
+                wire.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
+                wire.extend_from_slice(body);
+            }
+        }
+        let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (wire.len() + 1)).collect();
+        cuts.sort_unstable();
+        let mut parser = RequestParser::new(Limits::default());
+        let mut got = Vec::new();
+        let mut start = 0;
+        for end in cuts.into_iter().chain([wire.len()]) {
+            parser.push(&wire[start..end]);
+            start = end;
+            while let Some(request) = parser.next_request().unwrap() {
+                got.push(request);
+            }
+        }
+        prop_assert!(parser.is_idle());
+        prop_assert_eq!(got.len(), bodies.len());
+        for (i, (request, body)) in got.iter().zip(&bodies).enumerate() {
+            prop_assert_eq!(&request.method, "POST");
+            prop_assert_eq!(request.path(), format!("/carts/{i}"));
+            prop_assert_eq!(request.query("delay"), Some("1"));
+            prop_assert_eq!(&request.body, body);
+        }
+    }
+}

@@ -115,3 +115,38 @@ fn pipelined_requests_are_answered_in_order() {
         .collect();
     assert!(ids[0] < ids[1] && ids[1] < ids[2]);
 }
+
+#[test]
+fn an_uploader_still_reads_its_413() {
+    let server = EmbeddedServer::start("127.0.0.1:0".parse().unwrap()).unwrap();
+    let mut s = TcpStream::connect(server.addr()).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.set_write_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(b"POST /carts/1 HTTP/1.1\r\nContent-Length: 3000000\r\n\r\n")
+        .unwrap();
+    // Keep uploading a little after the head, as a real client would.
+    let _ = s.write_all(&vec![b'x'; 256 * 1024]);
+    let mut answer = Vec::new();
+    let _ = s.read_to_end(&mut answer);
+    assert!(
+        answer.starts_with(b"HTTP/1.1 413 "),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+}
+
+#[test]
+fn http_1_0_keep_alive_is_acknowledged() {
+    let server = EmbeddedServer::start("127.0.0.1:0".parse().unwrap()).unwrap();
+    let answer = raw(
+        server.addr(),
+        b"GET /carts/1 HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /carts/2 HTTP/1.0\r\n\r\n",
+    );
+    let first = answer.split("\r\n\r\n").next().unwrap();
+    assert!(first.contains("Connection: keep-alive"), "{first}");
+    assert!(
+        answer.contains("{\"id\":2,"),
+        "second request answered on the same connection"
+    );
+    assert_eq!(server.stats().connections_accepted(), 1);
+}

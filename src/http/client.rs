@@ -45,6 +45,7 @@ use super::pool::{Checkout, HostKey, Lease, Pool};
 use super::{Error, Limits, Request, Response, ResponseParser, Url};
 use crate::event_loop::net::TcpStream;
 use crate::event_loop::timeout;
+use std::cell::RefCell;
 use std::future::poll_fn;
 use std::io;
 use std::net::SocketAddr;
@@ -118,13 +119,16 @@ impl ClientBuilder {
             inner: Rc::new(Inner {
                 config: self.config,
                 pool,
+                buffers: RefCell::new(Vec::new()),
             }),
         }
     }
 }
 
 /// An HTTP/1.1 client for our event loop. Cheap to clone (clones share the
-/// pool); use it on one loop (see `pool.rs`, "Ownership").
+/// pool). Use it on one loop at a time: one loop after another is fine,
+/// two loops alive at once driving the same client are not (see `pool.rs`,
+/// "Ownership").
 #[derive(Clone)]
 pub struct Client {
     inner: Rc<Inner>,
@@ -134,6 +138,8 @@ pub struct Client {
 struct Inner {
     config: Config,
     pool: Pool,
+    /// Read buffers to reuse (zeroing 16 KiB per request is not free).
+    buffers: RefCell<Vec<Vec<u8>>>,
 }
 
 impl Default for Client {
@@ -223,7 +229,19 @@ impl Client {
             };
             let mut parser =
                 ResponseParser::with_limits(request.is_head(), self.inner.config.limits.clone());
-            match exchange(&lease, &wire, &mut parser).await {
+            let mut buf = self
+                .inner
+                .buffers
+                .borrow_mut()
+                .pop()
+                .unwrap_or_else(|| vec![0u8; READ_BUFFER]);
+            let outcome = exchange(&lease, &wire, &mut parser, &mut buf).await;
+            let mut spare = self.inner.buffers.borrow_mut();
+            if spare.len() < SPARE_BUFFERS {
+                spare.push(buf);
+            }
+            drop(spare);
+            match outcome {
                 Ok(response) => {
                     if parser.reusable() {
                         lease.park();
@@ -267,6 +285,13 @@ impl Client {
     }
 }
 
+/// Bytes read from a connection at a time.
+const READ_BUFFER: usize = 16 * 1024;
+
+/// Read buffers kept for reuse at most (a burst of 1,000 requests must not
+/// leave 16 MiB behind).
+const SPARE_BUFFERS: usize = 64;
+
 /// The pool key of a URL.
 fn key_of(url: &Url) -> HostKey {
     (url.host().to_ascii_lowercase(), url.port())
@@ -277,12 +302,12 @@ async fn exchange(
     lease: &Lease,
     wire: &[u8],
     parser: &mut ResponseParser,
+    buf: &mut [u8],
 ) -> Result<Response, Error> {
     let stream = lease.stream.as_ref().expect("a leased connection");
     stream.write_all(wire).await?;
-    let mut buf = vec![0u8; 16 * 1024];
     loop {
-        let n = stream.read(&mut buf).await?;
+        let n = stream.read(buf).await?;
         if n == 0 {
             return parser.push_eof();
         }

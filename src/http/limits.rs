@@ -72,3 +72,21 @@ impl HeadScanner {
         *self = HeadScanner::default();
     }
 }
+
+/// Header slots that fit on the stack (the default limit); more go on the heap.
+pub(crate) const STACK_HEADERS: usize = 100;
+
+/// The `httparse` header slots for `max` headers, on the stack when they fit
+/// (parsing a head then allocates nothing).
+pub(crate) fn header_slots<'a, 'h>(
+    max: usize,
+    on_stack: &'a mut [httparse::Header<'h>; STACK_HEADERS],
+    on_heap: &'a mut Vec<httparse::Header<'h>>,
+) -> &'a mut [httparse::Header<'h>] {
+    if max <= STACK_HEADERS {
+        &mut on_stack[..max]
+    } else {
+        on_heap.resize(max, httparse::EMPTY_HEADER);
+        on_heap
+    }
+}

@@ -30,12 +30,21 @@
 //!
 //! ## Ownership
 //!
-//! Everything here lives on one event-loop thread (`Rc`, `RefCell`): the
-//! connections are registered with that loop's reactor, so a [`Client`](super::Client)
-//! must be used on the loop where it made its first connection.
+//! Everything here lives on one event-loop thread (`Rc`, `RefCell`), and a
+//! parked connection is registered with the reactor of the loop that opened
+//! it: on another loop nobody would ever deliver its readiness, and a request
+//! on it would hang until its timeout. So the pool remembers which loop its
+//! idle connections belong to, through a *loop guard*: a tiny task spawned on
+//! that loop that never finishes and owns a flag. When that loop is dropped,
+//! it cancels its tasks, the guard's drop clears the flag, and the next
+//! checkout (on whatever loop runs it now) closes the orphaned idle
+//! connections instead of reusing them. A client can therefore be used with
+//! one loop after another (a new `EventLoop` per run, say). What it cannot
+//! detect is two loops alive at once, alternately driving the same client:
+//! give each loop its own `Client`.
 
 use crate::event_loop::net::TcpStream;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::future::poll_fn;
 use std::rc::Rc;
@@ -58,6 +67,17 @@ pub(crate) struct PoolState {
     max_per_host: Option<usize>,
     max_idle_per_host: usize,
     opened: u64,
+    /// Alive while the loop that owns the idle connections is (see "Ownership").
+    loop_alive: Option<Rc<Cell<bool>>>,
+}
+
+/// Owned by the guard task: clears the flag when that loop drops the task.
+struct LoopGuard(Rc<Cell<bool>>);
+
+impl Drop for LoopGuard {
+    fn drop(&mut self) {
+        self.0.set(false);
+    }
 }
 
 /// The keep-alive pool of one client.
@@ -94,6 +114,7 @@ impl Pool {
                 max_per_host,
                 max_idle_per_host,
                 opened: 0,
+                loop_alive: None,
             })),
         }
     }
@@ -101,10 +122,14 @@ impl Pool {
     /// Takes an idle connection to `key`, or budget for a new one, waiting
     /// while the host is at its cap. With `fresh`, never takes an idle one.
     pub(crate) async fn checkout(&self, key: &HostKey, fresh: bool) -> Checkout {
+        self.adopt_current_loop();
         poll_fn(|cx| {
             let mut state = self.state.borrow_mut();
             let max = state.max_per_host;
-            let slot = state.hosts.entry(key.clone()).or_default();
+            if !state.hosts.contains_key(key) {
+                state.hosts.insert(key.clone(), HostSlot::default());
+            }
+            let slot = state.hosts.get_mut(key).expect("inserted above");
             if !fresh {
                 if let Some(stream) = slot.idle.pop() {
                     return Poll::Ready(Checkout::Reuse(self.lease(key, Some(stream))));
@@ -123,6 +148,31 @@ impl Pool {
             Poll::Ready(Checkout::Open(self.lease(key, None)))
         })
         .await
+    }
+
+    /// Makes sure the idle connections belong to a live loop; if the loop
+    /// that owned them is gone, closes them and adopts the current loop.
+    fn adopt_current_loop(&self) {
+        let orphans = {
+            let mut state = self.state.borrow_mut();
+            if state.loop_alive.as_ref().is_some_and(|alive| alive.get()) {
+                return;
+            }
+            let alive = Rc::new(Cell::new(true));
+            state.loop_alive = Some(Rc::clone(&alive));
+            let guard = LoopGuard(alive);
+            drop(crate::event_loop::spawn(async move {
+                let _guard = guard;
+                std::future::pending::<()>().await
+            }));
+            let mut orphans = Vec::new();
+            for slot in state.hosts.values_mut() {
+                slot.open -= slot.idle.len();
+                orphans.append(&mut slot.idle);
+            }
+            orphans
+        };
+        drop(orphans); // closed outside the borrow
     }
 
     /// Connections opened so far (for tests and curious readers).
@@ -163,7 +213,9 @@ impl Lease {
         };
         let mut state = self.pool.state.borrow_mut();
         let max_idle = state.max_idle_per_host;
-        let slot = state.hosts.entry(self.key.clone()).or_default();
+        let Some(slot) = state.hosts.get_mut(&self.key) else {
+            return; // cannot happen: the slot was made at checkout
+        };
         if slot.idle.len() < max_idle {
             slot.idle.push(stream);
             self.parked = true; // the slot stays taken, by the idle connection

@@ -22,7 +22,7 @@
 //! Read next: `server.rs`.
 
 use super::body::{request_framing, BodyDecoder};
-use super::limits::HeadScanner;
+use super::limits::{header_slots, HeadScanner, STACK_HEADERS};
 use super::response::{head_error, keep_alive};
 use super::{Error, Headers, Limits, Url};
 
@@ -177,6 +177,8 @@ impl IncomingRequest {
 struct Pending {
     request: IncomingRequest,
     decoder: BodyDecoder,
+    /// The client waits for `100 Continue` before sending the body.
+    expects_continue: bool,
 }
 
 /// A sans-io request parser for a server connection: push bytes, take requests.
@@ -218,7 +220,16 @@ impl RequestParser {
             self.buf.drain(..len);
             self.scanner.reset();
             let decoder = BodyDecoder::new(framing, &self.limits)?;
-            self.pending = Some(Pending { request, decoder });
+            let expects_continue = request.version >= 1
+                && request
+                    .headers
+                    .get("expect")
+                    .is_some_and(|v| v.trim().eq_ignore_ascii_case("100-continue"));
+            self.pending = Some(Pending {
+                request,
+                decoder,
+                expects_continue,
+            });
         }
         let pending = self.pending.as_mut().expect("set above");
         let used = pending.decoder.feed(&self.buf)?;
@@ -229,9 +240,23 @@ impl RequestParser {
         let Pending {
             mut request,
             decoder,
+            ..
         } = self.pending.take().expect("checked above");
         request.body = decoder.into_parts().0;
         Ok(Some(request))
+    }
+
+    /// True, once per request, when the head of the request being read asked
+    /// for `Expect: 100-continue` and its body has not arrived yet: the
+    /// server should answer `100 Continue` so the client sends the body.
+    pub fn take_continue(&mut self) -> bool {
+        match &mut self.pending {
+            Some(p) if p.expects_continue && !p.decoder.is_done() => {
+                p.expects_continue = false;
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Parses a request head at the start of the buffer.
@@ -247,8 +272,10 @@ impl RequestParser {
                 Ok(None)
             };
         }
-        let mut slots = vec![httparse::EMPTY_HEADER; self.limits.max_headers];
-        let mut parsed = httparse::Request::new(&mut slots);
+        let mut on_stack = [httparse::EMPTY_HEADER; STACK_HEADERS];
+        let mut on_heap = Vec::new();
+        let slots = header_slots(self.limits.max_headers, &mut on_stack, &mut on_heap);
+        let mut parsed = httparse::Request::new(slots);
         let too_large = Error::HeadTooLarge {
             limit: self.limits.max_head_bytes,
         };

@@ -37,7 +37,7 @@
 //! Read next: `client.rs` (the parser under the event loop).
 
 use super::body::{response_framing, BodyDecoder, Framing};
-use super::limits::HeadScanner;
+use super::limits::{header_slots, HeadScanner, STACK_HEADERS};
 use super::{Error, Headers, Limits};
 use serde::de::DeserializeOwned;
 
@@ -268,8 +268,10 @@ impl ResponseParser {
                 Ok(None)
             };
         }
-        let mut slots = vec![httparse::EMPTY_HEADER; self.limits.max_headers];
-        let mut parsed = httparse::Response::new(&mut slots);
+        let mut on_stack = [httparse::EMPTY_HEADER; STACK_HEADERS];
+        let mut on_heap = Vec::new();
+        let slots = header_slots(self.limits.max_headers, &mut on_stack, &mut on_heap);
+        let mut parsed = httparse::Response::new(slots);
         match parsed.parse(&self.buf) {
             Ok(httparse::Status::Complete(len)) if len > self.limits.max_head_bytes => {
                 Err(Error::HeadTooLarge {

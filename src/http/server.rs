@@ -21,7 +21,17 @@
 //! oversized head (over 64 KiB or 100 headers) `431`, a body over the limit
 //! (1 MiB by default) `413`. Each error answer is JSON (`{"message": ...}`),
 //! says `Connection: close`, and the connection is closed after it: once the
-//! framing is in doubt no later byte can be trusted.
+//! framing is in doubt no later byte can be trusted. The close is a
+//! "lingering" one (stop writing, drain what the client still sends for a
+//! moment), so a client busy uploading a too-large body still reads its `413`
+//! instead of a connection reset.
+//!
+//! ## `Expect: 100-continue`
+//!
+//! A client about to upload a large body may send only the head, with
+//! `Expect: 100-continue`, and wait. Once the head is parsed (and its
+//! `Content-Length` passed the body limit, else the answer is `413` at once)
+//! the server sends `HTTP/1.1 100 Continue` and the client goes on.
 //!
 //! ## Timeouts
 //!
@@ -48,7 +58,8 @@ use std::time::Duration;
 pub struct ServerResponse {
     /// The status code.
     pub status: u16,
-    /// Header fields (`Content-Length`, `Connection` and `Date` are the server's).
+    /// Header fields (`Content-Length` is the server's, and so is `Connection`
+    /// when the connection is about to close).
     pub headers: Headers,
     /// The body.
     pub body: Vec<u8>,
@@ -88,10 +99,11 @@ impl ServerResponse {
         use std::io::Write;
         let _ = write!(out, "HTTP/1.1 {} {}\r\n", self.status, reason(self.status));
         for (name, value) in self.headers.iter() {
-            if !["content-length", "connection", "transfer-encoding"]
+            let ours = ["content-length", "transfer-encoding"]
                 .iter()
                 .any(|n| name.eq_ignore_ascii_case(n))
-            {
+                || (!keep_alive && name.eq_ignore_ascii_case("connection"));
+            if !ours {
                 let _ = write!(out, "{name}: {value}\r\n");
             }
         }
@@ -254,7 +266,12 @@ async fn serve_connection<H, F>(
                 Ok(Some(request)) => {
                     let keep_alive = request.keep_alive;
                     let head_only = request.method.eq_ignore_ascii_case("HEAD");
-                    let response = handler(request).await;
+                    let old_client = request.version == 0;
+                    let mut response = handler(request).await;
+                    if keep_alive && old_client {
+                        // HTTP/1.0 keeps a connection only when told so explicitly.
+                        response.headers.set("Connection", "keep-alive");
+                    }
                     stats.requests.fetch_add(1, Ordering::Relaxed);
                     out.clear();
                     response.encode(keep_alive, head_only, &mut out);
@@ -262,12 +279,21 @@ async fn serve_connection<H, F>(
                         return;
                     }
                 }
-                Ok(None) => break,
+                Ok(None) => {
+                    if parser.take_continue()
+                        && !write_within(&stream, CONTINUE, config.idle_timeout).await
+                    {
+                        return;
+                    }
+                    break;
+                }
                 Err(error) => {
                     stats.errors.fetch_add(1, Ordering::Relaxed);
                     out.clear();
                     error_response(&error).encode(false, false, &mut out);
-                    let _ = write_within(&stream, &out, config.idle_timeout).await;
+                    if write_within(&stream, &out, config.idle_timeout).await {
+                        linger(&stream, &mut buf).await;
+                    }
                     return;
                 }
             }
@@ -279,10 +305,32 @@ async fn serve_connection<H, F>(
     }
 }
 
+/// Closes gently after an error answer: stop sending, then read and discard
+/// what the client is still sending (up to 1 MiB, for up to 2 s). Closing
+/// with unread input would make the kernel send a reset, and the client
+/// could lose the answer that explains why (a `413` while it is still
+/// uploading, say).
+async fn linger(stream: &TcpStream, buf: &mut [u8]) {
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+    let mut drained = 0usize;
+    let _ = timeout(Duration::from_secs(2), async {
+        while drained < 1024 * 1024 {
+            match stream.read(buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => drained += n,
+            }
+        }
+    })
+    .await;
+}
+
 /// Writes all of `bytes` unless the client stops reading for `limit`.
 async fn write_within(stream: &TcpStream, bytes: &[u8], limit: Duration) -> bool {
     matches!(timeout(limit, stream.write_all(bytes)).await, Ok(Ok(())))
 }
+
+/// The interim answer to `Expect: 100-continue`: "go on, send the body".
+const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
 
 /// The answer to a request that could not be parsed.
 fn error_response(error: &Error) -> ServerResponse {
