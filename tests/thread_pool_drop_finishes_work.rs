@@ -23,7 +23,10 @@ fn drop_runs_queued_jobs_and_joins_threads() {
     // A thread sets its own name when it starts: give them a moment.
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while threads_named("dropfin") < 2 {
-        assert!(std::time::Instant::now() < deadline, "workers never started");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "workers never started"
+        );
         std::thread::sleep(Duration::from_millis(1));
     }
     for _ in 0..200 {
@@ -35,7 +38,11 @@ fn drop_runs_queued_jobs_and_joins_threads() {
     }
     drop(pool);
     assert_eq!(done.load(Ordering::SeqCst), 200, "queued jobs were dropped");
-    assert_eq!(threads_named("dropfin"), 0, "worker threads outlived the pool");
+    assert_eq!(
+        threads_named("dropfin"),
+        0,
+        "worker threads outlived the pool"
+    );
 }
 
 #[test]
@@ -46,8 +53,12 @@ fn builder_names_threads_and_rejects_bad_sizes() {
         .stack_size(256 * 1024)
         .build()
         .unwrap();
-    let names = pool.map(vec![(); 64], |_| std::thread::current().name().map(String::from));
-    assert!(names.iter().all(|n| n.as_deref().is_some_and(|n| n.starts_with("named-"))));
+    let names = pool.map(vec![(); 64], |_| {
+        std::thread::current().name().map(String::from)
+    });
+    assert!(names
+        .iter()
+        .all(|n| n.as_deref().is_some_and(|n| n.starts_with("named-"))));
     assert_eq!(pool.current_num_threads(), 3);
     let err = ThreadPool::new(1_000_000).unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);

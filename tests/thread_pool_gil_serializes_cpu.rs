@@ -28,7 +28,8 @@ fn run(gil: Option<Gil>, slices: usize) -> Vec<(usize, Instant, Instant)> {
             let (gil, intervals, start) = (gil.clone(), intervals.clone(), start.clone());
             s.spawn(move |_| {
                 start.wait();
-                let record = |from: Instant| intervals.lock().unwrap().push((job, from, Instant::now()));
+                let record =
+                    |from: Instant| intervals.lock().unwrap().push((job, from, Instant::now()));
                 match &gil {
                     Some(gil) => {
                         let mut guard = gil.acquire();
@@ -77,9 +78,16 @@ fn gil_keeps_cpu_slices_from_overlapping() {
     let gil = Gil::new();
     let with = run(Some(gil.clone()), 100);
     assert_eq!(with.len(), 200);
-    assert_eq!(overlapping_pairs(&with), 0, "two threads ran bytecode at once under the GIL");
+    assert_eq!(
+        overlapping_pairs(&with),
+        0,
+        "two threads ran bytecode at once under the GIL"
+    );
     // The GIL was handed over on request: the jobs interleaved.
-    assert!(gil.forced_switches() >= 1, "no switch interval handover happened");
+    assert!(
+        gil.forced_switches() >= 1,
+        "no switch interval handover happened"
+    );
 }
 
 #[test]
@@ -113,5 +121,9 @@ fn io_waits_overlap_under_the_gil() {
         }
     });
     let waits = waits.lock().unwrap();
-    assert_eq!(overlapping_pairs(&waits), 1, "sleeps with the GIL released must overlap");
+    assert_eq!(
+        overlapping_pairs(&waits),
+        1,
+        "sleeps with the GIL released must overlap"
+    );
 }

@@ -13,7 +13,9 @@ fn pool() -> &'static ThreadPool {
 fn work(item: u64, cost: u8) -> u64 {
     let mut x = item;
     for _ in 0..(cost as u32) * 20 {
-        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
     }
     x ^ item
 }

@@ -29,7 +29,9 @@ fn bursts_from_outside_threads_all_complete() {
                     }
                     // Pause so the workers drain the queues and go to sleep;
                     // vary it so bursts land at every phase of parking.
-                    std::thread::sleep(Duration::from_micros(200 + ((t * 7 + burst * 13) % 9) as u64 * 300));
+                    std::thread::sleep(Duration::from_micros(
+                        200 + ((t * 7 + burst * 13) % 9) as u64 * 300,
+                    ));
                 }
             })
         })
@@ -49,7 +51,10 @@ fn bursts_from_outside_threads_all_complete() {
     }
     // The workers really did sleep between bursts (the protocol was tested).
     let parked: u64 = pool.stats().iter().map(|s| s.parked).sum();
-    assert!(parked > 0, "workers never parked; pauses too short to test wake-ups");
+    assert!(
+        parked > 0,
+        "workers never parked; pauses too short to test wake-ups"
+    );
 }
 
 #[test]
@@ -79,7 +84,9 @@ fn submit_from_many_threads_after_idle_periods() {
         t.join().unwrap();
     }
     got.sort_unstable();
-    let mut want: Vec<usize> = (0..3).flat_map(|t| (0..20).map(move |r| t * 1000 + r)).collect();
+    let mut want: Vec<usize> = (0..3)
+        .flat_map(|t| (0..20).map(move |r| t * 1000 + r))
+        .collect();
     want.sort_unstable();
     assert_eq!(got, want);
 }

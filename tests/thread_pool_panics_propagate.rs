@@ -66,7 +66,11 @@ fn scope_reraises_only_after_all_jobs_are_done() {
     }))
     .unwrap_err();
     assert_eq!(message(err), "job 3 failed");
-    assert_eq!(finished.load(Ordering::SeqCst), 7, "siblings finished first");
+    assert_eq!(
+        finished.load(Ordering::SeqCst),
+        7,
+        "siblings finished first"
+    );
 }
 
 #[test]

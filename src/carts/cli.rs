@@ -243,11 +243,12 @@ fn run_inner(args: &CartsArgs) -> Result<bool, Fatal> {
             Outcome::Ran(run) => {
                 if strategy == Strategy::Sequential {
                     sequential_s = Some(run.wall_ns as f64 / 1e9);
-                    bound = Some(CriticalPath::compute(&report::cart_costs(run), cores));
+                    let costs = report::cart_costs(run, wl.work);
+                    bound = Some(CriticalPath::compute(&costs, bound_cores(&wl, cores)));
                     bound_measured = true;
                 }
                 let bound_now = bound.get_or_insert_with(|| {
-                    CriticalPath::ideal(&wl.ids, wl.unit.as_secs_f64(), cores)
+                    CriticalPath::ideal(&wl.ids, wl.unit.as_secs_f64(), bound_cores(&wl, cores))
                 });
                 let row = Row::new(run, expected, sequential_s, Some(bound_now));
                 out.line(&report::format_row(&row));
@@ -269,7 +270,8 @@ fn run_inner(args: &CartsArgs) -> Result<bool, Fatal> {
 
     // 5. The bound, the explainer's lines, the pictures.
     if let Some(b) = &bound {
-        for line in report::bound_lines(b, bound_measured, &wl.ids, wl.unit.as_secs_f64(), cores) {
+        let unit_s = wl.unit.as_secs_f64();
+        for line in report::bound_lines(b, bound_measured, &wl.ids, unit_s, wl.work) {
             out.line(&line);
         }
     }
@@ -376,6 +378,15 @@ fn intro(out: &Out, wl: &Workload, unit_ms: f64, cores: usize, embedded: bool) {
         ));
     }
     out.line("");
+}
+
+/// The cores the bound may assume: the machine's, except that sleeps (the
+/// `--work sleep` stand-in) need no core at all, so any number can overlap.
+fn bound_cores(wl: &Workload, cores: usize) -> usize {
+    match wl.work {
+        Work::Compute => cores,
+        Work::Sleep => wl.ids.len().max(1),
+    }
 }
 
 /// `compute` or `sleep`.

@@ -199,6 +199,10 @@ pub struct Priced {
     pub started_ns: u64,
     /// When the work ended ([`super::spans::now_ns`]).
     pub ended_ns: u64,
+    /// CPU time the pricing thread really consumed, in nanoseconds. Under the
+    /// GIL or on a busy machine it is less than `ended_ns - started_ns`; with
+    /// `--work sleep` it is close to zero.
+    pub cpu_ns: u64,
 }
 
 /// Prices a job with no pacer: what a worker process runs.
@@ -209,6 +213,7 @@ pub fn price_job(job: PriceJob) -> Priced {
 /// Prices one cart: does its calibrated work, then returns the exact totals.
 pub fn price(cart: &Cart, effort: Effort, pacer: &mut dyn Pacer) -> Priced {
     let started_ns = super::spans::now_ns();
+    let cpu_start = thread_cpu_ns();
     let checksum = match effort {
         Effort::Spin { rounds, tick_every } => spin(cart, rounds, tick_every.max(1), pacer),
         Effort::Sleep { micros } => {
@@ -217,6 +222,7 @@ pub fn price(cart: &Cart, effort: Effort, pacer: &mut dyn Pacer) -> Priced {
         }
     };
     let (total_cents, discounted_cents) = cart_totals(cart);
+    let cpu_ns = thread_cpu_ns().saturating_sub(cpu_start);
     Priced {
         id: cart.id,
         total_cents,
@@ -225,6 +231,7 @@ pub fn price(cart: &Cart, effort: Effort, pacer: &mut dyn Pacer) -> Priced {
         pid: std::process::id(),
         started_ns,
         ended_ns: super::spans::now_ns(),
+        cpu_ns,
     }
 }
 

@@ -7,6 +7,7 @@
 //! |---|---|
 //! | `fetch` | time during which at least one request was in flight (the union of the fetch bars) |
 //! | `compute` | time during which at least one cart was being priced (the union of the compute bars) |
+//! | `cores` | CPU time the kernel consumed divided by `compute`: how many cores were busy pricing, on average, while any pricing happened. Two on two free cores; never above one under the GIL or on a single loop |
 //! | `total` | wall time of the whole strategy |
 //! | `speedup` | `sequential`'s total divided by this total |
 //! | `/bound` | this total divided by the critical-path bound (1.00× would be a perfect schedule) |
@@ -22,6 +23,7 @@
 //! Read next: `timeline.rs`.
 
 use super::bound::{CartCost, CriticalPath};
+use super::pricing::Work;
 use super::spans::{union_len_ns, SpanKind};
 use super::strategies::{RunResult, Strategy};
 use serde::Serialize;
@@ -35,6 +37,11 @@ pub struct Row {
     pub fetch_s: f64,
     /// Seconds during which at least one cart was being priced.
     pub compute_s: f64,
+    /// CPU seconds the pricing kernel consumed, all carts together.
+    pub cpu_s: f64,
+    /// `cpu_s / compute_s`: how many cores were busy pricing, on average,
+    /// while any pricing happened (at most 1 under the GIL or on one loop).
+    pub cores_used: f64,
     /// Wall time of the strategy, in seconds.
     pub total_s: f64,
     /// `sequential`'s total over this total (if `sequential` ran).
@@ -67,10 +74,22 @@ impl Row {
                 / 1e9
         };
         let total_s = run.wall_ns as f64 / 1e9;
+        let compute_s = union(SpanKind::Compute);
+        let cpu_s = run
+            .priced
+            .iter()
+            .map(|p| p.cpu_ns as f64 / 1e9)
+            .sum::<f64>();
         Row {
             strategy: run.strategy.name(),
             fetch_s: union(SpanKind::Fetch),
-            compute_s: union(SpanKind::Compute),
+            compute_s,
+            cpu_s,
+            cores_used: if compute_s > 0.0 {
+                cpu_s / compute_s
+            } else {
+                0.0
+            },
             total_s,
             speedup: sequential_s.map(|s| s / total_s),
             vs_bound: bound.map(|b| total_s / b.seconds),
@@ -81,9 +100,13 @@ impl Row {
     }
 }
 
-/// The measured cost of every cart in a run: its fetch bar and the sum of its
-/// compute bars. Meaningful for `sequential`, where nothing competes.
-pub fn cart_costs(run: &RunResult) -> Vec<CartCost> {
+/// The measured cost of every cart in a run: its latency (the fetch bar) and
+/// its compute cost. Meaningful for `sequential`, where nothing competes.
+///
+/// With `--work compute` the compute cost is the CPU time the kernel
+/// consumed (so another program's load does not inflate the bound); with
+/// `--work sleep` it is the length of the sleep (the compute bars).
+pub fn cart_costs(run: &RunResult, work: Work) -> Vec<CartCost> {
     run.priced
         .iter()
         .map(|p| {
@@ -97,7 +120,10 @@ pub fn cart_costs(run: &RunResult) -> Vec<CartCost> {
             CartCost {
                 id: p.id,
                 latency_s: of(SpanKind::Fetch),
-                compute_s: of(SpanKind::Compute),
+                compute_s: match work {
+                    Work::Compute => p.cpu_ns as f64 / 1e9,
+                    Work::Sleep => of(SpanKind::Compute),
+                },
             }
         })
         .collect()
@@ -109,14 +135,15 @@ const NAME_W: usize = 21;
 /// The table's header and rule.
 pub fn header() -> String {
     format!(
-        "{:<NAME_W$} {:>8} {:>8} {:>8} {:>8} {:>7}  grand total\n{}",
+        "{:<NAME_W$} {:>8} {:>8} {:>6} {:>8} {:>8} {:>7}  grand total\n{}",
         "strategy",
         "fetch",
         "compute",
+        "cores",
         "total",
         "speedup",
         "/bound",
-        "-".repeat(NAME_W + 1 + 9 * 4 + 8 + 2 + 14)
+        "-".repeat(NAME_W + 1 + 9 * 4 + 7 + 8 + 2 + 14)
     )
 }
 
@@ -133,10 +160,11 @@ pub fn format_row(row: &Row) -> String {
         None => format!("{} (no oracle for these ids)", money(row.total_cents)),
     };
     format!(
-        "{:<NAME_W$} {:>7.2}s {:>7.2}s {:>7.2}s {:>8} {:>7}  {}",
+        "{:<NAME_W$} {:>7.2}s {:>7.2}s {:>6.2} {:>7.2}s {:>8} {:>7}  {}",
         row.strategy,
         row.fetch_s,
         row.compute_s,
+        row.cores_used,
         row.total_s,
         ratio(row.speedup),
         ratio(row.vs_bound),
@@ -162,33 +190,35 @@ pub fn bound_lines(
     measured: bool,
     ids: &[u64],
     unit_s: f64,
-    cores: usize,
+    work: Work,
 ) -> Vec<String> {
-    let mut lines = vec![format!(
-        "Lower bound: {:.2}s on {} cores ({}; longest chain: cart {} waits and computes {:.2}s; \
-         core capacity: {:.2}s).",
-        bound.seconds,
-        cores,
-        if measured {
-            "from the latencies and CPU times `sequential` measured"
-        } else {
-            "from the nominal id x unit costs"
-        },
-        bound.longest_cart,
-        bound.longest_chain_s,
-        bound.capacity_s,
-    )];
+    let source = if measured {
+        "from the latencies and CPU times that `sequential` measured"
+    } else {
+        "from the nominal id x unit costs (`sequential` did not run)"
+    };
+    let cores = match work {
+        Work::Compute => format!("{} cores", bound.cores),
+        Work::Sleep => "any number of cores (sleeps need none)".to_string(),
+    };
+    let mut lines = vec![
+        format!("Lower bound: {:.2}s on {cores}, {source}:", bound.seconds),
+        format!(
+            "  cart {} alone waits and then computes for {:.2}s; the cores cannot do all the \
+             pricing in less than {:.2}s.",
+            bound.longest_cart, bound.longest_chain_s, bound.capacity_s
+        ),
+    ];
     if ids == [1, 2, 3, 4, 5] {
-        let ideal = CriticalPath::ideal(ids, 1.0, cores.max(2));
+        let units = CriticalPath::ideal(ids, 1.0, 5).seconds;
         lines.push(format!(
-            "A note on the explainer: it expects its program to take \"roughly 5-6 seconds\" \
-             (1 s units). With these carts that cannot hold: cart 5 alone waits 5 units for \
-             its response and then computes for 5 units, so no schedule on any number of cores \
-             finishes before {:.0} units ({:.0} s there, {:.2} s here with {:.0} ms units). \
-             Its own program (gather, then map) also needs max wait + max compute = 10 units.",
-            ideal.seconds,
-            ideal.seconds,
-            ideal.seconds * unit_s,
+            "A note on the explainer: it expects its program to finish in \"roughly 5-6 seconds\" \
+             (1 s units).\n  With these carts that cannot hold, with respect: cart 5 alone waits 5 \
+             units for its response and then\n  computes for 5 units, so no schedule on any number of \
+             cores finishes before {units:.0} units: {units:.0} s there,\n  {:.2} s here with {:.0} ms \
+             units. Its own program (gather everything, then map) needs max wait + max compute\n  \
+             = 10 units too, as its \"instead of\" lines below show.",
+            units * unit_s,
             unit_s * 1e3
         ));
     }
@@ -240,6 +270,8 @@ mod tests {
             strategy: "x",
             fetch_s: 1.0,
             compute_s: 1.0,
+            cpu_s: 1.0,
+            cores_used: 1.0,
             total_s: 2.0,
             speedup: Some(1.0),
             vs_bound: None,
