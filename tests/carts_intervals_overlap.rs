@@ -101,6 +101,14 @@ fn main() {
         assert!(cross_cart_overlap_ns(&run.spans, SpanKind::Fetch) > MS);
         // And the GIL was really handed over (several slices per cart).
         assert!(of(&run.spans, SpanKind::Compute).len() > 5);
+        // Measured in CPU time too: never more than one core's worth of
+        // pricing per second of pricing (10% + 5 ms of slack for the
+        // spinning a waiting thread may do before it parks).
+        let cpu: u64 = run.priced.iter().map(|p| p.cpu_ns).sum();
+        assert!(
+            cpu <= computing + computing / 10 + 5 * MS,
+            "{cpu} ns of CPU in {computing} ns of GIL-held time"
+        );
     });
 
     runner.case("event_loop_compute_never_overlaps", || {
