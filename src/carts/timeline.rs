@@ -37,8 +37,9 @@ use std::fmt::Write as _;
 /// Number of cells of an ASCII lane.
 pub const ASCII_WIDTH: usize = 72;
 
-/// The lanes of a run in display order (loops, then threads, then processes,
-/// each by first activity), with their spans.
+/// The lanes of a run in display order: loops, then threads, then
+/// processes, each group in the order of the smallest cart id a lane worked
+/// on (so thread lanes read cart 1, 2, 3, ... from the top).
 pub fn lanes(run: &RunResult) -> Vec<(Lane, Vec<&Span>)> {
     let mut by_lane: BTreeMap<&Lane, Vec<&Span>> = BTreeMap::new();
     for span in &run.spans {
@@ -49,8 +50,8 @@ pub fn lanes(run: &RunResult) -> Vec<(Lane, Vec<&Span>)> {
         .map(|(lane, spans)| (lane.clone(), spans))
         .collect();
     lanes.sort_by_key(|(lane, spans)| {
-        let first = spans.iter().map(|s| s.start_ns).min().unwrap_or(0);
-        (lane.kind, first)
+        let first_cart = spans.iter().map(|s| s.cart).min().unwrap_or(0);
+        (lane.kind, first_cart, lane.id)
     });
     lanes
 }
