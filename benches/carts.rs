@@ -67,7 +67,7 @@ fn main() {
 
     // The bound, from one sequential run.
     let sequential = run(Strategy::Sequential, &wl, rt);
-    let bound = CriticalPath::compute(&cart_costs(&sequential), cores);
+    let bound = CriticalPath::compute(&cart_costs(&sequential, &wl), cores);
 
     let mut criterion = Criterion::default()
         .sample_size(10)

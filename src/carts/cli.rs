@@ -243,7 +243,7 @@ fn run_inner(args: &CartsArgs) -> Result<bool, Fatal> {
             Outcome::Ran(run) => {
                 if strategy == Strategy::Sequential {
                     sequential_s = Some(run.wall_ns as f64 / 1e9);
-                    let costs = report::cart_costs(run, wl.work);
+                    let costs = report::cart_costs(run, &wl);
                     bound = Some(CriticalPath::compute(&costs, bound_cores(&wl, cores)));
                     bound_measured = true;
                 }
@@ -303,9 +303,9 @@ fn run_inner(args: &CartsArgs) -> Result<bool, Fatal> {
     }
     if let Some(path) = &args.timeline {
         let title = format!(
-            "homemade carts: {} carts, unit {} ms, --work {}",
+            "homemade carts: {} carts, unit {}, --work {}",
             wl.ids.len(),
-            unit_ms,
+            format_ms(unit_ms),
             work_name(wl.work)
         );
         std::fs::write(path, timeline::svg(&runs, &title))
@@ -361,8 +361,9 @@ fn intro(out: &Out, wl: &Workload, unit_ms: f64, cores: usize, embedded: bool) {
         wl.base_url,
         if embedded { " (embedded server)" } else { "" }
     ));
+    let unit = format_ms(unit_ms);
     out.line(&format!(
-        "  cart i waits i x {unit_ms} ms on the server and {} i x {unit_ms} ms; \
+        "  cart i waits i x {unit} on the server and {} i x {unit}; \
          {} workers; {cores} cores; kernel: {:.0} rounds/ms",
         match wl.work {
             Work::Compute => "computes for",
@@ -386,6 +387,17 @@ fn bound_cores(wl: &Workload, cores: usize) -> usize {
     match wl.work {
         Work::Compute => cores,
         Work::Sleep => wl.ids.len().max(1),
+    }
+}
+
+/// A number of milliseconds with as many decimals as it needs (`100 ms`, `0.069 ms`).
+fn format_ms(ms: f64) -> String {
+    if ms >= 10.0 || ms == ms.round() {
+        format!("{ms:.0} ms")
+    } else if ms >= 0.1 {
+        format!("{ms:.2} ms")
+    } else {
+        format!("{ms:.3} ms")
     }
 }
 

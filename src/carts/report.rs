@@ -25,7 +25,7 @@
 use super::bound::{CartCost, CriticalPath};
 use super::pricing::Work;
 use super::spans::{union_len_ns, SpanKind};
-use super::strategies::{RunResult, Strategy};
+use super::strategies::{RunResult, Strategy, Workload};
 use serde::Serialize;
 
 /// One line of the table, as printed and as written by `--json`.
@@ -100,31 +100,40 @@ impl Row {
     }
 }
 
-/// The measured cost of every cart in a run: its latency (the fetch bar) and
-/// its compute cost. Meaningful for `sequential`, where nothing competes.
+/// The cost of every cart, from a run where nothing competes (`sequential`).
 ///
-/// With `--work compute` the compute cost is the CPU time the kernel
-/// consumed (so another program's load does not inflate the bound); with
-/// `--work sleep` it is the length of the sleep (the compute bars).
-pub fn cart_costs(run: &RunResult, work: Work) -> Vec<CartCost> {
+/// * **Latency**: the server's delay for the cart plus the *median* overhead
+///   of a request in that run (measured fetch time minus delay). Taking the
+///   median keeps one request that another program happened to slow down
+///   from raising the bound: a lower bound must stay low.
+/// * **Compute**: with `--work compute`, the CPU time the kernel consumed
+///   (another program's load does not inflate it); with `--work sleep`, the
+///   length of the sleep (the compute bars).
+pub fn cart_costs(run: &RunResult, wl: &Workload) -> Vec<CartCost> {
+    let of = |id: u64, kind| -> f64 {
+        run.spans
+            .iter()
+            .filter(|s| s.cart == id && s.kind == kind)
+            .map(|s| s.len_ns() as f64 / 1e9)
+            .sum()
+    };
+    let delay = |id: u64| wl.delay_ms(id) as f64 / 1e3;
+    let mut overheads: Vec<f64> = run
+        .priced
+        .iter()
+        .map(|p| of(p.id, SpanKind::Fetch) - delay(p.id))
+        .collect();
+    overheads.sort_by(f64::total_cmp);
+    let overhead = overheads.get(overheads.len() / 2).copied().unwrap_or(0.0);
     run.priced
         .iter()
-        .map(|p| {
-            let of = |kind| -> f64 {
-                run.spans
-                    .iter()
-                    .filter(|s| s.cart == p.id && s.kind == kind)
-                    .map(|s| s.len_ns() as f64 / 1e9)
-                    .sum()
-            };
-            CartCost {
-                id: p.id,
-                latency_s: of(SpanKind::Fetch),
-                compute_s: match work {
-                    Work::Compute => p.cpu_ns as f64 / 1e9,
-                    Work::Sleep => of(SpanKind::Compute),
-                },
-            }
+        .map(|p| CartCost {
+            id: p.id,
+            latency_s: (delay(p.id) + overhead).max(0.0),
+            compute_s: match wl.work {
+                Work::Compute => p.cpu_ns as f64 / 1e9,
+                Work::Sleep => of(p.id, SpanKind::Compute),
+            },
         })
         .collect()
 }
@@ -193,7 +202,7 @@ pub fn bound_lines(
     work: Work,
 ) -> Vec<String> {
     let source = if measured {
-        "from the latencies and CPU times that `sequential` measured"
+        "from the latencies and CPU times measured by `sequential`"
     } else {
         "from the nominal id x unit costs (`sequential` did not run)"
     };

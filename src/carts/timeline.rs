@@ -37,6 +37,10 @@ use std::fmt::Write as _;
 /// Number of cells of an ASCII lane.
 pub const ASCII_WIDTH: usize = 72;
 
+/// At most this many lanes per strategy in the ASCII timeline (one thread per
+/// cart makes 208 lanes with `--all`); the SVG and `--json` keep them all.
+pub const ASCII_MAX_LANES: usize = 12;
+
 /// The lanes of a run in display order: loops, then threads, then
 /// processes, each group in the order of the smallest cart id a lane worked
 /// on (so thread lanes read cart 1, 2, 3, ... from the top).
@@ -77,7 +81,9 @@ pub fn ascii(run: &RunResult, axis_ns: u64) -> String {
         run.strategy.name(),
         run.wall_ns as f64 / 1e9
     );
-    for (lane, spans) in lanes(run) {
+    let lanes = lanes(run);
+    let hidden = lanes.len().saturating_sub(ASCII_MAX_LANES);
+    for (lane, spans) in lanes.into_iter().take(ASCII_MAX_LANES) {
         let mut row = String::with_capacity(ASCII_WIDTH);
         for cell in 0..ASCII_WIDTH {
             let lo = cell as f64 * cell_ns;
@@ -85,6 +91,12 @@ pub fn ascii(run: &RunResult, axis_ns: u64) -> String {
             row.push(cell_char(&spans, lo, hi, digits));
         }
         let _ = writeln!(out, "  {:<14}|{}|", lane.label(), row.trim_end_matches(' '));
+    }
+    if hidden > 0 {
+        let _ = writeln!(
+            out,
+            "  ... and {hidden} more lanes (all of them are in --timeline and --json)"
+        );
     }
     out
 }
