@@ -298,6 +298,63 @@ fn format_tick(t: f64, step: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::carts::pricing::Priced;
+    use crate::carts::spans::LaneKind;
+    use crate::carts::strategies::Strategy;
+
+    fn span(kind: SpanKind, cart: u64, lane: u64, start_ns: u64, end_ns: u64) -> Span {
+        Span {
+            lane: Lane {
+                kind: LaneKind::Thread,
+                id: lane,
+            },
+            kind,
+            cart,
+            start_ns,
+            end_ns,
+        }
+    }
+
+    fn priced(id: u64) -> Priced {
+        Priced {
+            id,
+            total_cents: 0,
+            discounted_cents: 0,
+            checksum: 0,
+            pid: 1,
+            started_ns: 0,
+            ended_ns: 0,
+            cpu_ns: 0,
+        }
+    }
+
+    #[test]
+    fn ascii_lanes_show_waits_digits_and_slices() {
+        let w = ASCII_WIDTH as u64 * 1000; // 1000 ns per cell
+        let run = RunResult {
+            strategy: Strategy::Threads,
+            priced: vec![priced(1), priced(2)],
+            total_cents: 0,
+            wall_ns: w,
+            spans: vec![
+                // Lane 10: waits for the first half, computes cart 1 after.
+                span(SpanKind::Fetch, 1, 10, 0, w / 2),
+                span(SpanKind::Compute, 1, 10, w / 2, w),
+                // Lane 20: computes cart 2 a tenth of every cell.
+                span(SpanKind::Compute, 2, 20, 0, 100),
+                span(SpanKind::Compute, 2, 20, 1000, 1100),
+            ],
+        };
+        let text = ascii(&run, w);
+        let rows: Vec<&str> = text.lines().collect();
+        assert!(rows[0].starts_with("threads"));
+        let bar = |row: &str| row.split('|').nth(1).unwrap().to_string();
+        let first = bar(rows[1]);
+        assert_eq!(first.len(), ASCII_WIDTH);
+        assert!(first[..ASCII_WIDTH / 2].chars().all(|c| c == '~'), "{first}");
+        assert!(first[ASCII_WIDTH / 2..].chars().all(|c| c == '1'), "{first}");
+        assert_eq!(bar(rows[2]), "++");
+    }
 
     #[test]
     fn ticks_are_round() {
