@@ -32,7 +32,7 @@ fn always_ready_socket_does_not_starve_timers() {
                 let n = io.read_with(|s| s.peek(&mut buf)).await.unwrap();
                 assert!(n > 0);
                 ops += 1;
-                assert!(ops < 100_000_000, "the timer never got a turn");
+                assert!(ops < 2_000_000, "the timer never got a turn");
             }
             ops
         });

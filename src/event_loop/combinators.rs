@@ -52,7 +52,7 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 
-use super::executor::{expect_local, with_local};
+use super::context::{expect_local, with_local};
 use super::timers::{deadline_after, Sleep};
 
 /// Yields the rest of this turn to other tasks, I/O and timers; see
@@ -269,14 +269,15 @@ impl<F: Future> Future for Gather<F> {
         // SAFETY: `Gather` never moves its children (they sit in a boxed
         // slice), so it is fine to access it through `&mut`.
         let this = unsafe { self.get_unchecked_mut() };
-        let woken = {
+        let (woken, replaced) = {
             let mut inner = this.list.inner.lock();
-            match &inner.parent {
-                Some(p) if p.will_wake(cx.waker()) => {}
-                _ => inner.parent = Some(cx.waker().clone()),
-            }
-            std::mem::take(&mut inner.woken)
+            let replaced = match &inner.parent {
+                Some(p) if p.will_wake(cx.waker()) => None,
+                _ => inner.parent.replace(cx.waker().clone()),
+            };
+            (std::mem::take(&mut inner.woken), replaced)
         };
+        drop(replaced); // outside the lock: dropping a waker may run code
         if !this.started {
             this.started = true;
             for i in 0..this.slots.len() {

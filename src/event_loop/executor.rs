@@ -1,4 +1,4 @@
-//! The executor: `EventLoop`, `Handle`, the run queues and the loop itself.
+//! The executor: `EventLoop`, the run queues and the loop itself.
 //!
 //! This is the heart of `asyncio.run(main())`. [`EventLoop::block_on`] polls
 //! a future until it completes, and while that future waits, it runs the
@@ -40,7 +40,8 @@
 //!
 //! How does a wake know which thread it is on? A thread-local pointer,
 //! `CURRENT`, is set for the duration of `block_on`; a wake compares the loop
-//! it belongs to with the loop in `CURRENT`.
+//! it belongs to with the loop in `CURRENT` (`context.rs`). The injection
+//! queue, its notify protocol and `Handle` live in `shared.rs`.
 //!
 //! # Fairness: why BUDGET = 61
 //!
@@ -94,7 +95,8 @@
 //! `is_aborted()`. `Handle::spawn` after that returns a handle that reports
 //! the same. Between two `block_on` calls, spawned tasks simply wait.
 //!
-//! Read next: `task.rs` (what a task is), then `reactor.rs` and `timers.rs`.
+//! Read next: `task.rs` (what a task is), `context.rs` and `shared.rs` (where
+//! a wake goes), then `reactor.rs` and `timers.rs`.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -103,14 +105,16 @@ use std::io;
 use std::marker::PhantomData;
 use std::pin::pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
+use super::context::{expect_local, with_local, Enter};
 use super::reactor::{IoTable, WAKER_TOKEN};
+use super::shared::{next_task_id, Handle, Injector, Shared};
 use super::task::{JoinHandle, Runnable, Task, NO_SLOT};
 use super::timers::Timers;
 use super::trace::{Phase, TaskId, Trace, TraceEvent, TraceKind, WakeSource};
@@ -121,94 +125,6 @@ pub const BUDGET: usize = 61;
 /// Ready I/O operations one task poll may complete before it is made to
 /// yield (see "A socket that always has data" in the module docs).
 pub const COOP_BUDGET: u32 = 128;
-
-/// Task ids are unique in the process; 0 is `main`.
-static NEXT_TASK_ID: AtomicU64 = AtomicU64::new(1);
-
-thread_local! {
-    /// The loop running on this thread (null outside `block_on`).
-    static CURRENT: Cell<*const Local> = const { Cell::new(std::ptr::null()) };
-}
-
-/// The half of a loop that other threads may touch.
-pub(crate) struct Shared {
-    /// Cross-thread wakes and spawns.
-    injector: Mutex<Injector>,
-    /// Set by the first cross-thread wake after the loop drained the queue.
-    notified: AtomicBool,
-    /// Interrupts `epoll_wait` (an eventfd registered with the poller).
-    waker: mio::Waker,
-    /// Registers sources with the poller; usable from any thread.
-    pub(crate) registry: mio::Registry,
-    /// The reactor's table of registered sources.
-    pub(crate) io: Mutex<IoTable>,
-    /// Pending timers.
-    pub(crate) timers: Mutex<Timers>,
-    /// Mirrors `io.len()`, so a turn can check it without taking the lock.
-    pub(crate) io_len: AtomicUsize,
-    /// Mirrors `timers.len()`, for the same reason.
-    pub(crate) timers_len: AtomicUsize,
-    /// `block_on`'s future was woken.
-    main_woken: AtomicBool,
-}
-
-/// The injection queue, with the flag that says the loop is gone.
-struct Injector {
-    queue: VecDeque<Arc<dyn Runnable>>,
-    closed: bool,
-}
-
-impl Shared {
-    /// Queues a task woken (or spawned) from another thread and interrupts the poll.
-    fn inject(&self, task: Arc<dyn Runnable>) {
-        let mut inj = self.injector.lock();
-        if inj.closed {
-            drop(inj);
-            task.cancel(); // the loop is gone: resolve its JoinHandle as aborted
-            return;
-        }
-        inj.queue.push_back(task);
-        drop(inj);
-        self.notify();
-    }
-
-    /// Interrupts `epoll_wait` unless a notification is already pending.
-    fn notify(&self) {
-        if !self.notified.swap(true, Ordering::AcqRel) {
-            // An error here means the eventfd is gone, i.e. the loop is being
-            // dropped; nothing is waiting for the notification then.
-            let _ = self.waker.wake();
-        }
-    }
-
-    /// Removes a registration from the reactor's table.
-    pub(crate) fn remove_io(&self, token: usize, state: &Arc<super::reactor::IoState>) {
-        let mut table = self.io.lock();
-        table.remove(token, state);
-        self.io_len.store(table.len(), Ordering::Release);
-    }
-
-    /// Registers a timer.
-    pub(crate) fn insert_timer(&self, deadline: Instant, waker: Waker) -> super::timers::TimerKey {
-        let mut timers = self.timers.lock();
-        let key = timers.insert(deadline, waker);
-        self.timers_len.store(timers.len(), Ordering::Release);
-        key
-    }
-
-    /// Removes a timer (returns its waker, to be dropped outside the lock).
-    pub(crate) fn remove_timer(&self, key: &super::timers::TimerKey) -> Option<Waker> {
-        let mut timers = self.timers.lock();
-        let waker = timers.remove(key);
-        self.timers_len.store(timers.len(), Ordering::Release);
-        waker
-    }
-
-    /// True if `self` is the loop running on the current thread.
-    fn is_current(&self) -> bool {
-        with_local(|l| std::ptr::eq(Arc::as_ptr(&l.shared), self)).unwrap_or(false)
-    }
-}
 
 /// The table of live tasks, so that dropping the loop can cancel them.
 #[derive(Default)]
@@ -264,7 +180,7 @@ pub(crate) struct Local {
 
 impl Local {
     /// Pushes a task woken on the loop thread onto the local run queue.
-    fn push_local(&self, task: Arc<dyn Runnable>) {
+    pub(crate) fn push_local(&self, task: Arc<dyn Runnable>) {
         if self.trace.is_on() {
             let by = self.trace.wake_source();
             self.trace.record(TraceKind::Woken {
@@ -326,7 +242,7 @@ impl Local {
         F: Future + 'static,
         F::Output: 'static,
     {
-        let id = TaskId(NEXT_TASK_ID.fetch_add(1, Ordering::Relaxed));
+        let id = next_task_id();
         let task = Task::new(id, self.shared.clone(), future);
         let slot = self.tasks.borrow_mut().insert(task.clone());
         task_slot(&task).store(slot, Ordering::Relaxed);
@@ -488,71 +404,6 @@ where
     F::Output: 'static,
 {
     &Runnable::header(&**task).slot
-}
-
-/// Runs `f` with the loop running on this thread, if any.
-pub(crate) fn with_local<R>(f: impl FnOnce(&Local) -> R) -> Option<R> {
-    let ptr = CURRENT.try_with(|c| c.get()).unwrap_or(std::ptr::null());
-    if ptr.is_null() {
-        return None;
-    }
-    // SAFETY: `CURRENT` is non-null only while `block_on` runs on this thread;
-    // `block_on` borrows the `EventLoop` that owns the `Local`, so it is alive
-    // and does not move, and the guard resets `CURRENT` before returning (also
-    // on unwind).
-    Some(f(unsafe { &*ptr }))
-}
-
-/// Like [`with_local`], but panics with a clear message outside a loop.
-pub(crate) fn expect_local<R>(what: &str, f: impl FnOnce(&Local) -> R) -> R {
-    match with_local(f) {
-        Some(r) => r,
-        None => panic!(
-            "`{what}` must be called inside `EventLoop::block_on` \
-             (no homemade event loop is running on this thread)"
-        ),
-    }
-}
-
-/// Enqueues a woken task: locally on its loop's thread, else through injection.
-pub(crate) fn enqueue(task: Arc<dyn Runnable>) {
-    // The task travels in an Option so the local path can move it into the
-    // run queue (no extra reference-count traffic) and the other path can
-    // still use it afterwards.
-    let mut task = Some(task);
-    with_local(|l| {
-        if let Some(t) = task.take_if(|t| Arc::ptr_eq(&l.shared, &t.header().shared)) {
-            l.push_local(t);
-        }
-    });
-    if let Some(task) = task {
-        let shared = task.header().shared.clone();
-        shared.inject(task);
-    }
-}
-
-/// Sets `CURRENT` for the duration of `block_on`.
-struct Enter;
-
-impl Enter {
-    fn new(local: &Local) -> Enter {
-        CURRENT.with(|c| {
-            if !c.get().is_null() {
-                panic!(
-                    "EventLoop::block_on called while an event loop is already running on \
-                     this thread; use `spawn` (or `.await`) instead of nesting block_on"
-                );
-            }
-            c.set(local as *const Local);
-        });
-        Enter
-    }
-}
-
-impl Drop for Enter {
-    fn drop(&mut self) {
-        let _ = CURRENT.try_with(|c| c.set(std::ptr::null()));
-    }
 }
 
 /// The waker of `block_on`'s own future.
@@ -762,41 +613,8 @@ impl Drop for EventLoop {
         let timers = std::mem::take(&mut *local.shared.timers.lock());
         local.shared.timers_len.store(0, Ordering::Release);
         drop(timers);
-        local.shared.io.lock().clear_wakers();
-    }
-}
-
-/// A `Send + Sync + Clone` handle to an [`EventLoop`]: spawn onto it from any
-/// thread. Wakes and spawns from other threads reach the loop through its
-/// injection queue and interrupt its reactor poll.
-#[derive(Clone)]
-pub struct Handle {
-    shared: Arc<Shared>,
-}
-
-impl Handle {
-    /// Spawns `future` onto the loop. From the loop's own thread this is the
-    /// same as [`spawn`]; from any other thread the task is queued and the
-    /// loop is woken. If the loop has been dropped, the returned handle
-    /// resolves at once to an aborted [`JoinError`](super::JoinError).
-    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        if self.shared.is_current() {
-            return expect_local("Handle::spawn", |l| l.spawn(future));
-        }
-        let id = TaskId(NEXT_TASK_ID.fetch_add(1, Ordering::Relaxed));
-        let task = Task::new(id, self.shared.clone(), future);
-        self.shared.inject(task.clone());
-        JoinHandle::new(task)
-    }
-}
-
-impl std::fmt::Debug for Handle {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Handle").finish_non_exhaustive()
+        let io_wakers = local.shared.io.lock().take_wakers();
+        drop(io_wakers);
     }
 }
 

@@ -23,7 +23,9 @@
 //!
 //! | file | concern | Python counterpart |
 //! |---|---|---|
-//! | `executor.rs` | [`EventLoop`], [`Handle`], [`spawn`], run queues, the loop's tick, fairness | `asyncio.run`, `loop.run_until_complete` |
+//! | `executor.rs` | [`EventLoop`], [`spawn`], the local run queue, the loop's tick, fairness | `asyncio.run`, `loop.run_until_complete` |
+//! | `context.rs` | which loop runs on this thread; where a wake goes | `asyncio.get_running_loop()` |
+//! | `shared.rs` | the cross-thread half: injection queue, [`Handle`] | `loop.call_soon_threadsafe` |
 //! | `task.rs` | tasks, wakers, [`JoinHandle`], [`JoinError`] | `asyncio.Task` |
 //! | `reactor.rs` | [`Async`]: readiness from epoll to wakers, edge triggering | the selector inside `asyncio`'s loop |
 //! | `timers.rs` | [`sleep`], [`sleep_until`], the timer table | `asyncio.sleep`, `loop.call_at` |
@@ -43,16 +45,19 @@
 //! [`gather`] needs no loop of its own: it is a plain future.
 
 mod combinators;
+mod context;
 mod executor;
 pub mod net;
 mod reactor;
+mod shared;
 mod task;
 mod timers;
 pub mod trace;
 
 pub use combinators::{gather, timeout, yield_now, Elapsed, Gather, Timeout, YieldNow};
-pub use executor::{spawn, EventLoop, Handle, LoopStats, BUDGET, COOP_BUDGET};
+pub use executor::{spawn, EventLoop, LoopStats, BUDGET, COOP_BUDGET};
 pub use reactor::Async;
-pub use task::{JoinError, JoinHandle};
+pub use shared::Handle;
+pub use task::{AbortHandle, JoinError, JoinHandle};
 pub use timers::{sleep, sleep_until, Sleep};
 pub use trace::{TaskId, TraceEvent, TraceKind, WakeSource};

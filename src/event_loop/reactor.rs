@@ -47,6 +47,14 @@
 //! the tick has not moved. If it moved, the bit stays set and the loop above
 //! simply tries the operation again.
 //!
+//! When does the tick actually move during an operation? On the loop's own
+//! thread it cannot: the reactor dispatches events only between task polls,
+//! and an edge that the kernel raises while the task is running waits in
+//! epoll's ready list until the next `epoll_wait`, so it is not lost either.
+//! The tick is what keeps the rule true when the registration is used across
+//! threads: `Async` is `Send`, and a future holding one may be polled on
+//! another thread while this loop's reactor sets readiness concurrently.
+//!
 //! # Waker registration without a lost wake-up
 //!
 //! A task that finds no readiness stores its waker and returns `Pending`.
@@ -76,7 +84,8 @@ use mio::event::Source;
 use mio::{Interest, Token};
 use parking_lot::Mutex;
 
-use super::executor::{expect_local, with_local, Shared};
+use super::context::{expect_local, with_local};
+use super::shared::Shared;
 
 /// The token of the loop's own wake-up eventfd.
 pub(crate) const WAKER_TOKEN: Token = Token(usize::MAX);
@@ -128,7 +137,7 @@ impl IoState {
         if cur & dir != 0 {
             return Poll::Ready(cur >> TICK_SHIFT);
         }
-        {
+        let replaced = {
             let mut w = self.wakers.lock();
             let slot = if dir == READ {
                 &mut w.reader
@@ -136,10 +145,11 @@ impl IoState {
                 &mut w.writer
             };
             match slot {
-                Some(old) if old.will_wake(cx.waker()) => {}
-                _ => *slot = Some(cx.waker().clone()),
+                Some(old) if old.will_wake(cx.waker()) => None,
+                _ => slot.replace(cx.waker().clone()),
             }
-        }
+        };
+        drop(replaced); // outside the lock: dropping a waker may run code
         let cur = self.readiness.load(Ordering::SeqCst);
         if cur & dir != 0 {
             Poll::Ready(cur >> TICK_SHIFT)
@@ -198,13 +208,16 @@ impl IoTable {
         self.len
     }
 
-    /// Drops every stored waker (used when the loop is dropped).
-    pub(crate) fn clear_wakers(&mut self) {
+    /// Takes every stored waker out (used when the loop is dropped); the
+    /// caller drops them after releasing the table's lock.
+    pub(crate) fn take_wakers(&mut self) -> Vec<Waker> {
+        let mut out = Vec::new();
         for s in self.slots.iter().flatten() {
             let mut w = s.wakers.lock();
-            w.reader = None;
-            w.writer = None;
+            out.extend(w.reader.take());
+            out.extend(w.writer.take());
         }
+        out
     }
 }
 
@@ -238,6 +251,11 @@ pub(crate) fn dispatch(shared: &Shared, events: &mio::Events, out: &mut Vec<Wake
 /// await its readiness. The `*_with` methods run a non-blocking operation and
 /// retry it until it stops returning `WouldBlock` (see the module docs for
 /// why that is the rule with edge-triggered readiness).
+///
+/// There is one waker slot per direction: one task may wait to read while
+/// another waits to write, but if two tasks wait to *read* the same source at
+/// once, the later one replaces the earlier one's waker (share reading
+/// through a single task instead, as tokio's `poll_*` APIs also require).
 ///
 /// Dropping an `Async` deregisters the source and then drops it (closing the
 /// fd, for owned sources).

@@ -89,7 +89,8 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use parking_lot::Mutex;
 
-use super::executor::{Local, Shared};
+use super::executor::Local;
+use super::shared::Shared;
 use super::trace::{TaskId, TraceKind};
 
 /// The task is on a run queue.
@@ -140,6 +141,14 @@ pub(crate) trait Joinable<T>: Send + Sync {
     fn is_finished(&self) -> bool;
     fn detach(&self);
     fn id(&self) -> TaskId;
+    /// The same task, seen only as something that can be aborted.
+    fn abort_target(self: Arc<Self>) -> Arc<dyn AbortTarget>;
+}
+
+/// What an `AbortHandle` sees of a task.
+pub(crate) trait AbortTarget: Send + Sync {
+    fn abort(self: Arc<Self>);
+    fn is_finished(&self) -> bool;
 }
 
 /// Where the output waits for the `JoinHandle`.
@@ -312,13 +321,13 @@ where
 {
     fn wake(self: Arc<Self>) {
         if self.header.mark_scheduled() {
-            super::executor::enqueue(self);
+            super::context::enqueue(self);
         }
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
         if self.header.mark_scheduled() {
-            super::executor::enqueue(self.clone());
+            super::context::enqueue(self.clone());
         }
     }
 }
@@ -333,17 +342,19 @@ where
         if let Some(out) = slot.output.take() {
             return Poll::Ready(out);
         }
-        match &slot.waker {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            _ => slot.waker = Some(cx.waker().clone()),
-        }
+        let replaced = match &slot.waker {
+            Some(w) if w.will_wake(cx.waker()) => None,
+            _ => slot.waker.replace(cx.waker().clone()),
+        };
+        drop(slot);
+        drop(replaced); // outside the lock: dropping a waker may run code
         Poll::Pending
     }
 
     fn abort(self: Arc<Self>) {
         let prev = self.header.state.fetch_or(ABORT, Ordering::AcqRel);
         if prev & COMPLETE == 0 && self.header.mark_scheduled() {
-            super::executor::enqueue(self);
+            super::context::enqueue(self);
         }
     }
 
@@ -355,13 +366,60 @@ where
         let mut slot = self.join.lock();
         slot.detached = true;
         let out = slot.output.take();
-        slot.waker = None;
+        let waker = slot.waker.take();
         drop(slot);
         drop(out);
+        drop(waker);
     }
 
     fn id(&self) -> TaskId {
         self.header.id
+    }
+
+    fn abort_target(self: Arc<Self>) -> Arc<dyn AbortTarget> {
+        self
+    }
+}
+
+impl<F> AbortTarget for Task<F>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    fn abort(self: Arc<Self>) {
+        Joinable::abort(self);
+    }
+
+    fn is_finished(&self) -> bool {
+        Joinable::is_finished(self)
+    }
+}
+
+/// A `Send + Sync + Clone` permission to abort a task, without the right to
+/// its output: handy to stop a task that someone else is awaiting, from any
+/// thread (for example a server task awaited by `block_on` on its own thread).
+#[derive(Clone)]
+pub struct AbortHandle {
+    task: Arc<dyn AbortTarget>,
+}
+
+impl AbortHandle {
+    /// Same as [`JoinHandle::abort`].
+    pub fn abort(&self) {
+        self.task.clone().abort();
+    }
+
+    /// True once the task has completed (returned, panicked or been aborted).
+    pub fn is_finished(&self) -> bool {
+        self.task.is_finished()
+    }
+}
+
+impl fmt::Debug for AbortHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AbortHandle")
+            .field("finished", &self.is_finished())
+            .finish()
     }
 }
 
@@ -410,6 +468,14 @@ impl<T> JoinHandle<T> {
         match &self.task {
             Some(t) => t.is_finished(),
             None => true,
+        }
+    }
+
+    /// An [`AbortHandle`] for this task (it can be sent to other threads and
+    /// cloned, even while this `JoinHandle` is being awaited).
+    pub fn abort_handle(&self) -> AbortHandle {
+        AbortHandle {
+            task: self.task().clone().abort_target(),
         }
     }
 

@@ -61,7 +61,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use super::executor::{expect_local, with_local, Shared};
+use super::context::{expect_local, with_local};
+use super::shared::Shared;
 
 /// A timer's key in the table: its deadline, then a sequence number.
 pub(crate) type TimerKey = (Instant, u64);
@@ -82,16 +83,15 @@ impl Timers {
         key
     }
 
-    /// Replaces the waker of a registered timer; false if it already fired.
-    fn update(&mut self, key: &TimerKey, waker: &Waker) -> bool {
+    /// Replaces the waker of a registered timer. `Err(())` if it already
+    /// fired; `Ok(Some(old))` hands back a replaced waker, which the caller
+    /// drops after releasing the lock (dropping a waker may run arbitrary
+    /// code, which might want this very lock).
+    fn update(&mut self, key: &TimerKey, waker: &Waker) -> Result<Option<Waker>, ()> {
         match self.map.get_mut(key) {
-            Some(w) => {
-                if !w.will_wake(waker) {
-                    *w = waker.clone();
-                }
-                true
-            }
-            None => false,
+            Some(w) if w.will_wake(waker) => Ok(None),
+            Some(w) => Ok(Some(std::mem::replace(w, waker.clone()))),
+            None => Err(()),
         }
     }
 
@@ -181,8 +181,12 @@ impl Sleep {
             );
         };
         if let Some(e) = &self.entry {
-            if Arc::ptr_eq(&e.shared, &shared) && shared.timers.lock().update(&e.key, cx.waker()) {
-                return Poll::Pending;
+            if Arc::ptr_eq(&e.shared, &shared) {
+                let updated = shared.timers.lock().update(&e.key, cx.waker());
+                if let Ok(old) = updated {
+                    drop(old); // outside the lock
+                    return Poll::Pending;
+                }
             }
             self.unregister(); // fired already, or registered with another loop
         }

@@ -196,7 +196,7 @@ impl fmt::Display for TraceEvent {
 /// to the running task. Costs one branch when tracing is off (the text is
 /// copied only when it is on); does nothing outside a loop.
 pub fn note(text: &str) {
-    super::executor::with_local(|l| {
+    super::context::with_local(|l| {
         if l.trace.is_on() {
             let task = match l.trace.phase() {
                 Phase::Polling(id) => Some(id),
