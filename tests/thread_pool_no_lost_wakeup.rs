@@ -30,7 +30,7 @@ fn bursts_from_outside_threads_all_complete() {
                     // Pause so the workers drain the queues and go to sleep;
                     // vary it so bursts land at every phase of parking.
                     std::thread::sleep(Duration::from_micros(
-                        200 + ((t * 7 + burst * 13) % 9) as u64 * 300,
+                        500 + ((t * 7 + burst * 13) % 9) as u64 * 400,
                     ));
                 }
             })
