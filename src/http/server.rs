@@ -36,9 +36,10 @@
 //! ## Timeouts
 //!
 //! A connection that sends nothing for [`ServerConfig::idle_timeout`]
-//! (default 60 s) is closed, whether it is between requests or stuck half
-//! way through one (a "slowloris"); so is one whose client stops reading our
-//! response for as long.
+//! (default 60 s) between requests is closed. Once the first byte of a
+//! request arrived, the whole request must arrive within that same time: a
+//! "slowloris" that trickles a byte every few seconds gains nothing. A
+//! client that stops reading our response for as long is dropped too.
 //!
 //! Read next: `src/carts/routes.rs`, the handler that serves the carts.
 
@@ -51,7 +52,7 @@ use std::net::SocketAddr;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A response the handler gives the server to send.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -143,7 +144,9 @@ pub fn reason(status: u16) -> &'static str {
 pub struct ServerConfig {
     /// Request parsing limits (default: 64 KiB head, 100 headers, 1 MiB body).
     pub limits: Limits,
-    /// How long a connection may stay silent, or not read our response (default 60 s).
+    /// How long a connection may stay silent between requests, how long one
+    /// request may take to arrive, and how long a client may leave our
+    /// response unread (default 60 s).
     pub idle_timeout: Duration,
 }
 
@@ -259,11 +262,13 @@ async fn serve_connection<H, F>(
     let mut parser = RequestParser::new(config.limits.clone());
     let mut buf = vec![0u8; 16 * 1024];
     let mut out = Vec::with_capacity(4096);
+    let mut request_started: Option<Instant> = None;
     loop {
         // Answer every request already buffered (pipelining), then read more.
         loop {
             match parser.next_request() {
                 Ok(Some(request)) => {
+                    request_started = None; // the next request gets its own deadline
                     let keep_alive = request.keep_alive;
                     let head_only = request.method.eq_ignore_ascii_case("HEAD");
                     let old_client = request.version == 0;
@@ -298,9 +303,23 @@ async fn serve_connection<H, F>(
                 }
             }
         }
-        match timeout(config.idle_timeout, stream.read(&mut buf)).await {
-            Ok(Ok(0)) | Ok(Err(_)) | Err(_) => return, // closed, reset, or idle too long
-            Ok(Ok(n)) => parser.push(&buf[..n]),
+        // Between requests, the idle timeout; inside one, what is left of
+        // the request deadline (so trickling a byte a minute does not help).
+        let wait = if parser.is_idle() {
+            request_started = None;
+            config.idle_timeout
+        } else {
+            let started = *request_started.get_or_insert_with(Instant::now);
+            config.idle_timeout.saturating_sub(started.elapsed())
+        };
+        match timeout(wait, stream.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) | Err(_) => return, // closed, reset, or too slow
+            Ok(Ok(n)) => {
+                if parser.is_idle() {
+                    request_started = Some(Instant::now());
+                }
+                parser.push(&buf[..n]);
+            }
         }
     }
 }
