@@ -57,8 +57,16 @@ pub type PricingPool = ProcessPool<PriceJob, Priced>;
 
 /// Makes the shared process pool with `workers` worker processes, each running
 /// [`super::pricing::price_job`]. Call it first, while single-threaded.
+///
+/// Each worker holds one task at a time (`prefetch(1)`): carts arrive one by
+/// one and grow with their id, so a large cart queued behind another on a
+/// busy worker while a peer sits idle would stretch the end of the run; with
+/// one task per worker, the next cart goes to whichever worker frees up
+/// first, as a work-stealing pool would do.
 pub fn pricing_pool(workers: usize) -> Result<PricingPool, CartError> {
-    ProcessPool::new(workers.max(1), super::pricing::price_job)
+    ProcessPool::builder(workers.max(1))
+        .prefetch(1)
+        .build(super::pricing::price_job)
         .map_err(|e| CartError::Runtime(format!("cannot start the process pool: {e}")))
 }
 

@@ -351,8 +351,14 @@ mod tests {
         let bar = |row: &str| row.split('|').nth(1).unwrap().to_string();
         let first = bar(rows[1]);
         assert_eq!(first.len(), ASCII_WIDTH);
-        assert!(first[..ASCII_WIDTH / 2].chars().all(|c| c == '~'), "{first}");
-        assert!(first[ASCII_WIDTH / 2..].chars().all(|c| c == '1'), "{first}");
+        assert!(
+            first[..ASCII_WIDTH / 2].chars().all(|c| c == '~'),
+            "{first}"
+        );
+        assert!(
+            first[ASCII_WIDTH / 2..].chars().all(|c| c == '1'),
+            "{first}"
+        );
         assert_eq!(bar(rows[2]), "++");
     }
 
