@@ -291,6 +291,9 @@ fn run_inner(args: &CartsArgs) -> Result<bool, Fatal> {
         for line in report::explainer_lines(explainer, &wl.ids, wl.unit.as_secs_f64()) {
             out.line(&format!("  {line}"));
         }
+        if let Some(pipelined) = runs.iter().find(|r| r.strategy == Strategy::Pipelined) {
+            out.line(&report::pipelining_line(explainer, pipelined));
+        }
     }
     if !runs.is_empty() {
         let axis = timeline::axis_ns(&runs);
