@@ -375,6 +375,11 @@ fn intro(out: &Out, wl: &Workload, unit_ms: f64, cores: usize, embedded: bool) {
         wl.workers,
         wl.calibration.rounds_per_ms
     ));
+    if unit_ms.fract() != 0.0 {
+        out.line(
+            "  note: the server's delays are whole milliseconds, so each cart's wait is i x unit rounded",
+        );
+    }
     let longest = wl.ids.iter().max().copied().unwrap_or(0);
     if (longest as f64 * unit_ms).round() as u64 > MAX_DELAY_MS {
         out.line(&format!(
