@@ -134,6 +134,26 @@ impl Strategy {
         }
     }
 
+    /// What a reader should see in this strategy's timeline, in one line.
+    pub fn lesson(self) -> &'static str {
+        match self {
+            Strategy::Sequential => "every wait and every computation adds up",
+            Strategy::Threads => "the waits overlap, and so does computing, up to the cores",
+            Strategy::ThreadsGil => {
+                "the waits still overlap (the GIL is released on I/O); computing is sliced, one thread at a time"
+            }
+            Strategy::EventLoop => {
+                "one thread waits on every socket, but while it prices a cart nothing else moves"
+            }
+            Strategy::EventLoopThreads => "the loop keeps waiting while pool threads compute",
+            Strategy::EventLoopProcesses => {
+                "the explainer's program: no cart is priced before the slowest one has arrived"
+            }
+            Strategy::Pipelined => "each cart is priced while the slower ones are still on the wire",
+            Strategy::TokioRayon => "the same pipeline with the crates a Rust programmer would use",
+        }
+    }
+
     /// True for the strategies that need the shared process pool.
     pub fn needs_process_pool(self) -> bool {
         matches!(self, Strategy::EventLoopProcesses | Strategy::Pipelined)

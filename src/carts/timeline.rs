@@ -77,9 +77,10 @@ pub fn ascii(run: &RunResult, axis_ns: u64) -> String {
     let digits = run.priced.iter().all(|p| p.id <= 9);
     let cell_ns = (axis_ns as f64 / ASCII_WIDTH as f64).max(1.0);
     let mut out = format!(
-        "{} ({:.2}s)\n",
+        "{} ({:.2}s): {}\n",
         run.strategy.name(),
-        run.wall_ns as f64 / 1e9
+        run.wall_ns as f64 / 1e9,
+        run.strategy.lesson()
     );
     let lanes = lanes(run);
     let hidden = lanes.len().saturating_sub(ASCII_MAX_LANES);
