@@ -12,7 +12,7 @@
 //!
 //! Settings are short (10 samples, 3 s) so the whole run takes a few
 //! minutes on a 2-core machine: `cargo bench --bench thread_pool`.
-use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion};
+use criterion::{black_box, criterion_group, BatchSize, Criterion};
 use homemade::thread_pool::{self as hm, ThreadPool};
 use std::time::{Duration, Instant};
 
@@ -241,6 +241,120 @@ fn benches(c: &mut Criterion) {
     g.finish();
 }
 
+/// Median wall time of `f` over `reps` runs.
+fn median_time(reps: usize, mut f: impl FnMut()) -> Duration {
+    let mut times: Vec<Duration> = (0..reps)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect();
+    times.sort_unstable();
+    times[reps / 2]
+}
+
+/// The machine is shared and noisy, and criterion measures homemade and
+/// rayon minutes apart. This report alternates them round by round (the
+/// order flipping each round) and prints the median of the per-round
+/// homemade/rayon ratios, which is less sensitive to drifting load.
+fn interleaved_report() {
+    let (ours, theirs) = pools();
+    let tree = build_tree(20, &mut 0);
+    let input: Vec<usize> = (0..100 * 1024).collect();
+    type Run<'a> = Box<dyn FnMut() + 'a>;
+    let workloads: Vec<(&str, usize, Run, Run)> = vec![
+        (
+            "fib32",
+            3,
+            Box::new(|| {
+                black_box(ours.install(|| fib_hm(32)));
+            }),
+            Box::new(|| {
+                black_box(theirs.install(|| fib_rayon(32)));
+            }),
+        ),
+        (
+            "join_recursively",
+            31,
+            Box::new(|| ours.install(|| joins_hm(16))),
+            Box::new(|| theirs.install(|| joins_rayon(16))),
+        ),
+        (
+            "par_map",
+            31,
+            Box::new(|| {
+                black_box(ours.map(input.clone(), |x| x + 1));
+            }),
+            Box::new(|| {
+                use rayon::prelude::*;
+                let v = input.clone();
+                black_box(theirs.install(|| v.into_par_iter().map(|x| x + 1).collect::<Vec<_>>()));
+            }),
+        ),
+        (
+            "tree_sum",
+            5,
+            Box::new(|| {
+                black_box(ours.install(|| sum_hm(&tree)));
+            }),
+            Box::new(|| {
+                black_box(theirs.install(|| sum_rayon(&tree)));
+            }),
+        ),
+        (
+            "spawn_many",
+            11,
+            Box::new(|| {
+                ours.scope(|s| {
+                    for i in 0..10_000u32 {
+                        s.spawn(move |_| {
+                            black_box(i);
+                        });
+                    }
+                })
+            }),
+            Box::new(|| {
+                theirs.scope(|s| {
+                    for i in 0..10_000u32 {
+                        s.spawn(move |_| {
+                            black_box(i);
+                        });
+                    }
+                })
+            }),
+        ),
+    ];
+    println!(
+        "\ninterleaved rounds ({} threads): median of 15 per-round ratios",
+        threads()
+    );
+    println!("| benchmark | homemade (median) | rayon (median) | homemade/rayon |");
+    println!("|---|---|---|---|");
+    for (name, reps, mut hm_run, mut rayon_run) in workloads {
+        let (mut hm_times, mut rayon_times, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        for round in 0..15 {
+            let (h, r) = if round % 2 == 0 {
+                let h = median_time(reps, &mut hm_run);
+                (h, median_time(reps, &mut rayon_run))
+            } else {
+                let r = median_time(reps, &mut rayon_run);
+                (median_time(reps, &mut hm_run), r)
+            };
+            hm_times.push(h);
+            rayon_times.push(r);
+            ratios.push(h.as_secs_f64() / r.as_secs_f64());
+        }
+        hm_times.sort_unstable();
+        rayon_times.sort_unstable();
+        ratios.sort_by(f64::total_cmp);
+        println!(
+            "| {name} | {:?} | {:?} | {:.2} |",
+            hm_times[7], rayon_times[7], ratios[7]
+        );
+    }
+}
+
 criterion_group! {
     name = thread_pool;
     config = Criterion::default()
@@ -249,4 +363,16 @@ criterion_group! {
         .warm_up_time(Duration::from_secs(1));
     targets = benches
 }
-criterion_main!(thread_pool);
+
+fn main() {
+    thread_pool();
+    // Not in `cargo test --benches` (test mode) nor when listing; set
+    // HOMEMADE_BENCH_INTERLEAVED=0 to skip it.
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--test" || a == "--list");
+    let disabled = std::env::var("HOMEMADE_BENCH_INTERLEAVED").is_ok_and(|v| v == "0");
+    if !quick && !disabled {
+        interleaved_report();
+    }
+    Criterion::default().configure_from_args().final_summary();
+}

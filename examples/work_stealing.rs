@@ -114,8 +114,9 @@ fn main() {
         } else {
             letter
         };
-        for c in col(start)..=col(end).min(width - 1) {
-            rows[worker][c] = letter;
+        let (from, to) = (col(start).min(width - 1), col(end).min(width - 1));
+        for cell in &mut rows[worker][from..=to] {
+            *cell = letter;
         }
     }
     for (w, row) in rows.iter().enumerate() {

@@ -66,3 +66,45 @@ fn builder_names_threads_and_rejects_bad_sizes() {
     let auto = ThreadPool::new(0).unwrap();
     assert!(auto.current_num_threads() >= 1);
 }
+
+#[test]
+fn a_job_may_wait_for_a_submitted_job_even_on_one_thread() {
+    // The worker that calls `join` helps run the queue instead of blocking,
+    // so even a single-threaded pool cannot deadlock on this pattern.
+    let pool = std::sync::Arc::new(ThreadPool::new(1).unwrap());
+    let inner = pool.clone();
+    let outer = pool.submit(move || inner.submit(|| 20).join().unwrap() + 1);
+    assert_eq!(outer.join().unwrap(), 21);
+}
+
+#[test]
+fn dropping_the_pool_from_its_own_job_does_not_deadlock() {
+    let pool = std::sync::Arc::new(
+        ThreadPool::builder()
+            .threads(2)
+            .thread_name_prefix("selfdrop")
+            .build()
+            .unwrap(),
+    );
+    let (tx, rx) = std::sync::mpsc::channel();
+    let last_owner = pool.clone();
+    pool.spawn(move || {
+        // Wait until main has dropped its handle, so ours is the last one.
+        while std::sync::Arc::strong_count(&last_owner) > 1 {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        drop(last_owner); // ThreadPool::drop runs here, on a worker.
+        tx.send(()).unwrap();
+    });
+    drop(pool);
+    rx.recv_timeout(Duration::from_secs(10))
+        .expect("drop inside a job hung");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while threads_named("selfdrop") > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "worker threads never exited"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}

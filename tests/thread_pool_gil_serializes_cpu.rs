@@ -76,8 +76,8 @@ fn span(iv: &[(usize, Instant, Instant)], job: usize) -> (Instant, Instant) {
 #[test]
 fn gil_keeps_cpu_slices_from_overlapping() {
     let gil = Gil::new();
-    let with = run(Some(gil.clone()), 100);
-    assert_eq!(with.len(), 200);
+    let with = run(Some(gil.clone()), 250);
+    assert_eq!(with.len(), 500);
     assert_eq!(
         overlapping_pairs(&with),
         0,
@@ -92,7 +92,7 @@ fn gil_keeps_cpu_slices_from_overlapping() {
 
 #[test]
 fn without_gil_the_same_jobs_overlap() {
-    let without = run(None, 100);
+    let without = run(None, 250);
     let (a0, a1) = span(&without, 0);
     let (b0, b1) = span(&without, 1);
     assert!(a0 < b1 && b0 < a1, "the two jobs' spans did not overlap");
@@ -112,7 +112,7 @@ fn io_waits_overlap_under_the_gil() {
                 let mut guard = gil.acquire();
                 let (from, to) = guard.blocking(|| {
                     let from = Instant::now();
-                    std::thread::sleep(Duration::from_millis(50));
+                    std::thread::sleep(Duration::from_millis(100));
                     (from, Instant::now())
                 });
                 drop(guard);

@@ -27,8 +27,14 @@ fn bursts_from_outside_threads_all_complete() {
                             done.fetch_add(1, Ordering::Relaxed);
                         });
                     }
-                    // Pause so the workers drain the queues and go to sleep;
-                    // vary it so bursts land at every phase of parking.
+                    // Pause so the workers drain the queues and go to sleep
+                    // (wait, bounded, until one has parked: under heavy load
+                    // parking takes longer), then a varied extra pause so
+                    // bursts land at every phase of parking.
+                    let until = Instant::now() + Duration::from_millis(100);
+                    while pool.parked_workers() == 0 && Instant::now() < until {
+                        std::thread::sleep(Duration::from_micros(200));
+                    }
                     std::thread::sleep(Duration::from_micros(
                         500 + ((t * 7 + burst * 13) % 9) as u64 * 400,
                     ));

@@ -140,6 +140,9 @@ impl GilInner {
         }
         state.held = true;
         state.acquisitions += 1;
+        // A request aimed at the previous holder is satisfied now; whoever
+        // still waits asks again after a fresh interval.
+        self.drop_request.store(false, Ordering::Relaxed);
         // Wake a holder that is waiting for its forced switch to happen.
         self.changed.notify_all();
     }

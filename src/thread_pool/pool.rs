@@ -189,6 +189,10 @@ impl ThreadPool {
     /// Runs `op` on a worker of this pool and returns its result; the
     /// caller blocks meanwhile. Inside `op`, `join`, `scope` and `map` use
     /// this pool. A panic in `op` is re-raised here.
+    ///
+    /// Called from a worker of a *different* pool, that worker blocks until
+    /// `op` is done (rayon's would keep stealing in its own pool meanwhile);
+    /// avoid cycles of pools installing into each other.
     pub fn install<OP, R>(&self, op: OP) -> R
     where
         OP: FnOnce() -> R + Send,
@@ -245,7 +249,7 @@ impl ThreadPool {
     where
         T: Send,
         R: Send,
-        F: Fn(T) -> R + Sync + Send,
+        F: Fn(T) -> R + Sync,
     {
         if items.is_empty() {
             return Vec::new();
@@ -257,7 +261,7 @@ impl ThreadPool {
     pub fn for_each<T, F>(&self, items: Vec<T>, f: F)
     where
         T: Send,
-        F: Fn(T) + Sync + Send,
+        F: Fn(T) + Sync,
     {
         self.map(items, f);
     }
@@ -296,7 +300,7 @@ impl ThreadPool {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let (handle, completer) = task_slot();
+        let (handle, completer) = task_slot(self.registry.clone());
         self.spawn(move || completer.run(f));
         handle
     }

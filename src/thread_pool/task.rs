@@ -37,7 +37,8 @@ use std::task::{Context, Poll, Waker};
 
 use parking_lot::{Condvar, Mutex};
 
-use super::registry::panic_message;
+use super::registry::{panic_message, Registry};
+use super::worker::WorkerThread;
 
 /// The error of a task whose closure panicked.
 pub struct TaskPanicked {
@@ -107,6 +108,9 @@ struct SlotState<R> {
 #[must_use = "dropping a TaskHandle detaches the task; join or await it to get the result"]
 pub struct TaskHandle<R> {
     slot: Arc<Slot<R>>,
+    /// The pool that runs the task, so that `join` called on one of its
+    /// own workers can help instead of blocking the worker.
+    registry: Arc<Registry>,
 }
 
 /// The filling end, owned by the job.
@@ -115,7 +119,7 @@ pub(crate) struct Completer<R> {
 }
 
 /// A fresh empty slot and its two ends.
-pub(crate) fn task_slot<R>() -> (TaskHandle<R>, Completer<R>) {
+pub(crate) fn task_slot<R>(registry: Arc<Registry>) -> (TaskHandle<R>, Completer<R>) {
     let slot = Arc::new(Slot {
         state: Mutex::new(SlotState {
             result: None,
@@ -125,7 +129,10 @@ pub(crate) fn task_slot<R>() -> (TaskHandle<R>, Completer<R>) {
         done: Condvar::new(),
     });
     (
-        TaskHandle { slot: slot.clone() },
+        TaskHandle {
+            slot: slot.clone(),
+            registry,
+        },
         Completer { slot: Some(slot) },
     )
 }
@@ -167,14 +174,44 @@ impl<R> TaskHandle<R> {
     /// Blocks the calling thread until the task is done; its result, or
     /// `TaskPanicked` if the closure panicked.
     ///
-    /// Blocking a pool worker this way keeps that worker idle while it
-    /// waits; inside the pool prefer `join` or `scope`.
+    /// Called on a worker of the pool that runs the task (a job waiting for
+    /// another job), it does not just block, which could deadlock a small
+    /// pool: it keeps running queued jobs, and naps 1 ms at a time only
+    /// when there are none. `join` and `scope` are the better tools there.
     pub fn join(self) -> Result<R, TaskPanicked> {
+        if let Some(worker) = WorkerThread::current_in(&self.registry) {
+            return self.join_on_worker(worker);
+        }
         let mut state = self.slot.state.lock();
         while state.result.is_none() {
             self.slot.done.wait(&mut state);
         }
         state.result.take().expect("checked above")
+    }
+
+    /// `join` on a worker of the task's own pool: help until it is done.
+    fn join_on_worker(self, worker: &WorkerThread) -> Result<R, TaskPanicked> {
+        loop {
+            {
+                let mut state = self.slot.state.lock();
+                if let Some(result) = state.result.take() {
+                    return result;
+                }
+                if worker.peek_has_work() {
+                    drop(state);
+                } else {
+                    // Nothing to help with: nap, but never for long, since a
+                    // job that our result depends on may be queued later.
+                    self.slot
+                        .done
+                        .wait_for(&mut state, std::time::Duration::from_millis(1));
+                    continue;
+                }
+            }
+            if let Some(job) = worker.find_work() {
+                worker.execute(job);
+            }
+        }
     }
 
     /// Whether the task has finished (successfully or not).

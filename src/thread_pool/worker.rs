@@ -126,6 +126,14 @@ impl WorkerThread {
             .or_else(|| self.steal_from_others())
     }
 
+    /// Whether any queue this worker can take from looks non-empty (a hint:
+    /// it may change right after).
+    pub(crate) fn peek_has_work(&self) -> bool {
+        !self.deque.is_empty()
+            || !self.registry.injector.is_empty()
+            || self.registry.stealers.iter().any(|s| !s.is_empty())
+    }
+
     /// Takes a batch from the injector into our deque and returns one job.
     fn take_injected(&self) -> Option<JobRef> {
         loop {
