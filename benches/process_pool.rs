@@ -1,2 +1,179 @@
-//! Placeholder until this benchmark lands.
-fn main() {}
+//! Process pool benchmarks: what a task costs, beside the physical floor.
+//!
+//! - `round_trip`: one `submit` + `join` of a tiny task, beside a raw
+//!   parent/child ping-pong of one byte over a pair of pipes (the floor: two
+//!   context switches and four system calls), measured in the same run.
+//! - `map_tiny`: 10,000 tiny tasks with chunksize 1, and 1,000,000 with
+//!   automatic chunking; criterion's throughput line gives the per-task cost.
+//! - `startup`: a pool of 2 forked and serving its first result.
+//! - `cpu_map`: 200 items of about 1 ms of arithmetic each, on 2 workers,
+//!   beside rayon on 2 threads and a sequential loop.
+//!
+//! Everything that forks (the pools, the ping-pong child, the `startup`
+//! pools) happens before rayon starts its threads: pools are created only by
+//! single-threaded processes. `benches/process_pool.py` measures Python's
+//! `multiprocessing.Pool` on the same tasks.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, SamplingMode, Throughput};
+use homemade::process_pool::ProcessPool;
+use rayon::prelude::*;
+
+/// The tiny task.
+fn tiny(x: u64) -> u64 {
+    x.wrapping_mul(3).wrapping_add(1)
+}
+
+/// About 1 ms of integer arithmetic (xorshift rounds), the same in every row.
+fn spin(seed: u64) -> u64 {
+    let mut x = seed | 1;
+    for _ in 0..SPIN_ROUNDS {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+    }
+    x
+}
+
+/// Rounds of `spin`; about 1 ms on the 2-core development machine.
+const SPIN_ROUNDS: u64 = 700_000;
+
+/// A forked child that echoes one byte back over a second pipe.
+struct PipePingPong {
+    to_child: i32,
+    from_child: i32,
+    pid: i32,
+}
+
+impl PipePingPong {
+    fn start() -> PipePingPong {
+        let mut a = [0i32; 2];
+        let mut b = [0i32; 2];
+        // SAFETY: each pipe() writes two ints into a live array.
+        unsafe {
+            assert_eq!(libc::pipe(a.as_mut_ptr()), 0);
+            assert_eq!(libc::pipe(b.as_mut_ptr()), 0);
+        }
+        // SAFETY: the bench is single-threaded here; the child only makes
+        // plain system calls and leaves with _exit.
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0);
+        if pid == 0 {
+            let mut byte = [0u8; 1];
+            // SAFETY: plain system calls on our own descriptors and a live buffer.
+            unsafe {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                while libc::read(a[0], byte.as_mut_ptr().cast(), 1) == 1 {
+                    libc::write(b[1], byte.as_ptr().cast(), 1);
+                }
+                libc::_exit(0);
+            }
+        }
+        // SAFETY: closing the child's ends in the parent, once each.
+        unsafe {
+            libc::close(a[0]);
+            libc::close(b[1]);
+        }
+        PipePingPong {
+            to_child: a[1],
+            from_child: b[0],
+            pid,
+        }
+    }
+
+    fn ping(&self) {
+        let mut byte = [7u8; 1];
+        // SAFETY: one-byte write and read on our own pipe ends.
+        unsafe {
+            libc::write(self.to_child, byte.as_ptr().cast(), 1);
+            libc::read(self.from_child, byte.as_mut_ptr().cast(), 1);
+        }
+    }
+}
+
+impl Drop for PipePingPong {
+    fn drop(&mut self) {
+        // SAFETY: closing our pipe ends makes the child read EOF and exit; we reap it.
+        unsafe {
+            libc::close(self.to_child);
+            libc::close(self.from_child);
+            libc::waitpid(self.pid, std::ptr::null_mut(), 0);
+        }
+    }
+}
+
+fn main() {
+    // Fork everything first, while this process has one thread.
+    let pool = ProcessPool::new(2, tiny).expect("tiny pool");
+    let cpu_pool = ProcessPool::new(2, spin).expect("cpu pool");
+    let pipe = PipePingPong::start();
+
+    let mut c = Criterion::default()
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(3))
+        .warm_up_time(Duration::from_secs(1))
+        .configure_from_args();
+
+    // startup forks new pools, so it runs before rayon starts threads.
+    c.bench_function("startup/pool_of_2_first_result", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let start = Instant::now();
+                let p = ProcessPool::new(2, tiny).expect("startup pool");
+                black_box(p.submit(1).join().unwrap());
+                total += start.elapsed();
+                drop(p); // close + reap, not counted
+            }
+            total
+        })
+    });
+
+    {
+        let mut g = c.benchmark_group("round_trip");
+        g.bench_function("raw_pipe_ping_pong_floor", |b| b.iter(|| pipe.ping()));
+        g.bench_function("submit_join", |b| {
+            b.iter(|| pool.submit(black_box(5)).join().unwrap())
+        });
+        g.finish();
+    }
+
+    {
+        let mut g = c.benchmark_group("map_tiny");
+        g.sampling_mode(SamplingMode::Flat);
+        let small: Vec<u64> = (0..10_000).collect();
+        g.throughput(Throughput::Elements(small.len() as u64));
+        g.bench_function("chunksize_1_x10k", |b| {
+            b.iter(|| pool.map_chunked(small.clone(), 1).unwrap())
+        });
+        let big: Vec<u64> = (0..1_000_000).collect();
+        g.throughput(Throughput::Elements(big.len() as u64));
+        g.bench_function("auto_chunk_x1m", |b| b.iter(|| pool.map(big.clone()).unwrap()));
+        g.finish();
+    }
+
+    {
+        let items: Vec<u64> = (0..200).collect();
+        let rayon_pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .expect("rayon pool");
+        let mut g = c.benchmark_group("cpu_map_200x1ms");
+        g.sampling_mode(SamplingMode::Flat);
+        g.bench_function("homemade_2_workers", |b| {
+            b.iter(|| cpu_pool.map(items.clone()).unwrap())
+        });
+        g.bench_function("rayon_2_threads", |b| {
+            b.iter(|| rayon_pool.install(|| items.par_iter().map(|&x| spin(x)).collect::<Vec<_>>()))
+        });
+        g.bench_function("sequential", |b| {
+            b.iter(|| items.iter().map(|&x| spin(x)).collect::<Vec<_>>())
+        });
+        g.finish();
+    }
+
+    drop(pipe);
+    c.final_summary();
+}

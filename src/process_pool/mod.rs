@@ -48,6 +48,6 @@ mod wire;
 
 pub use error::{signal_name, PoolError, TaskError};
 pub use handle::TaskHandle;
-pub use pool::{auto_chunksize, ProcessPool, ProcessPoolBuilder, DEFAULT_PREFETCH};
+pub use pool::{auto_chunksize, ProcessPool, ProcessPoolBuilder};
 pub use recorder::{PoolEvent, PoolEventKind, TaskId};
 pub use wire::DEFAULT_MAX_FRAME;

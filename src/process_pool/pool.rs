@@ -67,8 +67,6 @@ use super::state::{Config, Inner, Owner, State};
 use super::sys::{self, Pid};
 use super::wire;
 
-/// Tasks kept in flight per worker by default (see `state.rs`, "Prefetch").
-pub const DEFAULT_PREFETCH: usize = 2;
 
 /// A pool of forked worker processes applying one function `In -> Out`.
 ///
@@ -89,7 +87,7 @@ pub struct ProcessPoolBuilder<In, Out> {
     task_timeout: Option<Duration>,
     initializer: Option<Box<dyn Fn()>>,
     max_frame: usize,
-    prefetch: usize,
+    prefetch: Option<usize>,
     record: bool,
     _types: PhantomData<fn(In) -> Out>,
 }
@@ -127,9 +125,11 @@ where
         self
     }
 
-    /// Tasks kept in flight per worker (default 2; 1 = strictly one at a time).
+    /// Fixes the number of tasks kept in flight per worker (1 = strictly
+    /// one at a time). By default it adapts: about 1 ms of work per worker,
+    /// at least 2 tasks and at most 64 (see `state.rs`, "Prefetch").
     pub fn prefetch(mut self, n: usize) -> Self {
-        self.prefetch = n.max(1);
+        self.prefetch = Some(n.max(1));
         self
     }
 
@@ -232,7 +232,7 @@ where
             task_timeout: None,
             initializer: None,
             max_frame: wire::DEFAULT_MAX_FRAME,
-            prefetch: DEFAULT_PREFETCH,
+            prefetch: None,
             record: false,
             _types: PhantomData,
         }

@@ -24,12 +24,21 @@
 //!
 //! ## Prefetch, and why it stays exact
 //!
-//! Keeping two tasks in flight per worker hides a round trip: the worker
-//! finds its next task already in its socket when it finishes one. It does
-//! not blur crash reports: a worker runs its tasks one at a time in the
-//! order sent and replies in that order, so when it dies the *oldest* task
-//! without a reply is the one it was running, and the ones behind it never
-//! started. Only the oldest fails; the others are re-sent elsewhere.
+//! Keeping more than one task in flight per worker hides the round trip:
+//! the worker finds its next task already in its socket when it finishes
+//! one, and the parent reads many replies per wake-up. How many is a
+//! trade-off. Tiny tasks want many (64 tasks of 5 µs queued cost nothing);
+//! long tasks want few, because a task queued behind a long one on a busy
+//! worker cannot move to a worker that became idle. So the depth adapts: the
+//! pump keeps a moving average of how long a task occupies a worker and
+//! queues about 1 ms of work per worker, never fewer than 2 tasks nor more
+//! than 64 (`ProcessPoolBuilder::prefetch` fixes it instead).
+//!
+//! Prefetch does not blur crash reports: a worker runs its tasks one at a
+//! time in the order sent and replies in that order, so when it dies the
+//! *oldest* task without a reply is the one it was running, and the ones
+//! behind it never started. Only the oldest fails; the others are re-sent
+//! elsewhere.
 //!
 //! ## Waiting without a helper thread
 //!
@@ -44,7 +53,7 @@
 //! Read next: `pool.rs` (the public API built on this) and `handle.rs`.
 
 use std::collections::{HashMap, VecDeque};
-use std::io;
+use std::io::{self, IoSlice};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::task::Waker;
 use std::time::{Duration, Instant};
@@ -62,6 +71,17 @@ use super::wire::{self, FrameBuf};
 /// fork server kills it (it is normally already dead).
 const EXIT_GRACE: Duration = Duration::from_secs(2);
 
+/// Adaptive prefetch keeps about this much work queued per worker.
+const PREFETCH_BUDGET_NANOS: f64 = 1e6;
+/// Adaptive prefetch bounds.
+const PREFETCH_MIN: usize = 2;
+/// See [`PREFETCH_MIN`].
+const PREFETCH_MAX: usize = 64;
+/// The task-time average starts here (so the first tasks get depth 2).
+const INITIAL_TASK_NANOS: f64 = 1e6;
+/// At most this many frames per vectored send.
+const MAX_IOVECS: usize = 64;
+
 /// Settings fixed at pool creation.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -73,8 +93,8 @@ pub struct Config {
     pub task_timeout: Option<Duration>,
     /// Largest frame accepted from a worker.
     pub max_frame: usize,
-    /// Tasks in flight per worker.
-    pub prefetch: usize,
+    /// Tasks in flight per worker; `None` = adaptive (see "Prefetch").
+    pub prefetch: Option<usize>,
 }
 
 /// Who is waiting for a task's results.
@@ -187,6 +207,8 @@ pub struct State<Out> {
     pub broken: Option<TaskError>,
     /// The queued task whose future watches all busy workers for the queue.
     pub queue_watcher: Option<TaskId>,
+    /// Moving average of how long a task occupies a worker, in nanoseconds.
+    avg_task_nanos: f64,
 }
 
 impl<Out> State<Out> {
@@ -205,6 +227,7 @@ impl<Out> State<Out> {
             progress: false,
             broken: None,
             queue_watcher: None,
+            avg_task_nanos: INITIAL_TASK_NANOS,
         }
     }
 
@@ -225,13 +248,7 @@ impl<Out> State<Out> {
 
     /// Adds a task: queued, or finished at once if it could not be encoded
     /// or the pool is broken.
-    pub fn add_job(
-        &mut self,
-        id: TaskId,
-        frame: Result<Vec<u8>, String>,
-        items: usize,
-        owner: Owner,
-    ) {
+    pub fn add_job(&mut self, id: TaskId, frame: Result<Vec<u8>, String>, items: usize, owner: Owner) {
         let mut job = Job {
             frame: Vec::new(),
             items,
@@ -338,10 +355,7 @@ impl<Out> State<Out> {
 
     /// Forks a worker into an empty slot.
     pub fn spawn_into(&mut self, slot: usize) -> io::Result<()> {
-        let server = self
-            .server
-            .as_ref()
-            .ok_or_else(|| io::Error::other("pool is shut down"))?;
+        let server = self.server.as_ref().ok_or_else(|| io::Error::other("pool is shut down"))?;
         let (mine, theirs) = sys::stream_pair()?;
         let pid = server.spawn(theirs)?;
         sys::set_nonblocking(mine.as_raw_fd(), true)?;
@@ -505,9 +519,7 @@ impl<Out: DeserializeOwned> State<Out> {
                 .unwrap_or_else(|_| "unknown".into());
             return Err(Loss::InitFailed(message));
         }
-        let w = self.workers[slot]
-            .as_mut()
-            .expect("servicing an empty slot");
+        let w = self.workers[slot].as_mut().expect("servicing an empty slot");
         if w.inflight.front() != Some(&id) || w.write_idx == 0 {
             return Err(Loss::Protocol(format!(
                 "reply for task {id}, but the running task is {:?}",
@@ -525,9 +537,7 @@ impl<Out: DeserializeOwned> State<Out> {
             let (tag, bytes) = wire::next_reply_item(&mut rest).map_err(proto)?;
             let text = || String::from_utf8_lossy(bytes).into_owned();
             results.push(match tag {
-                wire::TAG_OK => {
-                    wire::decode(bytes).map_err(|message| TaskError::Decode { message })
-                }
+                wire::TAG_OK => wire::decode(bytes).map_err(|message| TaskError::Decode { message }),
                 wire::TAG_PANIC => Err(TaskError::Panicked { message: text() }),
                 wire::TAG_BAD_INPUT => Err(TaskError::Encode { message: text() }),
                 _ => Err(TaskError::Decode { message: text() }),
@@ -542,11 +552,13 @@ impl<Out: DeserializeOwned> State<Out> {
         let pid = w.pid;
         w.inflight.pop_front();
         w.write_idx -= 1;
-        w.head_started = Instant::now();
-        let retire =
-            w.inflight.is_empty() && cfg.max_tasks_per_child.is_some_and(|m| w.dispatched >= m);
-        self.recorder
-            .note(pid, || PoolEventKind::Received { task: id });
+        let now = Instant::now();
+        let took = now.duration_since(w.head_started).as_nanos() as f64;
+        w.head_started = now;
+        self.avg_task_nanos += (took - self.avg_task_nanos) / 8.0;
+        let retire = w.inflight.is_empty()
+            && cfg.max_tasks_per_child.is_some_and(|m| w.dispatched >= m);
+        self.recorder.note(pid, || PoolEventKind::Received { task: id });
         self.complete(id, results);
         Ok(if retire {
             AfterReply::Retire
@@ -610,8 +622,7 @@ impl<Out: DeserializeOwned> State<Out> {
             },
         };
         let reason = error.to_string();
-        self.recorder
-            .note(pid, || PoolEventKind::Crashed { reason });
+        self.recorder.note(pid, || PoolEventKind::Crashed { reason });
         if let Some(head) = w.inflight.pop_front() {
             let items = self.jobs.get(&head).map_or(0, |j| j.items);
             self.complete(head, (0..items).map(|_| Err(error.clone())).collect());
@@ -640,7 +651,11 @@ impl<Out: DeserializeOwned> State<Out> {
             return;
         }
         let mut dispatched = false;
-        for depth in 1..=cfg.prefetch.max(1) {
+        let max_depth = cfg.prefetch.unwrap_or_else(|| {
+            ((PREFETCH_BUDGET_NANOS / self.avg_task_nanos.max(1.0)) as usize)
+                .clamp(PREFETCH_MIN, PREFETCH_MAX)
+        });
+        for depth in 1..=max_depth {
             for slot in 0..self.workers.len() {
                 let Some(w) = self.workers[slot].as_mut() else {
                     continue;
@@ -664,8 +679,7 @@ impl<Out: DeserializeOwned> State<Out> {
                         waker.wake();
                     }
                     let items = job.items;
-                    self.recorder
-                        .note(w.pid, || PoolEventKind::Sent { task: id, items });
+                    self.recorder.note(w.pid, || PoolEventKind::Sent { task: id, items });
                     dispatched = true;
                 }
             }
@@ -677,9 +691,7 @@ impl<Out: DeserializeOwned> State<Out> {
                     let _ = flush(w, &self.jobs);
                 }
             }
-            if self.queue_watcher.is_some_and(|id| {
-                !matches!(self.jobs.get(&id).map(|j| &j.state), Some(JobState::Queued))
-            }) {
+            if self.queue_watcher.is_some_and(|id| !matches!(self.jobs.get(&id).map(|j| &j.state), Some(JobState::Queued))) {
                 self.queue_watcher = None;
             }
             self.wake_next_queue_watcher();
@@ -726,21 +738,34 @@ impl<Out> State<Out> {
     }
 }
 
-/// Writes as much of a worker's pending task frames as the socket takes.
+/// Writes as much of a worker's pending task frames as the socket takes,
+/// several frames per system call.
 fn flush<Out>(w: &mut Worker, jobs: &HashMap<TaskId, Job<Out>>) -> io::Result<()> {
+    let frame = |id: &TaskId| jobs.get(id).map_or(&[][..], |j| &j.frame[..]);
     while w.write_idx < w.inflight.len() {
-        let id = w.inflight[w.write_idx];
-        let frame = jobs.get(&id).map_or(&[][..], |j| &j.frame[..]);
-        if w.write_off < frame.len() {
-            match sys::send(w.chan.as_raw_fd(), &frame[w.write_off..]) {
-                Ok(n) => w.write_off += n,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
-                Err(e) => return Err(e),
-            }
+        let mut slices: Vec<IoSlice<'_>> = Vec::with_capacity(MAX_IOVECS);
+        for (k, id) in w.inflight.iter().skip(w.write_idx).take(MAX_IOVECS).enumerate() {
+            let bytes = frame(id);
+            slices.push(IoSlice::new(if k == 0 { &bytes[w.write_off..] } else { bytes }));
         }
-        if w.write_off >= frame.len() {
+        let mut sent = match sys::send_vectored(w.chan.as_raw_fd(), &slices) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        // Advance the cursor over the frames (or part of one) that went out.
+        while sent > 0 || w.write_idx < w.inflight.len() {
+            let left = frame(&w.inflight[w.write_idx]).len() - w.write_off;
+            if sent < left {
+                w.write_off += sent;
+                break;
+            }
+            sent -= left;
             w.write_idx += 1;
             w.write_off = 0;
+            if w.write_idx == w.inflight.len() {
+                break;
+            }
         }
     }
     Ok(())
@@ -809,7 +834,9 @@ impl<Out: DeserializeOwned> Inner<Out> {
                 let _ = sys::poll(&mut fds, timeout);
             });
             st.leader_polling = false;
-            sys::eventfd_drain(&self.bell);
+            if fds.last().is_some_and(|bell| bell.revents != 0) {
+                sys::eventfd_drain(&self.bell);
+            }
             self.cond.notify_all();
         }
     }

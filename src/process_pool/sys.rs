@@ -131,6 +131,19 @@ pub fn send(fd: RawFd, buf: &[u8]) -> io::Result<usize> {
     Ok(n as usize)
 }
 
+/// Sends several buffers in one system call (`sendmsg` with an iovec
+/// array), without `SIGPIPE`; returns the bytes sent. `EINTR` is retried.
+pub fn send_vectored(fd: RawFd, bufs: &[std::io::IoSlice<'_>]) -> io::Result<usize> {
+    // SAFETY: msghdr is a plain C struct for which all-zero is a valid value.
+    let mut hdr: libc::msghdr = unsafe { mem::zeroed() };
+    // IoSlice is guaranteed ABI-compatible with `struct iovec` on Unix.
+    hdr.msg_iov = bufs.as_ptr() as *mut libc::iovec;
+    hdr.msg_iovlen = bufs.len() as _;
+    // SAFETY: `hdr` points at `bufs`, live for the duration of the call.
+    let n = cvt_retry(|| unsafe { libc::sendmsg(fd, &hdr, libc::MSG_NOSIGNAL) })?;
+    Ok(n as usize)
+}
+
 /// Receives bytes from a socket; `Ok(0)` is end of file. `EINTR` is retried.
 pub fn recv(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
     // SAFETY: the pointer and length describe the live, writable slice `buf`.
