@@ -16,11 +16,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .record(true)
         .build(|x: u64| (x * x, std::process::id()))?;
     println!("parent pid {}", std::process::id());
-    println!(
-        "fork server pid {:?}, workers {:?}",
-        pool.fork_server_pid(),
-        pool.worker_pids()
-    );
+    println!("fork server pid {:?}, workers {:?}", pool.fork_server_pid(), pool.worker_pids());
 
     // chunksize 2 so both workers get a share of these ten items.
     let results = pool.map_chunked(0..10u64, 2)?;

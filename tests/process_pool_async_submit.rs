@@ -70,21 +70,9 @@ fn failures_arrive_through_await() {
     ev.block_on(async {
         let hs: Vec<_> = (0..8u64).map(|i| pool.submit(i)).collect();
         let rs = gather(hs).await;
-        assert!(
-            matches!(
-                rs[1],
-                Err(TaskError::WorkerDied {
-                    signal: libc::SIGKILL,
-                    ..
-                })
-            ),
-            "{:?}",
-            rs[1]
-        );
+        assert!(matches!(rs[1], Err(TaskError::WorkerDied { signal: libc::SIGKILL, .. })), "{:?}", rs[1]);
         assert_eq!(rs[2], Err(TaskError::TimedOut));
-        assert!(
-            matches!(&rs[3], Err(TaskError::Panicked { message }) if message.contains("right out"))
-        );
+        assert!(matches!(&rs[3], Err(TaskError::Panicked { message }) if message.contains("right out")));
         for i in [0usize, 4, 5, 6, 7] {
             assert_eq!(rs[i], Ok(i as u64));
         }
@@ -93,17 +81,8 @@ fn failures_arrive_through_await() {
 
 fn main() {
     common::run(&[
-        (
-            "many_loop_tasks_submit_and_await",
-            many_loop_tasks_submit_and_await,
-        ),
-        (
-            "submit_all_then_await_in_reverse_order",
-            submit_all_then_await_in_reverse_order,
-        ),
-        (
-            "failures_arrive_through_await",
-            failures_arrive_through_await,
-        ),
+        ("many_loop_tasks_submit_and_await", many_loop_tasks_submit_and_await),
+        ("submit_all_then_await_in_reverse_order", submit_all_then_await_in_reverse_order),
+        ("failures_arrive_through_await", failures_arrive_through_await),
     ])
 }

@@ -50,7 +50,7 @@ fn scribble(bytes: &[u8]) {
 fn work(x: u32) -> u32 {
     match x {
         1 => scribble(&[0xff, 0xff, 0xff, 0x7f, 1, 2, 3]), // 2 GiB length prefix
-        2 => scribble(&[3, 0, 0, 0, 9, 9, 9]),             // a 3-byte "reply"
+        2 => scribble(&[3, 0, 0, 0, 9, 9, 9]),              // a 3-byte "reply"
         _ => {}
     }
     x * 10
@@ -67,28 +67,18 @@ fn garbage_from_a_worker_is_a_protocol_error() {
             }
             other => panic!("expected a protocol error, got {other:?}"),
         }
-        assert_ne!(
-            pool.worker_pids(),
-            vec![pid],
-            "the broken worker was replaced"
-        );
+        assert_ne!(pool.worker_pids(), vec![pid], "the broken worker was replaced");
         assert_eq!(pool.submit(5).join().unwrap(), 50);
     }
     let err = pool.map_chunked(0..4, 1).unwrap_err().to_string();
-    assert!(
-        err.contains("item 1") && err.contains("wire protocol"),
-        "{err}"
-    );
+    assert!(err.contains("item 1") && err.contains("wire protocol"), "{err}");
 }
 
 fn undecodable_values_fail_only_their_task() {
     let pool = ProcessPool::new(1, |x: u32| Picky(x)).unwrap();
     let pid = pool.worker_pids()[0];
     match pool.submit(13).join() {
-        Err(TaskError::Decode { message }) => assert!(
-            message.contains("13 is not welcome") || message.contains("decode"),
-            "{message}"
-        ),
+        Err(TaskError::Decode { message }) => assert!(message.contains("13 is not welcome") || message.contains("decode"), "{message}"),
         other => panic!("expected a decode error, got {other:?}"),
     }
     assert_eq!(pool.submit(12).join().unwrap(), Picky(12));
@@ -96,23 +86,14 @@ fn undecodable_values_fail_only_their_task() {
 
     let pool = ProcessPool::new(1, |p: Picky| p.0).unwrap();
     let pid = pool.worker_pids()[0];
-    assert!(matches!(
-        pool.submit(Picky(13)).join(),
-        Err(TaskError::Encode { .. })
-    ));
+    assert!(matches!(pool.submit(Picky(13)).join(), Err(TaskError::Encode { .. })));
     assert_eq!(pool.submit(Picky(7)).join().unwrap(), 7);
     assert_eq!(pool.worker_pids(), vec![pid]);
 }
 
 fn main() {
     common::run(&[
-        (
-            "garbage_from_a_worker_is_a_protocol_error",
-            garbage_from_a_worker_is_a_protocol_error,
-        ),
-        (
-            "undecodable_values_fail_only_their_task",
-            undecodable_values_fail_only_their_task,
-        ),
+        ("garbage_from_a_worker_is_a_protocol_error", garbage_from_a_worker_is_a_protocol_error),
+        ("undecodable_values_fail_only_their_task", undecodable_values_fail_only_their_task),
     ])
 }

@@ -18,12 +18,7 @@ fn initializer_runs_in_each_child() {
             SETTING.store(42, Ordering::SeqCst);
             INIT_RUNS.fetch_add(1, Ordering::SeqCst);
         })
-        .build(|x: u64| {
-            (
-                x + SETTING.load(Ordering::SeqCst),
-                INIT_RUNS.load(Ordering::SeqCst),
-            )
-        })
+        .build(|x: u64| (x + SETTING.load(Ordering::SeqCst), INIT_RUNS.load(Ordering::SeqCst)))
         .unwrap();
     for x in 0..10 {
         // Every worker ran the initializer exactly once before serving.
@@ -38,29 +33,17 @@ fn panicking_initializer_fails_tasks_clearly() {
         .build(|x: u64| x)
         .unwrap();
     match pool.map(0..10u64) {
-        Err(PoolError::Task {
-            error: TaskError::InitializerFailed { message },
-            ..
-        }) => {
+        Err(PoolError::Task { error: TaskError::InitializerFailed { message }, .. }) => {
             assert!(message.contains("no config file"))
         }
         other => panic!("expected InitializerFailed, got {other:?}"),
     }
-    assert!(matches!(
-        pool.submit(1).join(),
-        Err(TaskError::InitializerFailed { .. })
-    ));
+    assert!(matches!(pool.submit(1).join(), Err(TaskError::InitializerFailed { .. })));
 }
 
 fn main() {
     common::run(&[
-        (
-            "initializer_runs_in_each_child",
-            initializer_runs_in_each_child,
-        ),
-        (
-            "panicking_initializer_fails_tasks_clearly",
-            panicking_initializer_fails_tasks_clearly,
-        ),
+        ("initializer_runs_in_each_child", initializer_runs_in_each_child),
+        ("panicking_initializer_fails_tasks_clearly", panicking_initializer_fails_tasks_clearly),
     ])
 }

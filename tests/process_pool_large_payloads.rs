@@ -10,9 +10,7 @@ use homemade::process_pool::{ProcessPool, TaskError};
 const MIB: usize = 1 << 20;
 
 fn big(len: usize, seed: u8) -> String {
-    (0..len)
-        .map(|i| (b'a' + ((i as u8).wrapping_add(seed)) % 26) as char)
-        .collect()
+    (0..len).map(|i| (b'a' + ((i as u8).wrapping_add(seed)) % 26) as char).collect()
 }
 
 fn sixteen_mib_in_and_out() {
@@ -72,13 +70,7 @@ fn frames_over_the_limit_are_refused() {
 fn main() {
     common::run(&[
         ("sixteen_mib_in_and_out", sixteen_mib_in_and_out),
-        (
-            "sixteen_mib_byte_vector_output",
-            sixteen_mib_byte_vector_output,
-        ),
-        (
-            "frames_over_the_limit_are_refused",
-            frames_over_the_limit_are_refused,
-        ),
+        ("sixteen_mib_byte_vector_output", sixteen_mib_byte_vector_output),
+        ("frames_over_the_limit_are_refused", frames_over_the_limit_are_refused),
     ])
 }

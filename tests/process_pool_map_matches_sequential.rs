@@ -69,14 +69,8 @@ fn empty_input_gives_empty_output() {
 
 fn main() {
     common::run(&[
-        (
-            "map_and_map_chunked_equal_sequential_map",
-            map_and_map_chunked_equal_sequential_map,
-        ),
+        ("map_and_map_chunked_equal_sequential_map", map_and_map_chunked_equal_sequential_map),
         ("strings_round_trip_in_order", strings_round_trip_in_order),
-        (
-            "empty_input_gives_empty_output",
-            empty_input_gives_empty_output,
-        ),
+        ("empty_input_gives_empty_output", empty_input_gives_empty_output),
     ])
 }

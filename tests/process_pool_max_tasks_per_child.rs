@@ -30,24 +30,13 @@ fn workers_are_replaced_after_their_budget() {
     }
     assert!(chunk_pids.values().all(|&n| n <= 6), "{chunk_pids:?}");
     let events = pool.take_events();
-    let retired = events
-        .iter()
-        .filter(|e| e.kind == PoolEventKind::Retired)
-        .count();
-    let forked = events
-        .iter()
-        .filter(|e| matches!(e.kind, PoolEventKind::Forked { .. }))
-        .count();
+    let retired = events.iter().filter(|e| e.kind == PoolEventKind::Retired).count();
+    let forked = events.iter().filter(|e| matches!(e.kind, PoolEventKind::Forked { .. })).count();
     assert!(retired >= 8, "{retired} retirements");
     assert_eq!(forked, retired + 2, "every retirement is replaced");
-    assert!(!events
-        .iter()
-        .any(|e| matches!(e.kind, PoolEventKind::Crashed { .. })));
+    assert!(!events.iter().any(|e| matches!(e.kind, PoolEventKind::Crashed { .. })));
 }
 
 fn main() {
-    common::run(&[(
-        "workers_are_replaced_after_their_budget",
-        workers_are_replaced_after_their_budget,
-    )])
+    common::run(&[("workers_are_replaced_after_their_budget", workers_are_replaced_after_their_budget)])
 }

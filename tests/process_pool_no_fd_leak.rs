@@ -38,18 +38,12 @@ fn descriptors_are_all_closed_after_drop() {
         assert_eq!(out.iter().filter(|r| r.is_err()).count(), 2);
         drop(ev);
         let during = sys::open_fds().unwrap();
-        assert!(
-            during.len() > before.len(),
-            "the pool holds sockets while alive"
-        );
+        assert!(during.len() > before.len(), "the pool holds sockets while alive");
     }
     let after = sys::open_fds().unwrap();
     assert_eq!(before, after, "descriptors leaked");
 }
 
 fn main() {
-    common::run(&[(
-        "descriptors_are_all_closed_after_drop",
-        descriptors_are_all_closed_after_drop,
-    )])
+    common::run(&[("descriptors_are_all_closed_after_drop", descriptors_are_all_closed_after_drop)])
 }

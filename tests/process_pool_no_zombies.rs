@@ -25,16 +25,9 @@ fn pids_of(pool: &ProcessPool<u64, u64>) -> Vec<i32> {
 }
 
 fn assert_all_gone(pids: &[i32]) {
-    assert_eq!(
-        common::leftover_child(),
-        None,
-        "a child is left for waitpid"
-    );
+    assert_eq!(common::leftover_child(), None, "a child is left for waitpid");
     for &pid in pids {
-        assert!(
-            common::eventually(5, || !common::alive(pid)),
-            "pid {pid} still alive"
-        );
+        assert!(common::eventually(5, || !common::alive(pid)), "pid {pid} still alive");
     }
 }
 
@@ -42,10 +35,7 @@ fn drop_reaps_everything_even_after_crashes() {
     let pool = ProcessPool::new(2, work).unwrap();
     let mut seen = pids_of(&pool);
     let r = pool.map_chunked(vec![1, 999, 1, 999, 1], 1);
-    assert!(matches!(
-        r,
-        Err(homemade::process_pool::PoolError::Task { index: 1, .. })
-    ));
+    assert!(matches!(r, Err(homemade::process_pool::PoolError::Task { index: 1, .. })));
     seen.extend(pids_of(&pool));
     drop(pool);
     assert_all_gone(&seen);
@@ -69,10 +59,7 @@ fn terminate_kills_at_once_and_reaps() {
     std::thread::sleep(Duration::from_millis(100));
     let start = Instant::now();
     pool.terminate();
-    assert!(
-        start.elapsed() < Duration::from_secs(20),
-        "terminate did not wait for the tasks"
-    );
+    assert!(start.elapsed() < Duration::from_secs(20), "terminate did not wait for the tasks");
     assert_all_gone(&seen);
     for h in handles {
         assert!(matches!(h.join(), Err(TaskError::PoolShutDown { .. })));
@@ -81,17 +68,8 @@ fn terminate_kills_at_once_and_reaps() {
 
 fn main() {
     common::run(&[
-        (
-            "drop_reaps_everything_even_after_crashes",
-            drop_reaps_everything_even_after_crashes,
-        ),
-        (
-            "close_finishes_queued_work_then_reaps",
-            close_finishes_queued_work_then_reaps,
-        ),
-        (
-            "terminate_kills_at_once_and_reaps",
-            terminate_kills_at_once_and_reaps,
-        ),
+        ("drop_reaps_everything_even_after_crashes", drop_reaps_everything_even_after_crashes),
+        ("close_finishes_queued_work_then_reaps", close_finishes_queued_work_then_reaps),
+        ("terminate_kills_at_once_and_reaps", terminate_kills_at_once_and_reaps),
     ])
 }

@@ -37,10 +37,7 @@ fn panics_inside_a_chunk_fail_only_their_items() {
         }
     }
     match pool.map_chunked(0..20, 7) {
-        Err(PoolError::Task {
-            index: 3,
-            error: TaskError::Panicked { message },
-        }) => {
+        Err(PoolError::Task { index: 3, error: TaskError::Panicked { message } }) => {
             assert!(message.contains("cursed"))
         }
         other => panic!("expected item 3 to fail, got {other:?}"),
@@ -50,13 +47,7 @@ fn panics_inside_a_chunk_fail_only_their_items() {
 
 fn main() {
     common::run(&[
-        (
-            "panic_fails_one_task_and_the_worker_keeps_serving",
-            panic_fails_one_task_and_the_worker_keeps_serving,
-        ),
-        (
-            "panics_inside_a_chunk_fail_only_their_items",
-            panics_inside_a_chunk_fail_only_their_items,
-        ),
+        ("panic_fails_one_task_and_the_worker_keeps_serving", panic_fails_one_task_and_the_worker_keeps_serving),
+        ("panics_inside_a_chunk_fail_only_their_items", panics_inside_a_chunk_fail_only_their_items),
     ])
 }

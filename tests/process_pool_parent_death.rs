@@ -30,22 +30,14 @@ fn workers_die_when_the_parent_is_killed() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let pids: Vec<i32> = line
-        .split_whitespace()
-        .map(|p| p.parse().unwrap())
-        .collect();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let pids: Vec<i32> = line.split_whitespace().map(|p| p.parse().unwrap()).collect();
     assert_eq!(pids.len(), 4, "three workers and a fork server: {line:?}");
     assert!(pids.iter().all(|&p| common::alive(p)));
     child.kill().unwrap(); // SIGKILL: no destructor runs in the helper
     child.wait().unwrap();
     for pid in pids {
-        assert!(
-            common::eventually(10, || !common::alive(pid)),
-            "pid {pid} outlived its parent"
-        );
+        assert!(common::eventually(10, || !common::alive(pid)), "pid {pid} outlived its parent");
     }
 }
 
@@ -53,8 +45,5 @@ fn main() {
     if std::env::var_os("PPOOL_HELPER").is_some() {
         helper();
     }
-    common::run(&[(
-        "workers_die_when_the_parent_is_killed",
-        workers_die_when_the_parent_is_killed,
-    )])
+    common::run(&[("workers_die_when_the_parent_is_killed", workers_die_when_the_parent_is_killed)])
 }

@@ -32,10 +32,7 @@ fn threads_block_creation_but_not_replacement() {
         Ok(_) => panic!("a pool was forked from a multi-threaded process"),
     }
     let before = pool.worker_pids();
-    assert!(matches!(
-        pool.submit(666).join(),
-        Err(TaskError::WorkerDied { .. })
-    ));
+    assert!(matches!(pool.submit(666).join(), Err(TaskError::WorkerDied { .. })));
     assert_eq!(pool.submit(21).join().unwrap(), 42, "replacement serves");
     assert_ne!(pool.worker_pids(), before);
     drop(tx);
@@ -66,10 +63,7 @@ fn many_threads_share_one_pool() {
 
 fn main() {
     common::run(&[
-        (
-            "threads_block_creation_but_not_replacement",
-            threads_block_creation_but_not_replacement,
-        ),
+        ("threads_block_creation_but_not_replacement", threads_block_creation_but_not_replacement),
         ("many_threads_share_one_pool", many_threads_share_one_pool),
     ])
 }

@@ -26,29 +26,15 @@ fn overdue_task_times_out_and_its_worker_is_replaced() {
     let events = pool.take_events();
     let crashed: Vec<_> = events
         .iter()
-        .filter(
-            |e| matches!(&e.kind, PoolEventKind::Crashed { reason } if reason.contains("timeout")),
-        )
+        .filter(|e| matches!(&e.kind, PoolEventKind::Crashed { reason } if reason.contains("timeout")))
         .collect();
     assert_eq!(crashed.len(), 1, "{events:?}");
-    let forks = events
-        .iter()
-        .filter(|e| matches!(e.kind, PoolEventKind::Forked { .. }))
-        .count();
+    let forks = events.iter().filter(|e| matches!(e.kind, PoolEventKind::Forked { .. })).count();
     assert_eq!(forks, 3, "two at start, one replacement");
     assert!(!pool.worker_pids().contains(&crashed[0].pid));
     // A timed-out map reports the item and still finishes the rest.
     let r = pool.map_chunked(vec![1, 60_000, 1, 1], 1);
-    assert!(
-        matches!(
-            r,
-            Err(homemade::process_pool::PoolError::Task {
-                index: 1,
-                error: TaskError::TimedOut
-            })
-        ),
-        "{r:?}"
-    );
+    assert!(matches!(r, Err(homemade::process_pool::PoolError::Task { index: 1, error: TaskError::TimedOut })), "{r:?}");
 }
 
 fn main() {

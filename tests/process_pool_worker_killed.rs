@@ -41,10 +41,7 @@ fn sigkill_mid_map_fails_one_item_and_finishes_the_rest() {
 
     // map reports the lowest failing index, after running everything else.
     match pool.map_chunked(0..10u64, 1) {
-        Err(PoolError::Task {
-            index,
-            error: TaskError::WorkerDied { .. },
-        }) => {
+        Err(PoolError::Task { index, error: TaskError::WorkerDied { .. } }) => {
             assert_eq!(index as u64, VICTIM)
         }
         other => panic!("expected WorkerDied at {VICTIM}, got {other:?}"),
@@ -81,13 +78,7 @@ fn external_sigkill_of_a_busy_worker_is_reported() {
 
 fn main() {
     common::run(&[
-        (
-            "sigkill_mid_map_fails_one_item_and_finishes_the_rest",
-            sigkill_mid_map_fails_one_item_and_finishes_the_rest,
-        ),
-        (
-            "external_sigkill_of_a_busy_worker_is_reported",
-            external_sigkill_of_a_busy_worker_is_reported,
-        ),
+        ("sigkill_mid_map_fails_one_item_and_finishes_the_rest", sigkill_mid_map_fails_one_item_and_finishes_the_rest),
+        ("external_sigkill_of_a_busy_worker_is_reported", external_sigkill_of_a_busy_worker_is_reported),
     ])
 }

@@ -83,11 +83,7 @@ where
             let at = wire::begin_frame(&mut out);
             out.extend_from_slice(&wire::INIT_FAILED.to_le_bytes());
             out.extend_from_slice(&1u32.to_le_bytes());
-            wire::push_reply_item(
-                &mut out,
-                wire::TAG_PANIC,
-                panic_message(&*payload).as_bytes(),
-            );
+            wire::push_reply_item(&mut out, wire::TAG_PANIC, panic_message(&*payload).as_bytes());
             wire::end_frame(&mut out, at);
             let _ = sys::send_all(fd, &out);
             sys::exit_now(EXIT_INIT_FAILED);

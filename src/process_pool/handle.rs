@@ -146,10 +146,7 @@ impl<Out: DeserializeOwned> TaskHandle<Out> {
             return Ok(first_result(st.take_results(self.id)));
         }
         let deadline = st.next_deadline(&self.inner.config);
-        let job = st
-            .jobs
-            .get_mut(&self.id)
-            .expect("unfinished task is in the table");
+        let job = st.jobs.get_mut(&self.id).expect("unfinished task is in the table");
         match &job.waker {
             Some(w) if w.will_wake(cx.waker()) => {}
             _ => job.waker = Some(cx.waker().clone()),
@@ -177,8 +174,7 @@ impl<Out: DeserializeOwned> TaskHandle<Out> {
 
     /// Brings `watches` in line with `plan`, registering new workers.
     fn update_watches(&mut self, plan: &Plan) -> io::Result<()> {
-        self.watches
-            .retain(|w| plan.iter().any(|(pid, _, _)| *pid == w.pid));
+        self.watches.retain(|w| plan.iter().any(|(pid, _, _)| *pid == w.pid));
         for &(pid, fd, _) in plan {
             if !self.watches.iter().any(|w| w.pid == pid) {
                 let io = Async::new(WatchedFd(sys::dup(fd)?))?;

@@ -148,8 +148,7 @@ where
     where
         F: Fn(In) -> Out,
     {
-        let threads =
-            sys::thread_count().map_err(|e| PoolError::io("reading /proc/self/task", e))?;
+        let threads = sys::thread_count().map_err(|e| PoolError::io("reading /proc/self/task", e))?;
         if threads > 1 {
             return Err(PoolError::NotSingleThreaded { threads });
         }
@@ -293,9 +292,7 @@ where
         chunksize: usize,
     ) -> Result<Vec<Out>, PoolError> {
         if chunksize == 0 {
-            return Err(PoolError::InvalidArgument(
-                "chunksize must be at least 1".into(),
-            ));
+            return Err(PoolError::InvalidArgument("chunksize must be at least 1".into()));
         }
         self.map_vec(inputs.into_iter().collect(), chunksize)
     }
@@ -319,8 +316,7 @@ where
         }
         let mut batch = Batch::start(&self.inner, inputs, chunksize);
         let chunks = batch.chunks;
-        let mut slots: Vec<Option<Vec<Result<Out, TaskError>>>> =
-            (0..chunks).map(|_| None).collect();
+        let mut slots: Vec<Option<Vec<Result<Out, TaskError>>>> = (0..chunks).map(|_| None).collect();
         let mut got = 0;
         while got < chunks {
             for (chunk, results) in batch.next_finished() {
@@ -490,10 +486,7 @@ impl<Out: DeserializeOwned> Drop for Batch<'_, Out> {
         let mut st = self.inner.state.lock();
         st.mailboxes.remove(&self.mailbox);
         for id in self.first..self.first + self.chunks as u64 {
-            let collected = st
-                .jobs
-                .get(&id)
-                .is_none_or(|j| !matches!(j.owner, Owner::Mailbox(m) if m == self.mailbox));
+            let collected = st.jobs.get(&id).is_none_or(|j| !matches!(j.owner, Owner::Mailbox(m) if m == self.mailbox));
             if !collected {
                 st.forget(id);
             }

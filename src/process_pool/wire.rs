@@ -335,9 +335,6 @@ mod tests {
     #[test]
     fn truncated_items_are_malformed() {
         let mut rest: &[u8] = &[10, 0, 0, 0, 1, 2];
-        assert!(matches!(
-            next_item(&mut rest),
-            Err(FrameError::Malformed(_))
-        ));
+        assert!(matches!(next_item(&mut rest), Err(FrameError::Malformed(_))));
     }
 }

@@ -58,10 +58,7 @@ pub fn alive(pid: i32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Ok(stat) => {
             // Field 3 (after "pid (comm)") is the state; Z = zombie.
-            let state = stat
-                .rsplit(')')
-                .next()
-                .and_then(|r| r.split_whitespace().next());
+            let state = stat.rsplit(')').next().and_then(|r| r.split_whitespace().next());
             state != Some("Z")
         }
         Err(_) => false,
