@@ -91,8 +91,10 @@ impl Row {
                 0.0
             },
             total_s,
-            speedup: sequential_s.map(|s| s / total_s),
-            vs_bound: bound.map(|b| total_s / b.seconds),
+            speedup: sequential_s.filter(|_| total_s > 0.0).map(|s| s / total_s),
+            vs_bound: bound
+                .filter(|b| b.seconds > 0.0)
+                .map(|b| total_s / b.seconds),
             total_cents: run.total_cents,
             expected_cents,
             correct: expected_cents == Some(run.total_cents),
