@@ -3,16 +3,26 @@
 //!
 //! * [`model`]: dummyjson's `Cart` and `Product`, and the 208 embedded carts.
 //! * [`routes`]: the dummyjson-compatible `/carts` routes of the embedded server.
-//! * [`pricing`]: the CPU work done per cart.
+//! * [`pricing`]: the CPU work done per cart (calibrated real arithmetic).
+//! * [`spans`]: the recorder of fetch and compute bars, per thread, process or loop.
 //! * [`strategies`]: the eight ways of running the workload.
+//! * [`bound`]: the critical-path lower bound no strategy can beat.
 //! * [`report`] and [`timeline`]: the table, the ASCII lanes and the SVG picture.
+//! * [`error`]: the one-line errors of a failed run.
 //! * [`cli`]: `homemade carts`.
+//!
+//! Read in this order: `model.rs`, `pricing.rs`, `strategies.rs` (and its
+//! files), `bound.rs`, `report.rs`, `timeline.rs`, `cli.rs`. Chapter 5 of
+//! DESIGN.md tells the story with the measured figures.
 
+pub mod bound;
 pub mod cli;
+pub mod error;
 pub mod model;
 pub mod pricing;
 pub mod report;
 pub mod routes;
+pub mod spans;
 pub mod strategies;
 pub mod timeline;
 

@@ -1,1 +1,284 @@
-//! Placeholder: lands with its issue.
+//! The eight ways of running the cart workload, one row of the report each.
+//!
+//! Every strategy does the same job: fetch carts `ids` over HTTP (cart `i`
+//! waits `i × unit` on the server), price each one with the kernel of
+//! `pricing.rs` (`i × unit` of CPU time), and return the grand total. What
+//! differs is *who* waits and *who* computes:
+//!
+//! | # | strategy | waits on the network | computes | file |
+//! |---|---|---|---|---|
+//! | 1 | `sequential` | the main thread, one cart after another | the main thread, inline | `strategies/threaded.rs` |
+//! | 2 | `threads` | one OS thread per cart | the same thread | `strategies/threaded.rs` |
+//! | 3 | `threads+gil` | one OS thread per cart, GIL released | the same thread, holding the simulated GIL | `strategies/threaded.rs` |
+//! | 4 | `event-loop` | one loop, all fetches concurrent | inline on the loop: the loop stalls | `strategies/looped.rs` |
+//! | 5 | `event-loop+threads` | the loop | the work-stealing pool, `submit(..).await` | `strategies/looped.rs` |
+//! | 6 | `event-loop+processes` | the loop, `gather` of all fetches | then the process pool, `map` | `strategies/looped.rs` |
+//! | 7 | `pipelined` | the loop | the process pool, each cart as soon as it arrives | `strategies/looped.rs` |
+//! | 8 | `tokio+rayon` | tokio | rayon, each cart as soon as it arrives | `strategies/peers.rs` |
+//!
+//! Row 6 is the explainer's own program; row 7 is the same ingredients
+//! rearranged so that the fetching of slow carts overlaps the pricing of fast
+//! ones; row 8 is what a Rust programmer would write with the usual crates.
+//!
+//! ## What every strategy records
+//!
+//! A [`RunResult`]: the priced carts, the wall time, and the spans of
+//! `spans.rs` (a fetch bar per cart, compute bars per cart, each on the lane
+//! of the thread, worker process or loop that did it). The report and the
+//! timeline are computed from those alone, so a reader can check every
+//! figure against the picture.
+//!
+//! ## Shared runtimes
+//!
+//! A process pool must be forked while the process is still single-threaded
+//! (see chapter 3 of DESIGN.md), so it is made once, first, by the caller and
+//! lent to every strategy through [`Runtimes`]. Thread pools, event loops and
+//! tokio runtimes are made per run and torn down at its end.
+//!
+//! Read next: `strategies/threaded.rs`, then `strategies/looped.rs`.
+
+mod fetch;
+mod looped;
+#[cfg(feature = "peers")]
+mod peers;
+mod threaded;
+
+pub use fetch::cart_url;
+
+use super::error::CartError;
+use super::pricing::{Calibration, Effort, PriceJob, Priced, Work};
+use super::spans::{Span, Spans};
+use crate::process_pool::ProcessPool;
+use serde::Serialize;
+use std::time::Duration;
+
+/// The process pool the strategies share: a [`PriceJob`] in, a [`Priced`] out.
+pub type PricingPool = ProcessPool<PriceJob, Priced>;
+
+/// Makes the shared process pool with `workers` worker processes, each running
+/// [`super::pricing::price_job`]. Call it first, while single-threaded.
+///
+/// Each worker holds one task at a time (`prefetch(1)`): carts arrive one by
+/// one and grow with their id, so a large cart queued behind another on a
+/// busy worker while a peer sits idle would stretch the end of the run; with
+/// one task per worker, the next cart goes to whichever worker frees up
+/// first, as a work-stealing pool would do.
+pub fn pricing_pool(workers: usize) -> Result<PricingPool, CartError> {
+    ProcessPool::builder(workers.max(1))
+        .prefetch(1)
+        .build(super::pricing::price_job)
+        .map_err(|e| CartError::Runtime(format!("cannot start the process pool: {e}")))
+}
+
+/// The eight strategies, in the report's order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
+pub enum Strategy {
+    /// A blocking client, one cart after another, computing inline.
+    #[value(name = "sequential")]
+    #[serde(rename = "sequential")]
+    Sequential,
+    /// One OS thread per cart: blocking fetch, then compute.
+    #[value(name = "threads")]
+    #[serde(rename = "threads")]
+    Threads,
+    /// The same under the simulated GIL: CPU work no longer overlaps.
+    #[value(name = "threads+gil")]
+    #[serde(rename = "threads+gil")]
+    ThreadsGil,
+    /// All fetches concurrent on our loop, compute inline: the loop stalls.
+    #[value(name = "event-loop")]
+    #[serde(rename = "event-loop")]
+    EventLoop,
+    /// Fetch on the loop, compute on the work-stealing pool.
+    #[value(name = "event-loop+threads")]
+    #[serde(rename = "event-loop+threads")]
+    EventLoopThreads,
+    /// The explainer's program: gather every fetch, then `map` on processes.
+    #[value(name = "event-loop+processes")]
+    #[serde(rename = "event-loop+processes")]
+    EventLoopProcesses,
+    /// Each cart goes to the process pool the moment its response arrives.
+    #[value(name = "pipelined")]
+    #[serde(rename = "pipelined")]
+    Pipelined,
+    /// The same pipeline on tokio and rayon.
+    #[value(name = "tokio+rayon")]
+    #[serde(rename = "tokio+rayon")]
+    TokioRayon,
+}
+
+impl Strategy {
+    /// All strategies, in the report's order.
+    pub const ALL: [Strategy; 8] = [
+        Strategy::Sequential,
+        Strategy::Threads,
+        Strategy::ThreadsGil,
+        Strategy::EventLoop,
+        Strategy::EventLoopThreads,
+        Strategy::EventLoopProcesses,
+        Strategy::Pipelined,
+        Strategy::TokioRayon,
+    ];
+
+    /// The name shown in the report, e.g. `event-loop+threads`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Sequential => "sequential",
+            Strategy::Threads => "threads",
+            Strategy::ThreadsGil => "threads+gil",
+            Strategy::EventLoop => "event-loop",
+            Strategy::EventLoopThreads => "event-loop+threads",
+            Strategy::EventLoopProcesses => "event-loop+processes",
+            Strategy::Pipelined => "pipelined",
+            Strategy::TokioRayon => "tokio+rayon",
+        }
+    }
+
+    /// What a reader should see in this strategy's timeline, in one line.
+    pub fn lesson(self) -> &'static str {
+        match self {
+            Strategy::Sequential => "every wait and every computation adds up",
+            Strategy::Threads => "the waits overlap, and so does computing, up to the cores",
+            Strategy::ThreadsGil => {
+                "the waits still overlap (the GIL is released on I/O); computing is sliced, one thread at a time"
+            }
+            Strategy::EventLoop => {
+                "one thread waits on every socket, but while it prices a cart nothing else moves"
+            }
+            Strategy::EventLoopThreads => "the loop keeps waiting while pool threads compute",
+            Strategy::EventLoopProcesses => {
+                "the explainer's program: no cart is priced before the slowest one has arrived"
+            }
+            Strategy::Pipelined => "each cart is priced while the slower ones are still on the wire",
+            Strategy::TokioRayon => "the same pipeline with the crates a Rust programmer would use",
+        }
+    }
+
+    /// True for the strategies that need the shared process pool.
+    pub fn needs_process_pool(self) -> bool {
+        matches!(self, Strategy::EventLoopProcesses | Strategy::Pipelined)
+    }
+}
+
+/// What to run: which carts, from where, with how much work per cart.
+#[derive(Clone, Debug)]
+pub struct Workload {
+    /// Base URL of a dummyjson-compatible server, e.g. `http://127.0.0.1:8080`.
+    pub base_url: String,
+    /// Cart ids, in request order.
+    pub ids: Vec<u64>,
+    /// The unit: cart `i` waits `i × unit` and computes `i × unit`.
+    pub unit: Duration,
+    /// Real computation, or a sleep as in the explainer.
+    pub work: Work,
+    /// Kernel rounds per millisecond on this machine.
+    pub calibration: Calibration,
+    /// Worker threads or processes of the pooled strategies.
+    pub workers: usize,
+}
+
+impl Workload {
+    /// The URL of cart `id`, with its server-side delay.
+    pub fn url(&self, id: u64) -> String {
+        cart_url(&self.base_url, id, self.delay_ms(id))
+    }
+
+    /// The server-side delay of cart `id` in whole milliseconds (`id × unit`,
+    /// rounded; the server accepts 0..=5000).
+    pub fn delay_ms(&self, id: u64) -> u64 {
+        ((id as f64 * self.unit.as_secs_f64() * 1e3).round() as u64).min(MAX_DELAY_MS)
+    }
+
+    /// The CPU work of cart `id`.
+    pub fn effort(&self, id: u64) -> Effort {
+        Effort::for_cart(id, self.unit, self.work, &self.calibration)
+    }
+}
+
+/// The largest `?delay=` the cart server accepts, in milliseconds.
+pub const MAX_DELAY_MS: u64 = 5000;
+
+/// The shared runtimes lent to the strategies.
+#[derive(Clone, Copy, Default)]
+pub struct Runtimes<'a> {
+    /// The process pool of rows 6 and 7 (made first, while single-threaded).
+    pub processes: Option<&'a PricingPool>,
+}
+
+/// What one strategy measured.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunResult {
+    /// Which strategy.
+    pub strategy: Strategy,
+    /// Every priced cart, in id order.
+    pub priced: Vec<Priced>,
+    /// The grand total the strategy computed, in cents.
+    pub total_cents: i64,
+    /// Wall time of the whole run, in nanoseconds.
+    pub wall_ns: u64,
+    /// The fetch and compute bars.
+    pub spans: Vec<Span>,
+}
+
+/// A row of the report: a result, or the reason the strategy cannot run here.
+#[derive(Clone, Debug)]
+pub enum Outcome {
+    /// The strategy ran.
+    Ran(RunResult),
+    /// The strategy is not available in this build or run; the string says why.
+    Unavailable(String),
+}
+
+/// Runs one strategy to completion.
+///
+/// Returns `Ok(Outcome::Unavailable(..))` when the strategy cannot run here
+/// (no process pool was lent, or the `peers` feature is off), and `Err` when
+/// it ran and failed (a fetch failed, a worker died).
+pub fn run(strategy: Strategy, wl: &Workload, rt: Runtimes<'_>) -> Result<Outcome, CartError> {
+    let spans = Spans::start();
+    let priced = match strategy {
+        Strategy::Sequential => threaded::sequential(wl, &spans)?,
+        Strategy::Threads => threaded::threads(wl, &spans)?,
+        Strategy::ThreadsGil => threaded::threads_gil(wl, &spans)?,
+        Strategy::EventLoop => looped::event_loop(wl, &spans)?,
+        Strategy::EventLoopThreads => looped::event_loop_threads(wl, &spans)?,
+        Strategy::EventLoopProcesses | Strategy::Pipelined => {
+            let Some(pool) = rt.processes else {
+                return Ok(Outcome::Unavailable(
+                    "no process pool (it must be created first, while single-threaded)".into(),
+                ));
+            };
+            if strategy == Strategy::Pipelined {
+                looped::pipelined(wl, pool, &spans)?
+            } else {
+                looped::event_loop_processes(wl, pool, &spans)?
+            }
+        }
+        Strategy::TokioRayon => {
+            #[cfg(feature = "peers")]
+            {
+                peers::tokio_rayon(wl, &spans)?
+            }
+            #[cfg(not(feature = "peers"))]
+            {
+                return Ok(Outcome::Unavailable(
+                    "built without the `peers` feature (tokio and rayon)".into(),
+                ));
+            }
+        }
+    };
+    let wall_ns = spans.elapsed_ns();
+    Ok(Outcome::Ran(finish(strategy, priced, wall_ns, &spans)))
+}
+
+/// Sorts the priced carts and sums them up.
+fn finish(strategy: Strategy, mut priced: Vec<Priced>, wall_ns: u64, spans: &Spans) -> RunResult {
+    priced.sort_by_key(|p| p.id);
+    RunResult {
+        strategy,
+        total_cents: priced.iter().map(|p| p.total_cents).sum(),
+        priced,
+        wall_ns,
+        spans: spans.snapshot(),
+    }
+}

@@ -1,0 +1,66 @@
+//! Fetching one cart: the URL, the status check, the JSON decoding.
+//!
+//! Three transports fetch carts (the blocking client of `http::blocking`, our
+//! event-loop client, and a small tokio client in `peers.rs`); all three hand
+//! the [`Response`] to [`decode`], so every strategy accepts and rejects
+//! exactly the same answers: a status other than 200, a body that is not a
+//! cart, or a cart with another id each become a one-line [`CartError`].
+//!
+//! Read next: `threaded.rs`.
+
+use crate::carts::error::CartError;
+use crate::carts::model::Cart;
+use crate::carts::spans::{now_ns, Lane, SpanKind, Spans};
+use crate::http::{self, Response};
+
+/// `BASE/carts/ID?delay=MS`, the URL of one cart with its server-side delay.
+pub fn cart_url(base_url: &str, id: u64, delay_ms: u64) -> String {
+    format!(
+        "{}/carts/{id}?delay={delay_ms}",
+        base_url.trim_end_matches('/')
+    )
+}
+
+/// Checks the status and decodes the body as the cart `id`.
+pub(super) fn decode(id: u64, url: &str, response: &Response) -> Result<Cart, CartError> {
+    if response.status != 200 {
+        return Err(CartError::Status {
+            id,
+            url: url.to_string(),
+            status: response.status,
+            reason: response.reason.clone(),
+        });
+    }
+    let cart: Cart = serde_json::from_slice(&response.body).map_err(|e| CartError::Malformed {
+        id,
+        url: url.to_string(),
+        detail: format!("the body is not a cart: {e}"),
+    })?;
+    if cart.id != id {
+        return Err(CartError::Malformed {
+            id,
+            url: url.to_string(),
+            detail: format!("asked for cart {id}, got cart {}", cart.id),
+        });
+    }
+    Ok(cart)
+}
+
+/// Wraps an HTTP error with the cart and URL it happened to.
+pub(super) fn http_error(id: u64, url: &str, source: http::Error) -> CartError {
+    CartError::Http {
+        id,
+        url: url.to_string(),
+        source,
+    }
+}
+
+/// Fetches cart `id` with the blocking client on the calling thread and
+/// records the fetch bar on `lane`.
+pub(super) fn blocking(url: &str, id: u64, lane: &Lane, spans: &Spans) -> Result<Cart, CartError> {
+    let start = now_ns();
+    let response = http::blocking::get(url).map_err(|e| http_error(id, url, e))?;
+    let cart = decode(id, url, &response)?;
+    spans.record_abs(lane.clone(), SpanKind::Fetch, id, start, now_ns());
+    Ok(cart)
+}

@@ -1,0 +1,182 @@
+//! Row 8: the same pipeline on tokio and rayon, the reference a Rust
+//! programmer would reach for.
+//!
+//! * **I/O on tokio.** A current-thread tokio runtime plays the part of our
+//!   event loop (one thread, every socket). The HTTP exchange is a small client
+//!   written here over `tokio::net::TcpStream` that reuses our sans-io pieces:
+//!   `http::Request::encode` writes the request and `http::ResponseParser`
+//!   reads the answer, so this row and ours parse the very same way and the
+//!   comparison is about the runtimes, not about two HTTP stacks.
+//! * **CPU on rayon.** Each task hands its cart to a rayon pool with as many
+//!   threads as our pools have workers (`--workers`), and awaits a
+//!   `tokio::sync::oneshot` that the rayon job completes: the idiomatic bridge
+//!   between the two.
+//!
+//! Like `pipelined`, pricing starts the moment a response is in.
+//!
+//! Built only with the `peers` feature (on by default).
+//!
+//! Read next: `report.rs`.
+
+use super::fetch;
+use super::Workload;
+use crate::carts::error::CartError;
+use crate::carts::model::Cart;
+use crate::carts::pricing::{price, NoPacer, Priced};
+use crate::carts::spans::{current_tid, now_ns, Lane, LaneKind, SpanKind, Spans};
+use crate::http::{self, Request, Response, ResponseParser};
+use std::net::SocketAddr;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Row 8: fetch on tokio, price on rayon, pipelined.
+pub(super) fn tokio_rayon(wl: &Workload, spans: &Spans) -> Result<Vec<Priced>, CartError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CartError::Runtime(format!("cannot start tokio: {e}")))?;
+    let rayon = rayon::ThreadPoolBuilder::new()
+        .num_threads(wl.workers.max(1))
+        .build()
+        .map_err(|e| CartError::Runtime(format!("cannot start rayon: {e}")))?;
+    let lane = Lane::this_loop();
+    runtime.block_on(async {
+        let tasks = wl.ids.iter().map(|&id| {
+            let (lane, rayon) = (&lane, &rayon);
+            async move {
+                let cart = fetch_tokio(wl, id, lane, spans).await?;
+                let effort = wl.effort(id);
+                let (tx, rx) = tokio::sync::oneshot::channel();
+                rayon.spawn(move || {
+                    let priced = price(&cart, effort, &mut NoPacer);
+                    let _ = tx.send((priced, current_tid()));
+                });
+                let (priced, tid) = rx.await.map_err(|_| {
+                    CartError::Runtime(format!("cart {id}: the rayon job panicked"))
+                })?;
+                let lane = Lane {
+                    kind: LaneKind::Thread,
+                    id: tid,
+                };
+                spans.record_abs(
+                    lane,
+                    SpanKind::Compute,
+                    id,
+                    priced.started_ns,
+                    priced.ended_ns,
+                );
+                Ok::<Priced, CartError>(priced)
+            }
+        });
+        let results = JoinAll::new(tasks.collect()).await;
+        results.into_iter().collect()
+    })
+}
+
+/// A minimal join-all: keeps every future pinned in a `Vec` and polls the
+/// unfinished ones whenever the task is woken. The futures borrow the
+/// workload, so they cannot be `tokio::spawn`ed; like our `gather`, they all
+/// run inside the one task of `block_on`, results in input order.
+struct JoinAll<F: std::future::Future> {
+    futs: Vec<std::pin::Pin<Box<F>>>,
+    outputs: Vec<Option<F::Output>>,
+}
+
+impl<F: std::future::Future> JoinAll<F> {
+    /// Wraps the futures, none finished yet.
+    fn new(futs: Vec<F>) -> Self {
+        let outputs = futs.iter().map(|_| None).collect();
+        JoinAll {
+            futs: futs.into_iter().map(Box::pin).collect(),
+            outputs,
+        }
+    }
+}
+
+// The futures are pinned in their boxes and the outputs are never pinned, so
+// moving a `JoinAll` is harmless.
+impl<F: std::future::Future> Unpin for JoinAll<F> {}
+
+impl<F: std::future::Future> std::future::Future for JoinAll<F> {
+    type Output = Vec<F::Output>;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let this = self.get_mut();
+        let mut pending = false;
+        for (fut, out) in this.futs.iter_mut().zip(this.outputs.iter_mut()) {
+            if out.is_none() {
+                match fut.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => *out = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(this.outputs.iter_mut().map(|o| o.take().unwrap()).collect())
+        }
+    }
+}
+
+/// Fetches cart `id` over tokio's `TcpStream` and records its fetch bar.
+async fn fetch_tokio(
+    wl: &Workload,
+    id: u64,
+    lane: &Lane,
+    spans: &Spans,
+) -> Result<Cart, CartError> {
+    let url = wl.url(id);
+    let start = now_ns();
+    let response = get(&url)
+        .await
+        .map_err(|e| fetch::http_error(id, &url, e))?;
+    let cart = fetch::decode(id, &url, &response)?;
+    spans.record_abs(lane.clone(), SpanKind::Fetch, id, start, now_ns());
+    Ok(cart)
+}
+
+/// One GET over a fresh tokio connection, parsed by our sans-io parser.
+async fn get(url: &str) -> Result<Response, http::Error> {
+    let request = Request::get(url)?.header("Connection", "close");
+    let addr = resolve(&request).await?;
+    let mut stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .map_err(|source| http::Error::Connect { addr, source })?;
+    let _ = stream.set_nodelay(true);
+    let mut out = Vec::new();
+    request.encode(&mut out)?;
+    stream.write_all(&out).await.map_err(http::Error::Io)?;
+    let mut parser = ResponseParser::for_method(&request.method);
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let n = stream.read(&mut buf).await.map_err(http::Error::Io)?;
+        if n == 0 {
+            return parser.push_eof();
+        }
+        if let Some(response) = parser.push(&buf[..n])? {
+            return Ok(response);
+        }
+    }
+}
+
+/// The server's address: IP literals at once, names through tokio's resolver.
+async fn resolve(request: &Request) -> Result<SocketAddr, http::Error> {
+    if let Some(addr) = request.url.literal_addr() {
+        return Ok(addr);
+    }
+    let host = request.url.host().to_string();
+    let found = tokio::net::lookup_host((host.as_str(), request.url.port()))
+        .await
+        .map(|mut addrs| addrs.next());
+    match found {
+        Ok(Some(addr)) => Ok(addr),
+        Ok(None) => Err(http::Error::Resolve {
+            host,
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no address found"),
+        }),
+        Err(source) => Err(http::Error::Resolve { host, source }),
+    }
+}
