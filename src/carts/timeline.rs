@@ -116,7 +116,7 @@ fn cell_char(spans: &[&Span], lo: f64, hi: f64, digits: bool) -> char {
         match s.kind {
             SpanKind::Compute => {
                 computing += o;
-                if best.map_or(true, |(b, _)| o > b) {
+                if best.is_none_or(|(b, _)| o > b) {
                     best = Some((o, s.cart));
                 }
             }

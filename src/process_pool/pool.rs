@@ -467,7 +467,7 @@ impl<'a, Out: DeserializeOwned> Batch<'a, Out> {
         let mailbox = self.mailbox;
         let mut st = self
             .inner
-            .wait_until(|st| st.mailboxes.get(&mailbox).map_or(true, |m| !m.is_empty()));
+            .wait_until(|st| st.mailboxes.get(&mailbox).is_none_or(|m| !m.is_empty()));
         let ids: Vec<TaskId> = st
             .mailboxes
             .get_mut(&mailbox)
@@ -489,10 +489,10 @@ impl<Out: DeserializeOwned> Drop for Batch<'_, Out> {
         let mut st = self.inner.state.lock();
         st.mailboxes.remove(&self.mailbox);
         for id in self.first..self.first + self.chunks as u64 {
-            let collected = st.jobs.get(&id).map_or(
-                true,
-                |j| !matches!(j.owner, Owner::Mailbox(m) if m == self.mailbox),
-            );
+            let collected = st
+                .jobs
+                .get(&id)
+                .is_none_or(|j| !matches!(j.owner, Owner::Mailbox(m) if m == self.mailbox));
             if !collected {
                 st.forget(id);
             }

@@ -339,7 +339,7 @@ impl<Out> State<Out> {
     pub fn is_done(&self, id: TaskId) -> bool {
         self.jobs
             .get(&id)
-            .map_or(true, |j| matches!(j.state, JobState::Done(_)))
+            .is_none_or(|j| matches!(j.state, JobState::Done(_)))
     }
 
     /// Whether nothing is queued or in flight.
@@ -516,7 +516,7 @@ impl<Out: DeserializeOwned> State<Out> {
                     continue;
                 };
                 while w.inflight.len() < depth
-                    && cfg.max_tasks_per_child.map_or(true, |m| w.dispatched < m)
+                    && cfg.max_tasks_per_child.is_none_or(|m| w.dispatched < m)
                 {
                     let Some(id) = self.queue.pop_front() else {
                         break;
