@@ -38,6 +38,23 @@ impl Limits {
         self.max_body_bytes = bytes;
         self
     }
+
+    /// The error for a head that has grown past `max_head_bytes`.
+    pub(crate) fn head_too_large(&self) -> super::Error {
+        super::Error::HeadTooLarge {
+            limit: self.max_head_bytes,
+        }
+    }
+
+    /// The answer while `buffered` bytes hold no complete head yet: wait for
+    /// more (`Ok(None)`), or refuse once the head is already past the limit.
+    pub(crate) fn incomplete_head<T>(&self, buffered: usize) -> Result<Option<T>, super::Error> {
+        if buffered > self.max_head_bytes {
+            Err(self.head_too_large())
+        } else {
+            Ok(None)
+        }
+    }
 }
 
 /// Decides when a buffered head is worth handing to `httparse`.

@@ -264,24 +264,15 @@ impl RequestParser {
         &mut self,
     ) -> Result<Option<(IncomingRequest, super::body::Framing, usize)>, Error> {
         if !self.scanner.worth_parsing(&self.buf) {
-            return if self.buf.len() > self.limits.max_head_bytes {
-                Err(Error::HeadTooLarge {
-                    limit: self.limits.max_head_bytes,
-                })
-            } else {
-                Ok(None)
-            };
+            return self.limits.incomplete_head(self.buf.len());
         }
         let mut on_stack = [httparse::EMPTY_HEADER; STACK_HEADERS];
         let mut on_heap = Vec::new();
         let slots = header_slots(self.limits.max_headers, &mut on_stack, &mut on_heap);
         let mut parsed = httparse::Request::new(slots);
-        let too_large = Error::HeadTooLarge {
-            limit: self.limits.max_head_bytes,
-        };
         match parsed.parse(&self.buf) {
             Ok(httparse::Status::Complete(len)) if len > self.limits.max_head_bytes => {
-                Err(too_large)
+                Err(self.limits.head_too_large())
             }
             Ok(httparse::Status::Complete(len)) => {
                 let headers = Headers::from_httparse(parsed.headers);
@@ -297,10 +288,7 @@ impl RequestParser {
                 };
                 Ok(Some((request, framing, len)))
             }
-            Ok(httparse::Status::Partial) if self.buf.len() > self.limits.max_head_bytes => {
-                Err(too_large)
-            }
-            Ok(httparse::Status::Partial) => Ok(None),
+            Ok(httparse::Status::Partial) => self.limits.incomplete_head(self.buf.len()),
             Err(e) => Err(head_error(e, &self.buf, self.limits.max_headers, false)),
         }
     }

@@ -260,13 +260,7 @@ impl ResponseParser {
     /// Parses a head at the start of the buffer: `None` while it is incomplete.
     fn parse_head(&mut self) -> Result<Option<(Head, usize)>, Error> {
         if !self.scanner.worth_parsing(&self.buf) {
-            return if self.buf.len() > self.limits.max_head_bytes {
-                Err(Error::HeadTooLarge {
-                    limit: self.limits.max_head_bytes,
-                })
-            } else {
-                Ok(None)
-            };
+            return self.limits.incomplete_head(self.buf.len());
         }
         let mut on_stack = [httparse::EMPTY_HEADER; STACK_HEADERS];
         let mut on_heap = Vec::new();
@@ -274,9 +268,7 @@ impl ResponseParser {
         let mut parsed = httparse::Response::new(slots);
         match parsed.parse(&self.buf) {
             Ok(httparse::Status::Complete(len)) if len > self.limits.max_head_bytes => {
-                Err(Error::HeadTooLarge {
-                    limit: self.limits.max_head_bytes,
-                })
+                Err(self.limits.head_too_large())
             }
             Ok(httparse::Status::Complete(len)) => Ok(Some((
                 Head {
@@ -287,12 +279,7 @@ impl ResponseParser {
                 },
                 len,
             ))),
-            Ok(httparse::Status::Partial) if self.buf.len() > self.limits.max_head_bytes => {
-                Err(Error::HeadTooLarge {
-                    limit: self.limits.max_head_bytes,
-                })
-            }
-            Ok(httparse::Status::Partial) => Ok(None),
+            Ok(httparse::Status::Partial) => self.limits.incomplete_head(self.buf.len()),
             Err(e) => Err(head_error(e, &self.buf, self.limits.max_headers, true)),
         }
     }
