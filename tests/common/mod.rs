@@ -11,15 +11,37 @@ use std::panic::{self, AssertUnwindSafe};
 
 /// Runs the cases in order; exits the process with the summary.
 pub fn run(cases: &[(&str, fn())]) -> ! {
-    // SAFETY: alarm only arms a timer; if a case hangs, SIGALRM ends the
-    // process (and the pool's children follow it via PR_SET_PDEATHSIG).
-    unsafe { libc::alarm(120) };
-    let (mut passed, mut failed) = (0, 0);
+    watchdog(120);
+    let mut runner = Runner::default();
     for (name, case) in cases {
+        runner.case(name, case);
+    }
+    runner.finish()
+}
+
+/// Arms a watchdog: if the binary is still running after `secs`, SIGALRM ends
+/// it (and the pool's workers follow their parent via PR_SET_PDEATHSIG).
+pub fn watchdog(secs: u32) {
+    // SAFETY: alarm only arms a timer for this process.
+    unsafe { libc::alarm(secs) };
+}
+
+/// Runs cases one after another on the main thread and counts the outcomes.
+/// Cases may be closures that borrow what `main` set up first (a pool, a
+/// server), which is why this is a value and not only [`run`].
+#[derive(Default)]
+pub struct Runner {
+    passed: usize,
+    failed: usize,
+}
+
+impl Runner {
+    /// Runs one case, catching its panic.
+    pub fn case(&mut self, name: &str, case: impl FnOnce()) {
         match panic::catch_unwind(AssertUnwindSafe(case)) {
             Ok(()) => {
                 println!("test {name} ... ok");
-                passed += 1;
+                self.passed += 1;
             }
             Err(payload) => {
                 let msg = payload
@@ -28,16 +50,21 @@ pub fn run(cases: &[(&str, fn())]) -> ! {
                     .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
                     .unwrap_or_default();
                 println!("test {name} ... FAILED: {msg}");
-                failed += 1;
+                self.failed += 1;
             }
         }
     }
-    if let Some(pid) = leftover_child() {
-        println!("test no_children_left ... FAILED: child {pid} was left behind");
-        failed += 1;
+
+    /// Checks that no child process is left, prints the summary line and
+    /// exits; call it after dropping every pool and server.
+    pub fn finish(mut self) -> ! {
+        if let Some(pid) = leftover_child() {
+            println!("test no_children_left ... FAILED: child {pid} was left behind");
+            self.failed += 1;
+        }
+        println!("{} passed, {} failed", self.passed, self.failed);
+        std::process::exit(if self.failed == 0 { 0 } else { 1 })
     }
-    println!("{passed} passed, {failed} failed");
-    std::process::exit(if failed == 0 { 0 } else { 1 })
 }
 
 /// A child process of ours that is still around (running or zombie), if any.
