@@ -22,7 +22,7 @@ pub fn cart_url(base_url: &str, id: u64, delay_ms: u64) -> String {
 }
 
 /// Checks the status and decodes the body as the cart `id`.
-pub(super) fn decode(id: u64, url: &str, response: &Response) -> Result<Cart, CartError> {
+fn decode(id: u64, url: &str, response: &Response) -> Result<Cart, CartError> {
     if response.status != 200 {
         return Err(CartError::Status {
             id,
@@ -47,7 +47,7 @@ pub(super) fn decode(id: u64, url: &str, response: &Response) -> Result<Cart, Ca
 }
 
 /// Wraps an HTTP error with the cart and URL it happened to.
-pub(super) fn http_error(id: u64, url: &str, source: http::Error) -> CartError {
+fn http_error(id: u64, url: &str, source: http::Error) -> CartError {
     CartError::Http {
         id,
         url: url.to_string(),
@@ -59,7 +59,21 @@ pub(super) fn http_error(id: u64, url: &str, source: http::Error) -> CartError {
 /// records the fetch bar on `lane`.
 pub(super) fn blocking(url: &str, id: u64, lane: &Lane, spans: &Spans) -> Result<Cart, CartError> {
     let start = now_ns();
-    let response = http::blocking::get(url).map_err(|e| http_error(id, url, e))?;
+    finish(id, url, http::blocking::get(url), start, lane, spans)
+}
+
+/// What every client does once its GET of cart `id` (begun at `start` on the
+/// shared clock) has ended: name the HTTP error, or decode the cart and record
+/// its fetch bar on `lane`.
+pub(super) fn finish(
+    id: u64,
+    url: &str,
+    response: Result<Response, http::Error>,
+    start: u64,
+    lane: &Lane,
+    spans: &Spans,
+) -> Result<Cart, CartError> {
+    let response = response.map_err(|e| http_error(id, url, e))?;
     let cart = decode(id, url, &response)?;
     spans.record_abs(lane.clone(), SpanKind::Fetch, id, start, now_ns());
     Ok(cart)

@@ -160,13 +160,8 @@ async fn fetch_async(
 ) -> Result<Cart, CartError> {
     let url = wl.url(id);
     let start = now_ns();
-    let response = client
-        .get(&url)
-        .await
-        .map_err(|e| fetch::http_error(id, &url, e))?;
-    let cart = fetch::decode(id, &url, &response)?;
-    spans.record_abs(lane.clone(), SpanKind::Fetch, id, start, now_ns());
-    Ok(cart)
+    let response = client.get(&url).await;
+    fetch::finish(id, &url, response, start, lane, spans)
 }
 
 /// Records the compute bar of a priced cart on `lane`.

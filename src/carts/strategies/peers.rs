@@ -130,12 +130,8 @@ async fn fetch_tokio(
 ) -> Result<Cart, CartError> {
     let url = wl.url(id);
     let start = now_ns();
-    let response = get(&url)
-        .await
-        .map_err(|e| fetch::http_error(id, &url, e))?;
-    let cart = fetch::decode(id, &url, &response)?;
-    spans.record_abs(lane.clone(), SpanKind::Fetch, id, start, now_ns());
-    Ok(cart)
+    let response = get(&url).await;
+    fetch::finish(id, &url, response, start, lane, spans)
 }
 
 /// One GET over a fresh tokio connection, parsed by our sans-io parser.
