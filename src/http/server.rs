@@ -17,8 +17,9 @@
 //!
 //! ## Limits and error answers
 //!
-//! Requests are parsed with [`Limits`]: a malformed request gets `400`, an
-//! oversized head (over 64 KiB or 100 headers) `431`, a body over the limit
+//! Requests are parsed with [`Limits`]: a malformed request gets `400`, a
+//! request line longer than the head limit `414`, an oversized head (over
+//! 64 KiB or 100 headers) `431`, a body over the limit
 //! (1 MiB by default) `413`. Each error answer is JSON (`{"message": ...}`),
 //! says `Connection: close`, and the connection is closed after it: once the
 //! framing is in doubt no later byte can be trusted. The close is a
@@ -131,6 +132,7 @@ pub fn reason(status: u16) -> &'static str {
         405 => "Method Not Allowed",
         408 => "Request Timeout",
         413 => "Content Too Large",
+        414 => "URI Too Long",
         431 => "Request Header Fields Too Large",
         500 => "Internal Server Error",
         501 => "Not Implemented",
@@ -178,7 +180,7 @@ impl ServerStats {
         self.requests.load(Ordering::Relaxed)
     }
 
-    /// Requests refused with 400, 413 or 431 so far.
+    /// Requests refused with 400, 413, 414 or 431 so far.
     pub fn bad_requests(&self) -> u64 {
         self.errors.load(Ordering::Relaxed)
     }
