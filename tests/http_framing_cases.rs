@@ -203,13 +203,16 @@ fn the_header_count_limit_is_configurable_both_ways() {
     assert!(matches!(e, Error::TooManyHeaders { limit: 10 }));
 }
 
-/// The request side of the table: how the server's parser frames a request
-/// body, and the heads it must refuse (RFC 9112 §3.2, §6.1).
-fn request_cases() -> Vec<(
+/// A request case: its name, its bytes, and the body or the error it gives.
+type RequestCase = (
     &'static str,
     Vec<u8>,
     Result<&'static [u8], fn(&Error) -> bool>,
-)> {
+);
+
+/// The request side of the table: how the server's parser frames a request
+/// body, and the heads it must refuse (RFC 9112 §3.2, §6.1).
+fn request_cases() -> Vec<RequestCase> {
     let smuggling =
         |e: &Error| matches!(e, Error::MalformedHeader(m) if m.contains("Transfer-Encoding"));
     vec![
