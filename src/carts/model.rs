@@ -171,8 +171,8 @@ impl CartStore {
     }
 
     /// True when some cart belongs to this user. dummyjson checks user ids
-    /// against its 208 users; the embedded carts belong to exactly those
-    /// users, ids 1 to 208, so this is the same check.
+    /// against its user data, which we do not ship; the embedded carts
+    /// belong to the users 1 to 208, and those are the users here.
     pub fn has_user(&self, user_id: u64) -> bool {
         self.carts.iter().any(|c| c.user_id == user_id)
     }
