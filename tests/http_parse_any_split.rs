@@ -132,4 +132,48 @@ proptest! {
             prop_assert_eq!(&request.body, body);
         }
     }
+
+    /// A request carrying both `Content-Length` and `Transfer-Encoding`, after
+    /// valid pipelined ones: under any split, the requests before it come out
+    /// and then the error, never a request from the bytes behind it.
+    #[test]
+    fn a_cl_te_request_is_refused_under_any_split(
+        before in 0usize..3,
+        te_first in any::<bool>(),
+        cuts in prop::collection::vec(any::<usize>(), 0..10),
+    ) {
+        use homemade::http::{Error, RequestParser};
+        let mut wire = b"GET /carts/1 HTTP/1.1\r\nHost: x\r\n\r\n".repeat(before);
+        let (first, second) = if te_first {
+            ("Transfer-Encoding: chunked", "Content-Length: 5")
+        } else {
+            ("Content-Length: 5", "Transfer-Encoding: chunked")
+        };
+        wire.extend_from_slice(format!("POST /carts/add HTTP/1.1\r\nHost: x\r\n{first}\r\n{second}\r\n\r\n0\r\n\r\n").as_bytes());
+        wire.extend_from_slice(b"GET /carts/2 HTTP/1.1\r\nHost: x\r\n\r\n");
+        let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (wire.len() + 1)).collect();
+        cuts.sort_unstable();
+        let mut parser = RequestParser::new(Limits::default());
+        let (mut got, mut error) = (0, None);
+        let mut start = 0;
+        'feed: for end in cuts.into_iter().chain([wire.len()]) {
+            parser.push(&wire[start..end]);
+            start = end;
+            loop {
+                match parser.next_request() {
+                    Ok(Some(request)) => {
+                        prop_assert_eq!(request.path(), "/carts/1");
+                        got += 1;
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        error = Some(e);
+                        break 'feed;
+                    }
+                }
+            }
+        }
+        prop_assert_eq!(got, before);
+        prop_assert!(matches!(error, Some(Error::MalformedHeader(_))), "{:?}", error);
+    }
 }

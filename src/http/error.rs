@@ -118,6 +118,11 @@ pub enum Error {
     InvalidRequest(String),
     /// The event loop or a helper thread failed on the way.
     Internal(String),
+    /// A request line longer than the head limit (the server answers `414`).
+    RequestLineTooLong {
+        /// The limit in bytes.
+        limit: usize,
+    },
 }
 
 impl fmt::Display for Error {
@@ -182,6 +187,9 @@ impl fmt::Display for Error {
             Json(e) => write!(f, "body is not the expected JSON: {e}"),
             InvalidRequest(why) => write!(f, "invalid request: {why}"),
             Internal(why) => write!(f, "internal error: {why}"),
+            RequestLineTooLong { limit } => {
+                write!(f, "request line longer than the limit of {limit} bytes")
+            }
         }
     }
 }

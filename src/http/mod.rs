@@ -13,7 +13,8 @@
 //! | `headers.rs`, `url.rs`, `limits.rs`, `error.rs` | the small types everything shares |
 //! | `client.rs` | [`Client`]: requests on our event loop, timeouts, the stale-connection retry |
 //! | `pool.rs` | the keep-alive pool per `host:port` and the per-host connection cap |
-//! | `server.rs` | [`Server`]: keep-alive, limits (400/431/413), idle timeout, one task per connection |
+//! | `server.rs` | [`Server`]: keep-alive, limits (400/414/431/413), idle timeout, one task per connection |
+//! | `idle.rs` | the server's open connections, to shed the one idle longest when out of descriptors |
 //! | `cli.rs` | `homemade serve` and `homemade fetch` |
 //! | `blocking.rs` | [`blocking::get`]: one GET over `std::net`, for the thread strategies |
 //!
@@ -52,6 +53,7 @@ pub mod cli;
 mod client;
 mod error;
 mod headers;
+mod idle;
 mod limits;
 mod pool;
 pub mod request;
