@@ -29,4 +29,5 @@ pub mod carts;
 pub mod event_loop;
 pub mod http;
 pub mod process_pool;
+pub mod stdio;
 pub mod thread_pool;
