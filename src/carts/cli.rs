@@ -186,16 +186,10 @@ fn run_inner(args: &CartsArgs) -> Result<bool, Fatal> {
         .filter(|s| args.only.is_empty() || args.only.contains(s))
         .collect();
 
-    // 1. The process pool, while this process still has one thread.
-    let mut pool_error = None;
+    // 1. The process pool, while this process still has one thread. A pool
+    // that cannot start (fork refused) ends the command here.
     let pool = if selected.iter().any(|s| s.needs_process_pool()) {
-        match strategies::pricing_pool(workers) {
-            Ok(pool) => Some(pool),
-            Err(e) => {
-                pool_error = Some(e.to_string());
-                None
-            }
-        }
+        Some(strategies::pricing_pool(workers).map_err(|e| Fatal::Io(e.to_string()))?)
     } else {
         None
     };
@@ -238,10 +232,7 @@ fn run_inner(args: &CartsArgs) -> Result<bool, Fatal> {
     let mut sequential_s = None;
     let mut all_correct = true;
     for &strategy in &selected {
-        let outcome = match (&pool_error, strategy.needs_process_pool()) {
-            (Some(why), true) => Outcome::Unavailable(why.clone()),
-            _ => strategies::run(strategy, &wl, rt).map_err(|e| Fatal::Cart(strategy, e))?,
-        };
+        let outcome = strategies::run(strategy, &wl, rt).map_err(|e| Fatal::Cart(strategy, e))?;
         match &outcome {
             Outcome::Ran(run) => {
                 if strategy == Strategy::Sequential {
