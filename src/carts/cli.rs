@@ -30,6 +30,7 @@
 use super::bound::CriticalPath;
 use super::error::CartError;
 use super::model::CartStore;
+use super::preflight;
 use super::pricing::{Calibration, Work};
 use super::report::{self, Row};
 use super::routes::EmbeddedServer;
@@ -180,6 +181,9 @@ fn run_inner(args: &CartsArgs) -> Result<bool, Fatal> {
     }
     if let Some(url) = &args.url {
         crate::http::Url::parse(url).map_err(|e| Fatal::Usage(format!("--url {url}: {e}")))?;
+    }
+    if let Some(path) = &args.timeline {
+        preflight::timeline_file(path).map_err(Fatal::Usage)?;
     }
     let selected: Vec<Strategy> = Strategy::ALL
         .into_iter()
