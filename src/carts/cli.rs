@@ -10,7 +10,8 @@
 //!    many rounds make a millisecond on this machine (`pricing.rs`).
 //! 3. **The server.** Unless `--url` names one, the dummyjson-compatible cart
 //!    server starts on 127.0.0.1 with an ephemeral port, on its own event loop
-//!    and thread (`routes.rs`).
+//!    and thread (`routes.rs`). Either way it is then asked for the first
+//!    cart once (`preflight.rs`), before anything is printed.
 //! 4. **The strategies**, in the report's order; each row is printed as soon
 //!    as its strategy finishes.
 //! 5. **The lower bound** (`bound.rs`), from what `sequential` measured, with
@@ -20,7 +21,9 @@
 //!
 //! Any failure (an unreachable `--url`, a missing cart, a malformed
 //! response, a pool that cannot start) prints one line on stderr and exits
-//! with status 1. A wrong grand total is reported loudly in its row and also
+//! with status 1. What can be checked before the run is checked before it
+//! (`--timeline`'s file, the process pool, the server), so that line is all
+//! the user sees. A wrong grand total is reported loudly in its row and also
 //! makes the exit status 1. The report is written through `crate::stdio`: a
 //! write error (`> /dev/full`) is one more such failure, and a closed pipe
 //! (`| head`) stops the command quietly with status 0.
@@ -212,6 +215,9 @@ fn run_inner(args: &CartsArgs) -> Result<bool, Fatal> {
         (None, Some(server)) => server.base_url(),
         (None, None) => unreachable!("a server was started when no --url was given"),
     };
+    if let Some(&first) = ids.first() {
+        preflight::server(&base_url, first).map_err(|e| Fatal::Io(e.to_string()))?;
+    }
     let wl = Workload {
         base_url,
         ids,

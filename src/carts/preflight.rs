@@ -7,6 +7,9 @@
 //! * [`timeline_file`]: the `--timeline` file can be written. A missing
 //!   folder, a directory or a read-only file used to be found only when the
 //!   picture was written, at the very end.
+//! * [`server`]: the cart server answers. One GET of the first cart, decoded
+//!   the way every strategy decodes it, so a closed port, a wrong server or a
+//!   missing cart is named before the banner and the table header.
 //!
 //! The process pool is the third early check, made in `cli.rs` itself since
 //! it must come first of all (DESIGN.md §3.2): a pool that cannot start ends
@@ -14,6 +17,7 @@
 //!
 //! Read next: `cli.rs`, which calls these in order.
 
+use super::error::CartError;
 use std::fs::OpenOptions;
 use std::io::ErrorKind;
 use std::path::Path;
@@ -41,6 +45,11 @@ pub fn timeline_file(path: &Path) -> Result<(), String> {
         }
         Err(e) => Err(refuse(e)),
     }
+}
+
+/// Fetches cart `first_id` from `base_url` once; the error is the line to print.
+pub fn server(base_url: &str, first_id: u64) -> Result<(), CartError> {
+    super::strategies::probe(base_url, first_id)
 }
 
 #[cfg(test)]
