@@ -97,7 +97,15 @@ pub fn hard_fd_limit() -> u64 {
 /// Starts `cmd` and waits for it at most [`BOUND`]; a child still running
 /// then is killed and reaped, and the test fails.
 pub fn run(cmd: &mut Command) -> Output {
-    let child = cmd.spawn().expect("start homemade");
+    let child = cmd.spawn().unwrap_or_else(|e| {
+        let hint = if is_root() {
+            " (as root the child runs as nobody, uid 65534, who must be able to \
+             reach and execute the binary: its folders need o+x)"
+        } else {
+            ""
+        };
+        panic!("cannot start {}: {e}{hint}", env!("CARGO_BIN_EXE_homemade"))
+    });
     wait_bounded(child)
 }
 
