@@ -20,6 +20,7 @@
 use super::error::CartError;
 use std::fs::OpenOptions;
 use std::io::ErrorKind;
+use std::os::unix::fs::FileTypeExt;
 use std::path::Path;
 
 /// Checks that `path` can be written, and leaves the file system as it was.
@@ -28,8 +29,15 @@ use std::path::Path;
 /// run keeps yesterday's picture); a missing one is created and removed
 /// again. A directory, a missing folder or a file without write permission
 /// gives the error line to print.
+///
+/// A named pipe is not opened here: opening a FIFO for writing waits for its
+/// reader, and closing it again would end the reader's stream before the
+/// picture is written. It is written at the end, as always.
 pub fn timeline_file(path: &Path) -> Result<(), String> {
     let refuse = |e: std::io::Error| format!("--timeline {}: cannot write it: {e}", path.display());
+    if std::fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo()) {
+        return Ok(());
+    }
     match OpenOptions::new().write(true).open(path) {
         Ok(_) => Ok(()),
         Err(e) if e.kind() == ErrorKind::NotFound => {

@@ -20,7 +20,7 @@ use std::time::Duration;
 pub const NOBODY: u32 = 65534;
 
 /// How long any one run of the binary may take before the test fails.
-pub const BOUND: Duration = Duration::from_secs(120);
+pub const BOUND: Duration = Duration::from_secs(60);
 
 /// `homemade ARGS`, not started yet.
 pub fn homemade(args: &[&str]) -> Command {
