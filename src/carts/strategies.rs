@@ -43,6 +43,8 @@ mod looped;
 mod peers;
 mod threaded;
 
+pub(crate) use fetch::probe;
+
 pub use fetch::cart_url;
 
 use super::error::CartError;

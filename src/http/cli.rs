@@ -4,6 +4,8 @@
 //! * `homemade serve [--port 8888] [--host 127.0.0.1]` binds the address,
 //!   prints `listening on http://...` and serves the cart API until Ctrl-C
 //!   (the default SIGINT action ends the process; nothing needs flushing).
+//!   When that line cannot be written (`> /dev/full`) it exits 1 with one
+//!   line on stderr; when stdout is a pipe already closed, quietly with 0.
 //! * `homemade fetch URL [-i] [-X METHOD] [-d BODY]` prints the body. With
 //!   `-i` it first prints the status line and the headers as received and an
 //!   empty line, like `curl -i`. `-d` without `-X` means `POST`, as in curl.
@@ -15,6 +17,7 @@
 use super::server::Server;
 use super::{Client, Request};
 use crate::event_loop::EventLoop;
+use crate::stdio::{self, Stream};
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
@@ -63,8 +66,12 @@ pub fn serve(args: ServeArgs) -> ExitCode {
             Err(e) => return fail("serve", &format!("could not listen on {addr}: {e}")),
         };
         let bound = server.local_addr().unwrap_or(addr);
-        println!("homemade serve: listening on http://{bound} (try /carts/1; Ctrl-C to stop)");
-        let _ = std::io::stdout().flush();
+        let banner =
+            format!("homemade serve: listening on http://{bound} (try /carts/1; Ctrl-C to stop)");
+        // A full disk is an error; a closed pipe, a quiet exit (stdio.rs).
+        if let Err(e) = stdio::line(Stream::Stdout, &banner) {
+            return stdio::write_failed("serve", Stream::Stdout, &e);
+        }
         server.serve(crate::carts::routes::handle).await;
         ExitCode::SUCCESS
     })
@@ -117,8 +124,8 @@ pub fn fetch(args: FetchArgs) -> ExitCode {
     }
 }
 
-/// Prints a one-line error and returns the failure exit code.
+/// Prints a one-line error and returns the failure exit code; a broken
+/// stderr does not turn it into a panic (`crate::stdio`).
 fn fail(command: &str, message: &str) -> ExitCode {
-    eprintln!("homemade {command}: {message}");
-    ExitCode::FAILURE
+    stdio::fail(command, message)
 }

@@ -78,3 +78,12 @@ pub(super) fn finish(
     spans.record_abs(lane.clone(), SpanKind::Fetch, id, start, now_ns());
     Ok(cart)
 }
+
+/// Fetches cart `id` once, without a delay, and decodes it as every strategy
+/// would: the check `homemade carts` makes before its report begins, so that
+/// an unreachable or wrong server is the first thing the user sees.
+pub(crate) fn probe(base_url: &str, id: u64) -> Result<(), CartError> {
+    let url = cart_url(base_url, id, 0);
+    let response = http::blocking::get(&url).map_err(|e| http_error(id, &url, e))?;
+    decode(id, &url, &response).map(drop)
+}
