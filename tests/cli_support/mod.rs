@@ -24,9 +24,47 @@ pub const BOUND: Duration = Duration::from_secs(60);
 
 /// `homemade ARGS`, not started yet.
 pub fn homemade(args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_homemade"));
+    let mut cmd = Command::new(binary());
     cmd.args(args);
     cmd
+}
+
+/// The binary to run. As root the children may run as `nobody`, who must be
+/// able to reach the binary; the clone CI tests in may sit below a folder
+/// only root can enter, so root runs a copy kept in a world-readable folder
+/// of the temporary directory (one per build of the binary, reused).
+fn binary() -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    static COPY: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    let original = std::path::PathBuf::from(env!("CARGO_BIN_EXE_homemade"));
+    if !is_root() {
+        return original;
+    }
+    COPY.get_or_init(|| {
+        let meta = std::fs::metadata(&original).expect("the homemade binary exists");
+        let stamp = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        let dir = std::env::temp_dir().join(format!(
+            "homemade-cli-tests-{:x}",
+            stamp ^ meta.len() as u128
+        ));
+        let copy = dir.join("homemade");
+        if std::fs::metadata(&copy).map(|m| m.len()).ok() != Some(meta.len()) {
+            std::fs::create_dir_all(&dir).expect("create the folder for the copy");
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+            // Copy to a unique name, then rename, so tests running at once
+            // never execute a half-written file.
+            let partial = dir.join(format!("homemade.{}", std::process::id()));
+            std::fs::copy(&original, &partial).expect("copy the binary");
+            std::fs::set_permissions(&partial, std::fs::Permissions::from_mode(0o755)).unwrap();
+            std::fs::rename(&partial, &copy).expect("move the copy in place");
+        }
+        copy
+    })
+    .clone()
 }
 
 /// True when the test runs as root.
@@ -104,7 +142,7 @@ pub fn run(cmd: &mut Command) -> Output {
         } else {
             ""
         };
-        panic!("cannot start {}: {e}{hint}", env!("CARGO_BIN_EXE_homemade"))
+        panic!("cannot start {}: {e}{hint}", binary().display())
     });
     wait_bounded(child)
 }
