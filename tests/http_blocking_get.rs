@@ -21,8 +21,8 @@ fn blocking_get_fetches_carts_from_threads() {
     let r = blocking::get(&format!("{base}/carts/0")).unwrap();
     assert_eq!(r.status, 404);
     assert!(matches!(
-        blocking::get("https://dummyjson.com/carts/1"),
-        Err(Error::TlsNotSupported)
+        blocking::get("ftp://dummyjson.com/carts/1"),
+        Err(Error::UnsupportedScheme(_))
     ));
     assert!(matches!(
         blocking::get("not a url"),

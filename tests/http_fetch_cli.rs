@@ -51,8 +51,8 @@ fn fetch_prints_bodies_and_reports_failures_in_one_line() {
             "refused".to_string(),
         ),
         (
-            vec!["https://dummyjson.com/carts/1".into()],
-            "TLS is not supported".into(),
+            vec!["ftp://dummyjson.com/carts/1".into()],
+            "unsupported URL scheme".into(),
         ),
         (vec!["dummyjson.com".into()], "invalid URL".into()),
         (

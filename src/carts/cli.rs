@@ -50,8 +50,12 @@ use std::time::Duration;
 pub struct CartsArgs {
     /// A dummyjson-compatible server (e.g. one started with `homemade serve`);
     /// by default an embedded server is started on 127.0.0.1.
-    #[arg(long, value_name = "http://HOST:PORT")]
+    #[arg(long, value_name = "http[s]://HOST:PORT")]
     pub url: Option<String>,
+    /// Trust exactly the CA certificates in this PEM file for an https://
+    /// --url (a private CA, a test server); default: the system's store.
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<std::path::PathBuf>,
     /// Which carts: `1-5`, `1,3,7-9`, `1-208`.
     #[arg(
         long,
@@ -184,6 +188,11 @@ fn run_inner(args: &CartsArgs) -> Result<bool, Fatal> {
     }
     if let Some(url) = &args.url {
         crate::http::Url::parse(url).map_err(|e| Fatal::Usage(format!("--url {url}: {e}")))?;
+    }
+    if let Some(path) = &args.cacert {
+        // Set before the process pool forks, so every strategy trusts the same.
+        crate::http::tls::set_default_cacert(Some(path))
+            .map_err(|e| Fatal::Usage(format!("--cacert: {e}")))?;
     }
     if let Some(path) = &args.timeline {
         preflight::timeline_file(path).map_err(Fatal::Usage)?;

@@ -44,6 +44,7 @@ mod writes;
 use super::model::{Cart, CartStore};
 use crate::event_loop::{sleep, EventLoop};
 use crate::http::server::{Server, ServerConfig, ServerResponse, ServerStats};
+use crate::http::tls::ServerTls;
 use crate::http::IncomingRequest;
 use std::future::{poll_fn, Future};
 use std::io;
@@ -372,6 +373,7 @@ async fn until<A: Future<Output = ()>, B: Future<Output = ()>>(main: A, stop: B)
 /// [`shutdown`](Self::shutdown)) stops the loop and joins the thread.
 pub struct EmbeddedServer {
     addr: SocketAddr,
+    scheme: &'static str,
     stats: Arc<ServerStats>,
     stop: Arc<StopSignal>,
     thread: Option<JoinHandle<()>>,
@@ -393,6 +395,21 @@ impl EmbeddedServer {
 
     /// Starts the cart server with explicit server settings.
     pub fn start_with(addr: SocketAddr, config: ServerConfig) -> io::Result<EmbeddedServer> {
+        EmbeddedServer::start_inner(addr, config, None)
+    }
+
+    /// Starts the cart server over HTTPS with this certificate and key.
+    pub fn start_tls(addr: SocketAddr, tls: ServerTls) -> io::Result<EmbeddedServer> {
+        EmbeddedServer::start_inner(addr, ServerConfig::default(), Some(tls))
+    }
+
+    /// Starts the server thread and waits until it listens.
+    fn start_inner(
+        addr: SocketAddr,
+        config: ServerConfig,
+        tls: Option<ServerTls>,
+    ) -> io::Result<EmbeddedServer> {
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let stop = Arc::new(StopSignal::default());
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let stop_for_thread = Arc::clone(&stop);
@@ -408,7 +425,10 @@ impl EmbeddedServer {
                 };
                 event_loop.block_on(async move {
                     let server = match Server::bind(addr) {
-                        Ok(server) => server.with_config(config),
+                        Ok(server) => match tls {
+                            Some(tls) => server.with_config(config).with_tls(tls),
+                            None => server.with_config(config),
+                        },
                         Err(e) => {
                             let _ = ready_tx.send(Err(e));
                             return;
@@ -425,6 +445,7 @@ impl EmbeddedServer {
         match ready_rx.recv() {
             Ok(Ok((addr, stats))) => Ok(EmbeddedServer {
                 addr,
+                scheme,
                 stats,
                 stop,
                 thread: Some(thread),
@@ -447,9 +468,9 @@ impl EmbeddedServer {
         self.addr
     }
 
-    /// `http://IP:PORT`, to which `/carts/1` can be appended.
+    /// `http://IP:PORT` (`https://` with TLS), to which `/carts/1` can be appended.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     /// The server's counters (connections accepted, requests served, ...).

@@ -175,6 +175,32 @@ impl TcpStream {
         self.io.poll_write_with(cx, |mut s| s.write(buf))
     }
 
+    /// Runs `op` on the socket once it is readable, retrying on "would
+    /// block": the hook a sans-io protocol (TLS) uses to read straight from
+    /// the socket into its own buffer, with no copy in between.
+    pub(crate) fn poll_read_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        op: impl FnMut(&mio::net::TcpStream) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.io.poll_read_with(cx, op)
+    }
+
+    /// The socket itself, for a non-blocking write that must not wait
+    /// (a TLS `close_notify` sent from `Drop`).
+    pub(crate) fn socket(&self) -> &mio::net::TcpStream {
+        self.io.get_ref()
+    }
+
+    /// The write-side twin of [`TcpStream::poll_read_io`].
+    pub(crate) fn poll_write_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        op: impl FnMut(&mio::net::TcpStream) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.io.poll_write_with(cx, op)
+    }
+
     /// Shuts down the read half, the write half, or both.
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.io.get_ref().shutdown(how)

@@ -7,6 +7,9 @@
 //! what threads buy for I/O-bound work (many threads sleeping at once) next to
 //! what the event loop buys (one thread, many sockets).
 //!
+//! An `https://` URL runs the TLS handshake first (`tls/blocking.rs`), with
+//! the process's default trust (`tls::default_client`).
+//!
 //! Each call opens a connection, sends the request with `Connection: close`
 //! and reads until the response is complete. Connect and each read or write
 //! time out after [`TIMEOUT`]. Host names are resolved with the system
@@ -14,6 +17,7 @@
 //!
 //! Read next: `client.rs`, the same job without blocking.
 
+use super::conn::{finish_at_eof, BlockingConnection};
 use super::{Error, Request, Response, ResponseParser, Url};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
@@ -31,7 +35,7 @@ pub fn get(url: &str) -> Result<Response, Error> {
 /// Sends any request over a fresh blocking connection.
 pub fn send(request: &Request) -> Result<Response, Error> {
     let addr = resolve(&request.url)?;
-    let mut stream = TcpStream::connect_timeout(&addr, TIMEOUT).map_err(|e| {
+    let stream = TcpStream::connect_timeout(&addr, TIMEOUT).map_err(|e| {
         if e.kind() == std::io::ErrorKind::TimedOut {
             Error::ConnectTimeout {
                 addr,
@@ -41,9 +45,10 @@ pub fn send(request: &Request) -> Result<Response, Error> {
             Error::Connect { addr, source: e }
         }
     })?;
-    stream.set_read_timeout(Some(TIMEOUT))?;
-    stream.set_write_timeout(Some(TIMEOUT))?;
     let _ = stream.set_nodelay(true);
+    let mut stream = BlockingConnection::open(stream, &request.url, TIMEOUT)?;
+    stream.tcp().set_read_timeout(Some(TIMEOUT))?;
+    stream.tcp().set_write_timeout(Some(TIMEOUT))?;
     let mut out = Vec::new();
     request.encode(&mut out)?;
     stream.write_all(&out).map_err(timeout_or_io)?;
@@ -56,7 +61,7 @@ pub fn send(request: &Request) -> Result<Response, Error> {
             Err(e) => return Err(timeout_or_io(e)),
         };
         if n == 0 {
-            return parser.push_eof();
+            return finish_at_eof(&mut parser, stream.eof_is_clean());
         }
         if let Some(response) = parser.push(&buf[..n])? {
             return Ok(response);

@@ -1,8 +1,10 @@
 //! `homemade serve` and `homemade fetch`: the cart server in the foreground,
 //! and a tiny curl on our own client.
 //!
-//! * `homemade serve [--port 8888] [--host 127.0.0.1]` binds the address,
-//!   prints `listening on http://...` and serves the cart API until Ctrl-C
+//! * `homemade serve [--port 8888] [--host 127.0.0.1] [--tls-cert CERT
+//!   --tls-key KEY]` binds the address, prints `listening on http://...`
+//!   (`https://` with a certificate and key, PEM) and serves the cart API
+//!   until Ctrl-C
 //!   (the default SIGINT action ends the process; nothing needs flushing).
 //!   When that line cannot be written (`> /dev/full`) it exits 1 with one
 //!   line on stderr; when stdout is a pipe already closed, quietly with 0.
@@ -10,11 +12,14 @@
 //!   `-i` it first prints the status line and the headers as received and an
 //!   empty line, like `curl -i`. `-d` without `-X` means `POST`, as in curl.
 //!   It exits 0 when a complete response arrived, whatever its status, and 1
-//!   with a one-line error on stderr otherwise.
+//!   with a one-line error on stderr otherwise. `https://` URLs are
+//!   verified against the system's store, or exactly the CAs of
+//!   `--cacert FILE`; there is no switch that skips verification.
 //!
 //! Read next: `server.rs` and `client.rs`.
 
 use super::server::Server;
+use super::tls::ServerTls;
 use super::{Client, Request};
 use crate::event_loop::EventLoop;
 use crate::stdio::{self, Stream};
@@ -32,13 +37,23 @@ pub struct ServeArgs {
     /// The address to bind; the default serves this machine only.
     #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
     pub host: IpAddr,
+    /// Serve HTTPS with this certificate chain (PEM, leaf first).
+    #[arg(long, value_name = "CERT.pem", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, value_name = "KEY.pem", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
 }
 
 /// Arguments of `homemade fetch`.
 #[derive(Debug, clap::Args)]
 pub struct FetchArgs {
-    /// The URL to fetch (`http://` only).
+    /// The URL to fetch (`http://` or `https://`).
     pub url: String,
+    /// Trust exactly the CA certificates in this PEM file (default: the
+    /// system's store).
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<std::path::PathBuf>,
     /// Print the status line and headers before the body.
     #[arg(short = 'i', long = "include")]
     pub include: bool,
@@ -56,18 +71,30 @@ pub struct FetchArgs {
 /// Runs `homemade serve`.
 pub fn serve(args: ServeArgs) -> ExitCode {
     let addr = SocketAddr::new(args.host, args.port);
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => match ServerTls::from_pem_files(cert, key) {
+            Ok(tls) => Some(tls),
+            Err(e) => return fail("serve", &e.to_string()),
+        },
+        _ => None,
+    };
     let event_loop = match EventLoop::new() {
         Ok(l) => l,
         Err(e) => return fail("serve", &format!("could not start the event loop: {e}")),
     };
     event_loop.block_on(async move {
-        let server = match Server::bind(addr) {
+        let mut server = match Server::bind(addr) {
             Ok(s) => s,
             Err(e) => return fail("serve", &format!("could not listen on {addr}: {e}")),
         };
+        if let Some(tls) = tls {
+            server = server.with_tls(tls);
+        }
         let bound = server.local_addr().unwrap_or(addr);
-        let banner =
-            format!("homemade serve: listening on http://{bound} (try /carts/1; Ctrl-C to stop)");
+        let banner = format!(
+            "homemade serve: listening on {}://{bound} (try /carts/1; Ctrl-C to stop)",
+            server.scheme()
+        );
         // A full disk is an error; a closed pipe, a quiet exit (stdio.rs).
         if let Err(e) = stdio::line(Stream::Stdout, &banner) {
             return stdio::write_failed("serve", Stream::Stdout, &e);
@@ -94,6 +121,9 @@ pub fn fetch(args: FetchArgs) -> ExitCode {
     }
     if !(args.timeout.is_finite() && args.timeout > 0.0) {
         return fail("fetch", "--timeout must be a positive number of seconds");
+    }
+    if let Err(e) = super::tls::set_default_cacert(args.cacert.as_deref()) {
+        return fail("fetch", &format!("--cacert: {e}"));
     }
     let client = Client::builder()
         .request_timeout(Duration::from_secs_f64(args.timeout.min(1e6)))

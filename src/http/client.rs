@@ -7,13 +7,16 @@
 //!
 //! ## One request, step by step
 //!
-//! 1. **URL.** [`Url::parse`]: `https://` fails here with "TLS is not supported".
+//! 1. **URL.** [`Url::parse`]: `http://` or `https://`.
 //! 2. **Connection.** The [pool](super::pool) hands out an idle connection to
 //!    the same `host:port`, or budget for a new one. A new one needs an
 //!    address: IP literals and `localhost` are answered at once; any other
 //!    name is resolved on a short-lived helper thread, so the loop never
 //!    blocks inside `getaddrinfo`. The connect itself runs under the connect
-//!    timeout (a loop timer).
+//!    timeout (a loop timer). For `https://`, the TLS handshake follows
+//!    (`tls/stream.rs`), under the connect timeout too, checking the
+//!    certificate against the URL's host with the client's [`ClientTls`]
+//!    (the process default unless [`ClientBuilder::tls`] gave one).
 //! 3. **Exchange.** The encoded request is written, and bytes are read and
 //!    pushed into a [`ResponseParser`] until it returns a complete response.
 //! 4. **Back to the pool** if the parser says the connection is
@@ -41,7 +44,9 @@
 //!
 //! Read next: `pool.rs` (the keep-alive rules), then `server.rs`.
 
+use super::conn::{finish_at_eof, Connection};
 use super::pool::{Checkout, HostKey, Lease, Pool};
+use super::tls::{ClientTls, TlsError, TlsStream};
 use super::{Error, Limits, Request, Response, ResponseParser, Url};
 use crate::event_loop::net::TcpStream;
 use crate::event_loop::timeout;
@@ -62,6 +67,8 @@ struct Config {
     max_connections_per_host: Option<usize>,
     max_idle_per_host: usize,
     limits: Limits,
+    /// Whom `https://` connections trust (`None`: the process default).
+    tls: Option<ClientTls>,
 }
 
 /// Builds a [`Client`] with non-default settings.
@@ -106,6 +113,14 @@ impl ClientBuilder {
     /// Parser limits (head size, header count, chunk lines, body).
     pub fn limits(mut self, limits: Limits) -> Self {
         self.config.limits = limits;
+        self
+    }
+
+    /// The roots `https://` connections trust (default: the process
+    /// default of [`tls::default_client`](super::tls::default_client), the
+    /// system store unless `--cacert` said otherwise).
+    pub fn tls(mut self, tls: ClientTls) -> Self {
+        self.config.tls = Some(tls);
         self
     }
 
@@ -172,6 +187,7 @@ impl Client {
                 max_connections_per_host: None,
                 max_idle_per_host: 64,
                 limits: Limits::default(),
+                tls: None,
             },
         }
     }
@@ -222,7 +238,7 @@ impl Client {
             let (mut lease, reused) = match self.inner.pool.checkout(&key, fresh).await {
                 Checkout::Reuse(lease) => (lease, true),
                 Checkout::Open(mut lease) => {
-                    lease.stream = Some(self.connect(&request.url).await?);
+                    lease.stream = Some(self.open(&request.url).await?);
                     self.inner.pool.note_opened();
                     (lease, false)
                 }
@@ -265,6 +281,26 @@ impl Client {
         }
     }
 
+    /// A new connection for `url`: TCP, then TLS for `https://`.
+    async fn open(&self, url: &Url) -> Result<Connection, Error> {
+        let tcp = self.connect(url).await?;
+        if !url.is_https() {
+            return Ok(Connection::Plain(tcp));
+        }
+        let tls = match &self.inner.config.tls {
+            Some(tls) => tls.clone(),
+            None => super::tls::default_client().map_err(Error::Tls)?,
+        };
+        let handshake = TlsStream::connect(tcp, tls.rustls_config(), url.host());
+        let tls = match self.inner.config.connect_timeout {
+            Some(after) => timeout(after, handshake)
+                .await
+                .unwrap_or(Err(TlsError::HandshakeTimeout { after }.into()))?,
+            None => handshake.await?,
+        };
+        Ok(Connection::Tls(Box::new(tls)))
+    }
+
     /// Resolves the URL's host without blocking the loop, then connects
     /// under the connect timeout.
     async fn connect(&self, url: &Url) -> Result<TcpStream, Error> {
@@ -292,9 +328,15 @@ const READ_BUFFER: usize = 16 * 1024;
 /// leave 16 MiB behind).
 const SPARE_BUFFERS: usize = 64;
 
-/// The pool key of a URL.
+/// The pool key of a URL (TLS and plain connections never share a slot).
 fn key_of(url: &Url) -> HostKey {
-    (url.host().to_ascii_lowercase(), url.port())
+    let host = url.host().to_ascii_lowercase();
+    let host = if url.is_https() {
+        format!("https://{host}")
+    } else {
+        host
+    };
+    (host, url.port())
 }
 
 /// Writes the request and reads until the parser has the whole response.
@@ -309,7 +351,7 @@ async fn exchange(
     loop {
         let n = stream.read(buf).await?;
         if n == 0 {
-            return parser.push_eof();
+            return finish_at_eof(parser, stream.eof_is_clean());
         }
         if let Some(response) = parser.push(&buf[..n])? {
             return Ok(response);

@@ -23,8 +23,6 @@ use std::time::Duration;
 pub enum Error {
     /// The URL could not be parsed; the string says why.
     InvalidUrl(String),
-    /// The URL uses `https://`: this client speaks plain HTTP only.
-    TlsNotSupported,
     /// The URL has a scheme other than `http` or `https`.
     UnsupportedScheme(String),
     /// Name resolution failed (or gave no address).
@@ -123,6 +121,9 @@ pub enum Error {
         /// The limit in bytes.
         limit: usize,
     },
+    /// TLS failed: an unknown CA, a name mismatch, a plain server on an
+    /// `https://` URL, ... (see [`TlsError`](crate::http::tls::TlsError)).
+    Tls(crate::http::tls::TlsError),
 }
 
 impl fmt::Display for Error {
@@ -130,11 +131,10 @@ impl fmt::Display for Error {
         use Error::*;
         match self {
             InvalidUrl(why) => write!(f, "invalid URL: {why}"),
-            TlsNotSupported => write!(
+            UnsupportedScheme(s) => write!(
                 f,
-                "TLS is not supported: this client speaks plain http:// only (https:// URLs are refused)"
+                "unsupported URL scheme {s:?} (only http:// and https:// are)"
             ),
-            UnsupportedScheme(s) => write!(f, "unsupported URL scheme {s:?} (only http:// is)"),
             Resolve { host, source } => write!(f, "could not resolve host {host:?}: {source}"),
             Connect { addr, source } if source.kind() == io::ErrorKind::ConnectionRefused => {
                 write!(f, "connect to {addr} refused")
@@ -190,6 +190,7 @@ impl fmt::Display for Error {
             RequestLineTooLong { limit } => {
                 write!(f, "request line longer than the limit of {limit} bytes")
             }
+            Tls(e) => write!(f, "{e}"),
         }
     }
 }
@@ -201,13 +202,26 @@ impl std::error::Error for Error {
             Error::Io(e) => Some(e),
             Error::InvalidUtf8(e) => Some(e),
             Error::Json(e) => Some(e),
+            Error::Tls(e) => Some(e),
             _ => None,
         }
     }
 }
 
 impl From<io::Error> for Error {
+    /// An I/O error, or the TLS error a TLS stream carried inside one.
     fn from(e: io::Error) -> Self {
+        if e.get_ref()
+            .is_some_and(|inner| inner.is::<crate::http::tls::TlsError>())
+        {
+            if let Some(Ok(tls)) = e
+                .into_inner()
+                .map(|inner| inner.downcast::<crate::http::tls::TlsError>())
+            {
+                return Error::Tls(*tls);
+            }
+            return Error::Internal("a TLS error was lost on the way".into());
+        }
         Error::Io(e)
     }
 }

@@ -26,7 +26,7 @@
 //!
 //! Read next: `server.rs`, whose accept loop and connection tasks use this.
 
-use crate::event_loop::net::TcpStream;
+use super::conn::Connection;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::net::Shutdown;
@@ -35,7 +35,7 @@ use std::rc::{Rc, Weak};
 /// One connection as the registry sees it.
 #[derive(Debug)]
 pub(crate) struct Slot {
-    stream: TcpStream,
+    stream: Connection,
     /// The tick at which it became idle; `0` while busy.
     idle_since: Cell<u64>,
 }
@@ -51,7 +51,7 @@ pub(crate) struct IdleConnections {
 
 impl IdleConnections {
     /// Registers a new connection (busy until it says otherwise).
-    pub(crate) fn register(self: &Rc<Self>, stream: TcpStream) -> Registration {
+    pub(crate) fn register(self: &Rc<Self>, stream: Connection) -> Registration {
         let id = self.next_id.get();
         self.next_id.set(id + 1);
         let slot = Rc::new(Slot {
@@ -91,8 +91,8 @@ pub(crate) struct Registration {
 }
 
 impl Registration {
-    /// The connection's socket.
-    pub(crate) fn stream(&self) -> &TcpStream {
+    /// The connection (plain or TLS).
+    pub(crate) fn stream(&self) -> &Connection {
         &self.slot.stream
     }
 

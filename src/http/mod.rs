@@ -17,6 +17,8 @@
 //! | `idle.rs` | the server's open connections, to shed the one idle longest when out of descriptors |
 //! | `cli.rs` | `homemade serve` and `homemade fetch` |
 //! | `blocking.rs` | [`blocking::get`]: one GET over `std::net`, for the thread strategies |
+//! | `conn.rs` | a connection that is plain TCP or TLS, one enum, no indirection on plain TCP |
+//! | `tls/` | HTTPS: rustls sessions driven by our reactor, trust (`--cacert`), [`tls::TlsError`] |
 //!
 //! Start with `response.rs`: its state machine is the heart of the module.
 //! The parsers never touch a socket ("sans-io"), so the same code runs under
@@ -51,6 +53,7 @@ pub mod body;
 pub mod chunked;
 pub mod cli;
 mod client;
+mod conn;
 mod error;
 mod headers;
 mod idle;
@@ -59,6 +62,7 @@ mod pool;
 pub mod request;
 pub mod response;
 pub mod server;
+pub mod tls;
 mod url;
 
 pub use client::{Client, ClientBuilder};

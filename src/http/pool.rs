@@ -43,20 +43,21 @@
 //! detect is two loops alive at once, alternately driving the same client:
 //! give each loop its own `Client`.
 
-use crate::event_loop::net::TcpStream;
+use super::conn::Connection;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::future::poll_fn;
 use std::rc::Rc;
 use std::task::{Poll, Waker};
 
-/// Where connections go: the host as written in the URL, and the port.
+/// Where connections go: the host as written in the URL (prefixed with
+/// `https://` for TLS connections, which never mix with plain ones), and the port.
 pub(crate) type HostKey = (String, u16);
 
 /// One host's idle connections, budget and waiters.
 #[derive(Default)]
 struct HostSlot {
-    idle: Vec<TcpStream>,
+    idle: Vec<Connection>,
     open: usize,
     waiters: Vec<Waker>,
 }
@@ -100,7 +101,7 @@ pub(crate) struct Lease {
     pool: Pool,
     key: HostKey,
     /// The connection, once there is one.
-    pub(crate) stream: Option<TcpStream>,
+    pub(crate) stream: Option<Connection>,
     /// Set by `park`: the slot now belongs to the idle connection.
     parked: bool,
 }
@@ -195,7 +196,7 @@ impl Pool {
     }
 
     /// Wraps a slot in a lease.
-    fn lease(&self, key: &HostKey, stream: Option<TcpStream>) -> Lease {
+    fn lease(&self, key: &HostKey, stream: Option<Connection>) -> Lease {
         Lease {
             pool: self.clone(),
             key: key.clone(),

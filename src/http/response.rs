@@ -164,6 +164,9 @@ impl ResponseParser {
         let state = std::mem::replace(&mut self.state, State::Failed);
         match state {
             State::Head if self.received == 0 => Err(Error::ConnectionClosed),
+            State::Head if looks_like_tls(&self.buf) => {
+                Err(Error::Tls(super::tls::TlsError::ServerSpeaksTls))
+            }
             State::Head => Err(Error::HeadTruncated {
                 received: self.buf.len(),
             }),
@@ -292,6 +295,9 @@ pub(crate) fn head_error(
     max_headers: usize,
     response: bool,
 ) -> Error {
+    if response && looks_like_tls(buf) {
+        return Error::Tls(super::tls::TlsError::ServerSpeaksTls);
+    }
     let first_line = buf.split(|&b| b == b'\n').next().unwrap_or(b"");
     let mut quoted = String::from_utf8_lossy(&first_line[..first_line.len().min(80)]).into_owned();
     quoted = quoted.trim_end_matches('\r').to_string();
@@ -306,6 +312,13 @@ pub(crate) fn head_error(
         _ if in_first_line => Error::MalformedRequestLine(format!("{quoted:?} ({e})")),
         _ => Error::MalformedHeader(e.to_string()),
     }
+}
+
+/// True when a response starts with a TLS record header (an alert, most
+/// likely) where a status line belongs: the request went in plain text to
+/// a port that speaks TLS.
+fn looks_like_tls(buf: &[u8]) -> bool {
+    buf.len() >= 2 && super::tls::is_tls_record_start(buf[0]) && buf[1] == 0x03
 }
 
 /// Whether the peer offers to keep the connection open (HTTP/1.1 by default,

@@ -42,6 +42,17 @@
 //! ones out until their timeout (`idle.rs` explains how; a connection in the
 //! middle of a request is never closed this way).
 //!
+//! ## HTTPS
+//!
+//! With [`Server::with_tls`] (`homemade serve --tls-cert --tls-key`), each
+//! accepted connection first runs the TLS handshake in its own task, under
+//! the idle timeout, and is then served exactly as a plain one: the
+//! connection task reads and writes a [`Connection`] that is plain or TLS.
+//! A handshake that fails (a client that does not trust our certificate, a
+//! plain-HTTP request on the TLS port) ends that task only; rustls's alert
+//! goes to the peer when the socket takes it, and the failure is counted in
+//! [`ServerStats::tls_handshake_failures`].
+//!
 //! ## Timeouts
 //!
 //! A connection that sends nothing for [`ServerConfig::idle_timeout`]
@@ -52,9 +63,11 @@
 //!
 //! Read next: `src/carts/routes.rs`, the handler that serves the carts.
 
+use super::conn::Connection;
 use super::idle::{IdleConnections, Registration};
+use super::tls::{ServerTls, TlsStream};
 use super::{Error, Headers, IncomingRequest, Limits, RequestParser};
-use crate::event_loop::net::{TcpListener, TcpStream};
+use crate::event_loop::net::TcpListener;
 use crate::event_loop::{sleep, spawn, timeout};
 use std::future::Future;
 use std::io;
@@ -177,6 +190,7 @@ pub struct ServerStats {
     requests: AtomicU64,
     errors: AtomicU64,
     shed: AtomicU64,
+    tls_failures: AtomicU64,
 }
 
 impl ServerStats {
@@ -200,6 +214,11 @@ impl ServerStats {
     pub fn connections_shed(&self) -> u64 {
         self.shed.load(Ordering::Relaxed)
     }
+
+    /// TLS handshakes that failed or timed out (an HTTPS server only).
+    pub fn tls_handshake_failures(&self) -> u64 {
+        self.tls_failures.load(Ordering::Relaxed)
+    }
 }
 
 /// An HTTP/1.1 server bound to a port on the current event loop.
@@ -208,6 +227,7 @@ pub struct Server {
     listener: TcpListener,
     config: ServerConfig,
     stats: Arc<ServerStats>,
+    tls: Option<ServerTls>,
 }
 
 impl Server {
@@ -218,7 +238,23 @@ impl Server {
             listener: TcpListener::bind(addr)?,
             config: ServerConfig::default(),
             stats: Arc::new(ServerStats::default()),
+            tls: None,
         })
+    }
+
+    /// Serves HTTPS with this certificate and key (see "HTTPS" above).
+    pub fn with_tls(mut self, tls: ServerTls) -> Server {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// `https` with [`with_tls`](Self::with_tls), else `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        }
     }
 
     /// Replaces the settings.
@@ -252,12 +288,26 @@ impl Server {
                 Ok((stream, _peer)) => {
                     self.stats.accepted.fetch_add(1, Ordering::Relaxed);
                     let _ = stream.set_nodelay(true);
-                    let task = serve_connection(
-                        connections.register(stream),
-                        Rc::clone(&handler),
-                        Rc::clone(&config),
-                        Arc::clone(&self.stats),
-                    );
+                    let (handler, config) = (Rc::clone(&handler), Rc::clone(&config));
+                    let (stats, connections) = (Arc::clone(&self.stats), Rc::clone(&connections));
+                    let tls = self.tls.as_ref().map(ServerTls::rustls_config);
+                    let task = async move {
+                        let connection = match tls {
+                            None => Connection::Plain(stream),
+                            Some(tls) => {
+                                let handshake = TlsStream::accept(stream, tls);
+                                match timeout(config.idle_timeout, handshake).await {
+                                    Ok(Ok(tls)) => Connection::Tls(Box::new(tls)),
+                                    Ok(Err(_)) | Err(_) => {
+                                        stats.tls_failures.fetch_add(1, Ordering::Relaxed);
+                                        return;
+                                    }
+                                }
+                            }
+                        };
+                        let registration = connections.register(connection);
+                        serve_connection(registration, handler, config, stats).await;
+                    };
                     drop(spawn(task)); // dropping the handle detaches: the task ends with its connection
                 }
                 // Out of descriptors: close the connection idle longest and
@@ -376,8 +426,8 @@ async fn serve_connection<H, F>(
 /// with unread input would make the kernel send a reset, and the client
 /// could lose the answer that explains why (a `413` while it is still
 /// uploading, say).
-async fn linger(stream: &TcpStream, buf: &mut [u8]) {
-    let _ = stream.shutdown(std::net::Shutdown::Write);
+async fn linger(stream: &Connection, buf: &mut [u8]) {
+    let _ = timeout(Duration::from_secs(2), stream.close_write()).await;
     let mut drained = 0usize;
     let _ = timeout(Duration::from_secs(2), async {
         while drained < 1024 * 1024 {
@@ -391,7 +441,7 @@ async fn linger(stream: &TcpStream, buf: &mut [u8]) {
 }
 
 /// Writes all of `bytes` unless the client stops reading for `limit`.
-async fn write_within(stream: &TcpStream, bytes: &[u8], limit: Duration) -> bool {
+async fn write_within(stream: &Connection, bytes: &[u8], limit: Duration) -> bool {
     matches!(timeout(limit, stream.write_all(bytes)).await, Ok(Ok(())))
 }
 

@@ -3,10 +3,10 @@
 //!
 //! ## What is accepted
 //!
-//! * the scheme `http` (any case); `https` is refused with
-//!   [`Error::TlsNotSupported`], anything else with [`Error::UnsupportedScheme`];
+//! * the schemes `http` and `https` (any case); anything else is refused
+//!   with [`Error::UnsupportedScheme`]; [`Url::is_https`] tells them apart;
 //! * a host name, an IPv4 literal or a bracketed IPv6 literal (`[::1]`);
-//! * an optional decimal port (default 80);
+//! * an optional decimal port (default 80, or 443 for `https`);
 //! * an optional path and query (default `/`); a `#fragment` is dropped, as
 //!   browsers do, because it is never sent to the server.
 //!
@@ -22,16 +22,17 @@ use super::Error;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-/// A parsed `http://` URL.
+/// A parsed `http://` or `https://` URL.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Url {
+    https: bool,
     host: String,
     port: u16,
     path_and_query: String,
 }
 
 impl Url {
-    /// Parses `http://host[:port]/path?query`.
+    /// Parses `http[s]://host[:port]/path?query`.
     pub fn parse(input: &str) -> Result<Url, Error> {
         let input = input.trim();
         let Some((scheme, rest)) = input.split_once("://") else {
@@ -39,10 +40,8 @@ impl Url {
                 "{input:?} has no scheme (expected http://host/path)"
             )));
         };
-        if scheme.eq_ignore_ascii_case("https") {
-            return Err(Error::TlsNotSupported);
-        }
-        if !scheme.eq_ignore_ascii_case("http") {
+        let https = scheme.eq_ignore_ascii_case("https");
+        if !https && !scheme.eq_ignore_ascii_case("http") {
             return Err(Error::UnsupportedScheme(scheme.to_string()));
         }
         let rest = rest.split('#').next().unwrap_or("");
@@ -53,7 +52,7 @@ impl Url {
                 "user info (user:password@) is not supported".into(),
             ));
         }
-        let (host, port) = split_host_port(authority)?;
+        let (host, port) = split_host_port(authority, if https { 443 } else { 80 })?;
         let path_and_query = match path {
             "" => "/".to_string(),
             p if p.starts_with('?') => format!("/{p}"),
@@ -65,6 +64,7 @@ impl Url {
             ));
         }
         Ok(Url {
+            https,
             host,
             port,
             path_and_query,
@@ -76,9 +76,23 @@ impl Url {
         &self.host
     }
 
-    /// The port (80 when the URL gives none).
+    /// The port (80, or 443 for `https`, when the URL gives none).
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// True for an `https://` URL: the connection runs TLS.
+    pub fn is_https(&self) -> bool {
+        self.https
+    }
+
+    /// The port a URL of this scheme has when it names none.
+    fn default_port(&self) -> u16 {
+        if self.https {
+            443
+        } else {
+            80
+        }
     }
 
     /// The request target: path and query, always starting with `/`.
@@ -93,7 +107,7 @@ impl Url {
         } else {
             self.host.clone()
         };
-        if self.port == 80 {
+        if self.port == self.default_port() {
             host
         } else {
             format!("{host}:{}", self.port)
@@ -120,12 +134,13 @@ impl fmt::Display for Url {
         } else {
             self.host.clone()
         };
-        write!(f, "http://{host}:{}{}", self.port, self.path_and_query)
+        let scheme = if self.https { "https" } else { "http" };
+        write!(f, "{scheme}://{host}:{}{}", self.port, self.path_and_query)
     }
 }
 
 /// Splits `host`, `host:port`, `[v6]` or `[v6]:port`.
-fn split_host_port(authority: &str) -> Result<(String, u16), Error> {
+fn split_host_port(authority: &str, default_port: u16) -> Result<(String, u16), Error> {
     let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
         let Some((v6, after)) = rest.split_once(']') else {
             return Err(Error::InvalidUrl("unclosed '[' in the host".into()));
@@ -159,7 +174,7 @@ fn split_host_port(authority: &str) -> Result<(String, u16), Error> {
         )));
     }
     let port = match port {
-        None | Some("") => 80,
+        None | Some("") => default_port,
         Some(p) => p
             .parse::<u16>()
             .ok()
@@ -191,14 +206,22 @@ mod tests {
         let u = Url::parse("http://localhost?x=1").unwrap();
         assert_eq!(u.path_and_query(), "/?x=1");
         assert!(u.literal_addr().unwrap().ip().is_loopback());
+        assert!(!u.is_https());
+    }
+
+    #[test]
+    fn https_urls_default_to_port_443() {
+        let u = Url::parse("https://dummyjson.com/carts/1").unwrap();
+        assert!(u.is_https());
+        assert_eq!((u.host(), u.port()), ("dummyjson.com", 443));
+        assert_eq!(u.host_header(), "dummyjson.com");
+        assert_eq!(u.to_string(), "https://dummyjson.com:443/carts/1");
+        let u = Url::parse("HTTPS://127.0.0.1:8443/").unwrap();
+        assert_eq!(u.host_header(), "127.0.0.1:8443");
     }
 
     #[test]
     fn refuses_what_it_cannot_do() {
-        assert!(matches!(
-            Url::parse("https://dummyjson.com/carts/1"),
-            Err(Error::TlsNotSupported)
-        ));
         assert!(matches!(
             Url::parse("ftp://x/"),
             Err(Error::UnsupportedScheme(_))
