@@ -104,6 +104,13 @@ impl ClientTls {
     pub fn rustls_config(&self) -> Arc<rustls::ClientConfig> {
         Arc::clone(&self.config)
     }
+
+    /// Any rustls client configuration made by hand (a client certificate,
+    /// other protocol versions, ...). Verification stays rustls's: there is
+    /// no way through here to skip it that rustls itself does not offer.
+    pub fn from_rustls(config: Arc<rustls::ClientConfig>) -> ClientTls {
+        ClientTls { config }
+    }
 }
 
 /// What the process uses when nobody said otherwise (see "The process default").
@@ -184,5 +191,11 @@ impl ServerTls {
     /// The rustls configuration.
     pub fn rustls_config(&self) -> Arc<rustls::ServerConfig> {
         Arc::clone(&self.config)
+    }
+
+    /// Any rustls server configuration made by hand (client certificates,
+    /// other ALPN protocols, ...).
+    pub fn from_rustls(config: Arc<rustls::ServerConfig>) -> ServerTls {
+        ServerTls { config }
     }
 }
