@@ -46,6 +46,8 @@
 //! ```
 
 mod gil;
+#[doc(hidden)]
+pub mod hooks;
 mod job;
 mod join;
 mod latch;

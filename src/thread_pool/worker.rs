@@ -222,12 +222,17 @@ impl WorkerThread {
             // Nothing anywhere: become idle and work towards parking.
             let mut idle = sleep.start_looking(self.index);
             loop {
+                super::hooks::idle(self.index);
+                // Leaving the idle state either way, we may be the idle
+                // worker a publisher counted on to take its job: if work is
+                // still queued anywhere, pass the baton (sleep/README.md,
+                // "Passing the baton").
                 if latch.probe() {
-                    sleep.work_found(|| false);
+                    sleep.work_found(|| self.peek_has_work());
                     break 'busy;
                 }
                 if let Some(job) = self.find_work() {
-                    sleep.work_found(|| !self.registry.injector.is_empty());
+                    sleep.work_found(|| self.peek_has_work());
                     self.execute(job);
                     continue 'busy;
                 }
