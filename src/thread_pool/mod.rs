@@ -59,6 +59,7 @@ mod sleep;
 mod stats;
 mod task;
 pub mod trace;
+mod unwind;
 mod worker;
 
 pub use gil::{Gil, GilGuard, DEFAULT_SWITCH_INTERVAL};

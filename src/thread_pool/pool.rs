@@ -26,7 +26,7 @@
 //!
 //! Read next: `registry.rs` (the shared state), then `worker.rs`.
 
-use std::io;
+use std::io::{self, Write};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 
@@ -336,11 +336,14 @@ impl Drop for ThreadPool {
         let me = thread::current().id();
         for handle in self.threads.drain(..) {
             if handle.thread().id() != me {
-                // A worker never unwinds (every job's panic is caught), so
-                // join only fails if something is badly broken; nothing to
-                // add then but not to hide it.
+                // A worker never unwinds (unwind.rs: a panic that escapes a
+                // job aborts the process), so this join cannot fail; if it
+                // ever did, say so rather than hide it, without panicking.
                 if handle.join().is_err() {
-                    eprintln!("homemade::thread_pool: a worker thread panicked");
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "homemade::thread_pool: a worker thread panicked"
+                    );
                 }
             }
         }

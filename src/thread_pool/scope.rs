@@ -34,6 +34,7 @@ use parking_lot::Mutex;
 use super::job::HeapJob;
 use super::latch::{CountLatch, Latch};
 use super::registry::Registry;
+use super::unwind::{drop_quietly, AbortOnUnwind};
 use super::worker::WorkerThread;
 
 /// A scope in which jobs borrowing data from outside it can be spawned.
@@ -103,6 +104,11 @@ impl<'scope> Scope<'scope> {
         let mut slot = self.panic.lock();
         if slot.is_none() {
             *slot = Some(payload);
+        } else {
+            drop(slot);
+            // Only the first panic is re-raised; this one may not escape,
+            // even if its payload's `Drop` panics (unwind.rs).
+            drop_quietly(payload);
         }
     }
 }
@@ -115,15 +121,25 @@ where
 {
     let worker = WorkerThread::current().expect("scope_in_worker runs on a worker");
     let scope = Scope::new(worker);
+    // Spawned jobs point at `scope` until the count is zero: nothing may
+    // unwind out of this frame before then (unwind.rs).
+    let guard = AbortOnUnwind {
+        what: "a scope while its jobs were running",
+    };
     let body = panic::catch_unwind(AssertUnwindSafe(|| op(&scope)));
     // The body is done: release its unit of the count...
     // SAFETY: the latch lives in this frame, which waits for it just below.
     unsafe { CountLatch::set(&scope.latch) };
     // ...and help until every spawned job has finished.
     worker.wait_until(scope.latch.core());
+    guard.disarm();
     let job_panic = scope.panic.lock().take();
     match (body, job_panic) {
-        (Err(payload), _) => panic::resume_unwind(payload),
+        (Err(payload), job_panic) => {
+            // The body's panic wins; a job's panic is discarded quietly.
+            drop_quietly(job_panic);
+            panic::resume_unwind(payload)
+        }
         (Ok(_), Some(payload)) => panic::resume_unwind(payload),
         (Ok(value), None) => value,
     }

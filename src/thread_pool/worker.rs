@@ -45,6 +45,7 @@ use super::registry::Registry;
 use super::sleep::IdleStep;
 use super::stats::bump;
 use super::trace::EventKind;
+use super::unwind::AbortOnUnwind;
 
 thread_local! {
     /// The worker running on this thread, or null outside any pool.
@@ -196,9 +197,14 @@ impl WorkerThread {
         bump(&self.registry.counters[self.index].0.jobs_executed);
         let trace = &self.registry.trace;
         trace.record(Some(self.index), EventKind::JobStarted);
+        // Every job catches its user code's panics (unwind.rs); a panic that
+        // still gets out would unwind through frames other threads point
+        // into, so it aborts instead.
+        let guard = AbortOnUnwind { what: "a job" };
         // SAFETY: every JobRef in our queues is live and runs once: whoever
         // created it keeps it alive until it has run (job.rs).
         unsafe { job.execute() };
+        guard.disarm();
         trace.record(Some(self.index), EventKind::JobFinished);
     }
 
@@ -262,11 +268,16 @@ pub(crate) fn main_loop(deque: Worker<JobRef>, index: usize, registry: Arc<Regis
         rng: Cell::new((index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
     };
     CURRENT.with(|c| c.set(&worker));
+    // A worker never unwinds (unwind.rs): not even its own loop.
+    let guard = AbortOnUnwind {
+        what: "the worker loop",
+    };
     worker.wait_until(&worker.registry.terminate[index]);
     // Termination comes after `Drop` saw no outstanding job, so this finds
     // nothing in normal use; it is a last sweep so no queued job is dropped.
     while let Some(job) = worker.find_work() {
         worker.execute(job);
     }
+    guard.disarm();
     CURRENT.with(|c| c.set(ptr::null()));
 }
