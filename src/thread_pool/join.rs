@@ -70,10 +70,10 @@ where
     RA: Send,
     RB: Send,
 {
-    match WorkerThread::current() {
+    WorkerThread::with_current(|worker| match worker {
         Some(worker) => join_in_worker(worker, a, b),
         None => global_registry().in_worker(|| join(a, b)),
-    }
+    })
 }
 
 /// The registry of the global pool used by `join` called outside any pool.

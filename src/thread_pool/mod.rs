@@ -72,5 +72,5 @@ pub use task::{TaskHandle, TaskPanicked};
 /// The index of the pool worker running the caller, or `None` on a thread
 /// outside every pool. Handy for recording "who ran what".
 pub fn current_thread_index() -> Option<usize> {
-    worker::WorkerThread::current().map(|w| w.index())
+    worker::WorkerThread::with_current(|w| w.map(|w| w.index()))
 }

@@ -275,12 +275,14 @@ impl ThreadPool {
     {
         self.registry.outstanding.increment();
         let job = HeapJob::into_job_ref(move || {
-            let worker = WorkerThread::current().expect("jobs run on pool workers");
-            let registry = worker.registry();
-            if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
-                registry.spawned_job_panicked(worker.index(), payload);
-            }
-            registry.outstanding.decrement();
+            WorkerThread::with_current(|worker| {
+                let worker = worker.expect("jobs run on pool workers");
+                let registry = worker.registry();
+                if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+                    registry.spawned_job_panicked(worker.index(), payload);
+                }
+                registry.outstanding.decrement();
+            })
         });
         self.registry.push_shared(job);
     }
@@ -328,7 +330,7 @@ impl ThreadPool {
 
 impl Drop for ThreadPool {
     fn drop(&mut self) {
-        let inside = WorkerThread::current_in(&self.registry).is_some();
+        let inside = WorkerThread::is_current_in(&self.registry);
         if !inside {
             self.registry.outstanding.wait_for_zero();
         }

@@ -75,10 +75,10 @@ impl Registry {
     /// Pushes a heap job: onto the caller's deque if the caller is one of
     /// our workers (cache-warm, stealable), into the injector otherwise.
     pub(crate) fn push_shared(&self, job: JobRef) {
-        match WorkerThread::current_in(self) {
+        WorkerThread::with_current_in(self, |worker| match worker {
             Some(worker) => worker.push_shared(job),
             None => self.inject(job),
-        }
+        })
     }
 
     /// Runs `op` on one of this pool's workers and returns its result.
@@ -88,7 +88,7 @@ impl Registry {
         OP: FnOnce() -> R + Send,
         R: Send,
     {
-        if WorkerThread::current_in(self).is_some() {
+        if WorkerThread::is_current_in(self) {
             op()
         } else {
             self.in_worker_cold(op)

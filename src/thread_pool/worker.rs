@@ -61,23 +61,38 @@ pub(crate) struct WorkerThread {
 }
 
 impl WorkerThread {
-    /// The worker running on the calling thread, if any.
+    /// Calls `f` with the worker running on the calling thread, if any.
     ///
-    /// The returned reference is valid while the worker's main loop runs,
-    /// which is the only time any job (hence any caller) runs on it.
+    /// The worker lives on its thread's stack for the whole main loop, the
+    /// only time any job (hence any caller) runs on it, so a reference is
+    /// valid for as long as the caller's frame runs on this thread. A
+    /// closure expresses exactly that: the reference cannot escape `f`,
+    /// and it cannot leave the thread (`WorkerThread` is not `Sync`).
+    /// (rayon hands out a raw pointer instead; a `&'a` with a lifetime the
+    /// caller chooses, as this function had before, would be unsound.)
     #[inline]
-    pub(crate) fn current<'a>() -> Option<&'a WorkerThread> {
+    pub(crate) fn with_current<R>(f: impl FnOnce(Option<&WorkerThread>) -> R) -> R {
         let ptr = CURRENT.with(Cell::get);
-        // SAFETY: CURRENT is set to a WorkerThread living on this thread's
-        // stack for the whole main loop and reset to null before it is
-        // dropped; jobs only run inside the main loop.
-        unsafe { ptr.as_ref() }
+        // SAFETY: CURRENT is either null or points to the WorkerThread on
+        // this thread's stack, for the whole main loop, and is reset to null
+        // before that is dropped; we are inside the main loop if it is not
+        // null, and the borrow ends before `f` returns.
+        f(unsafe { ptr.as_ref() })
     }
 
-    /// The current worker if it belongs to `registry`.
+    /// `with_current`, with the worker only if it belongs to `registry`.
     #[inline]
-    pub(crate) fn current_in<'a>(registry: &Registry) -> Option<&'a WorkerThread> {
-        WorkerThread::current().filter(|w| ptr::eq(Arc::as_ptr(&w.registry), registry))
+    pub(crate) fn with_current_in<R>(
+        registry: &Registry,
+        f: impl FnOnce(Option<&WorkerThread>) -> R,
+    ) -> R {
+        WorkerThread::with_current(|w| f(w.filter(|w| ptr::eq(Arc::as_ptr(&w.registry), registry))))
+    }
+
+    /// Whether the calling thread is a worker of `registry`.
+    #[inline]
+    pub(crate) fn is_current_in(registry: &Registry) -> bool {
+        WorkerThread::with_current_in(registry, |w| w.is_some())
     }
 
     /// This worker's index in its pool.
