@@ -20,9 +20,14 @@
 //! (queued work is finished, not thrown away), then tells each worker to
 //! stop, wakes the parked ones and joins every thread. Nothing outlives the
 //! pool. A job that never ends therefore makes `drop` wait forever, like
-//! joining a thread that never ends. (Dropping the pool from inside one of
-//! its own jobs cannot wait for itself: it then only signals termination
-//! and joins the other threads.)
+//! joining a thread that never ends.
+//!
+//! Dropping the pool from inside one of its own jobs (the job held the
+//! last `Arc<ThreadPool>`) cannot wait: the outstanding jobs include this
+//! one, and a worker to join may be waiting for this job (the stolen half
+//! of its `join`). It then only tells the workers to stop and returns at
+//! once; each worker finishes what it runs, runs what is still queued, and
+//! exits on its own a moment later (`tests/thread_pool_drop_inside_own_job.rs`).
 //!
 //! Read next: `registry.rs` (the shared state), then `worker.rs`.
 
@@ -330,23 +335,28 @@ impl ThreadPool {
 
 impl Drop for ThreadPool {
     fn drop(&mut self) {
-        let inside = WorkerThread::is_current_in(&self.registry);
-        if !inside {
-            self.registry.outstanding.wait_for_zero();
+        if WorkerThread::is_current_in(&self.registry) {
+            // Dropped by one of our own jobs: waiting for the outstanding
+            // jobs would wait for this one, and joining a worker could wait
+            // for a worker that waits for us (the stolen half of its
+            // `join`). So only tell the workers to stop: each finishes what
+            // it is running, sweeps the queues and exits on its own; the
+            // threads are detached (dropping a JoinHandle detaches).
+            self.registry.terminate();
+            self.threads.clear();
+            return;
         }
+        self.registry.outstanding.wait_for_zero();
         self.registry.terminate();
-        let me = thread::current().id();
         for handle in self.threads.drain(..) {
-            if handle.thread().id() != me {
-                // A worker never unwinds (unwind.rs: a panic that escapes a
-                // job aborts the process), so this join cannot fail; if it
-                // ever did, say so rather than hide it, without panicking.
-                if handle.join().is_err() {
-                    let _ = writeln!(
-                        std::io::stderr(),
-                        "homemade::thread_pool: a worker thread panicked"
-                    );
-                }
+            // A worker never unwinds (unwind.rs: a panic that escapes a job
+            // aborts the process), so this join cannot fail; if it ever
+            // did, say so rather than hide it, without panicking.
+            if handle.join().is_err() {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "homemade::thread_pool: a worker thread panicked"
+                );
             }
         }
     }
