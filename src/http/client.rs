@@ -171,7 +171,7 @@ impl Client {
                 request_timeout: Some(Duration::from_secs(30)),
                 max_connections_per_host: None,
                 max_idle_per_host: 64,
-                limits: Limits::default(),
+                limits: Limits::for_responses(),
             },
         }
     }

@@ -62,7 +62,7 @@ mod url;
 pub use client::{Client, ClientBuilder};
 pub use error::Error;
 pub use headers::Headers;
-pub use limits::Limits;
+pub use limits::{Limits, RESPONSE_MAX_HEADERS};
 pub use request::{IncomingRequest, Request, RequestParser};
 pub use response::{Response, ResponseParser};
 pub use server::{Server, ServerConfig, ServerResponse, ServerStats};
