@@ -12,8 +12,9 @@
 //!    the same `host:port`, or budget for a new one. A new one needs an
 //!    address: IP literals and `localhost` are answered at once; any other
 //!    name is resolved on a short-lived helper thread, so the loop never
-//!    blocks inside `getaddrinfo`. The connect itself runs under the connect
-//!    timeout (a loop timer).
+//!    blocks inside `getaddrinfo`. The addresses are tried in order (for
+//!    `localhost`, `127.0.0.1` then `::1`) under the connect timeout (a loop
+//!    timer), shared among them.
 //! 3. **Exchange.** The encoded request is written, and bytes are read and
 //!    pushed into a [`ResponseParser`] until it returns a complete response.
 //! 4. **Back to the pool** if the parser says the connection is
@@ -265,24 +266,50 @@ impl Client {
         }
     }
 
-    /// Resolves the URL's host without blocking the loop, then connects
-    /// under the connect timeout.
+    /// Resolves the URL's host without blocking the loop, then connects to
+    /// its addresses in turn (see [`connect_any`]) under the connect timeout.
     async fn connect(&self, url: &Url) -> Result<TcpStream, Error> {
-        let addr = resolve(url).await?;
-        let connecting = async {
-            TcpStream::connect(addr)
-                .await
-                .map_err(|source| Error::Connect { addr, source })
-        };
-        let stream = match self.inner.config.connect_timeout {
-            Some(after) => timeout(after, connecting)
-                .await
-                .unwrap_or(Err(Error::ConnectTimeout { addr, after }))?,
-            None => connecting.await?,
-        };
+        let addrs = resolve(url).await?;
+        let stream = connect_any(&addrs, self.inner.config.connect_timeout).await?;
         let _ = stream.set_nodelay(true);
         Ok(stream)
     }
+}
+
+/// Connects to the first of `addrs` that accepts. With a connect timeout,
+/// the whole walk shares it and each attempt gets an equal share of what is
+/// left, so an address that swallows SYNs cannot use up the time of the
+/// next one (`localhost` is `127.0.0.1` and `::1`, and a server may listen
+/// on either). The error of the last attempt is reported if none succeeds.
+async fn connect_any(addrs: &[SocketAddr], limit: Option<Duration>) -> Result<TcpStream, Error> {
+    let started = std::time::Instant::now();
+    let mut last = None;
+    for (i, &addr) in addrs.iter().enumerate() {
+        let attempt = async {
+            TcpStream::connect(addr)
+                .await
+                .map_err(|source| Error::connect(addr, source))
+        };
+        let result = match limit {
+            None => attempt.await,
+            Some(after) => {
+                let left = after.saturating_sub(started.elapsed());
+                let share = left / (addrs.len() - i) as u32;
+                if share.is_zero() {
+                    Err(Error::ConnectTimeout { addr, after })
+                } else {
+                    timeout(share, attempt)
+                        .await
+                        .unwrap_or(Err(Error::ConnectTimeout { addr, after }))
+                }
+            }
+        };
+        match result {
+            Ok(stream) => return Ok(stream),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| Error::Internal("no address to connect to".into())))
 }
 
 /// Bytes read from a connection at a time.
@@ -333,12 +360,12 @@ fn is_stale(error: &Error) -> bool {
 }
 
 /// What the resolver thread leaves for the loop: the answer, and who to wake.
-type Resolution = (Option<Result<SocketAddr, Error>>, Option<Waker>);
+type Resolution = (Option<Result<Vec<SocketAddr>, Error>>, Option<Waker>);
 
-/// The address to connect to: literals at once, other names on a helper thread.
-async fn resolve(url: &Url) -> Result<SocketAddr, Error> {
-    if let Some(addr) = url.literal_addr() {
-        return Ok(addr);
+/// The addresses to connect to: literals at once, other names on a helper thread.
+async fn resolve(url: &Url) -> Result<Vec<SocketAddr>, Error> {
+    if let Some(addrs) = url.literal_addrs() {
+        return Ok(addrs);
     }
     let slot: Arc<Mutex<Resolution>> = Arc::new(Mutex::new((None, None)));
     let for_thread = Arc::clone(&slot);
@@ -346,7 +373,7 @@ async fn resolve(url: &Url) -> Result<SocketAddr, Error> {
     std::thread::Builder::new()
         .name("homemade-dns".into())
         .spawn(move || {
-            let result = super::blocking::resolve(&url_for_thread);
+            let result = super::blocking::resolve_all(&url_for_thread);
             let waker = {
                 let mut guard = for_thread.lock().unwrap_or_else(|p| p.into_inner());
                 guard.0 = Some(result);

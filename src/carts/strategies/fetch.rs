@@ -55,11 +55,18 @@ fn http_error(id: u64, url: &str, source: http::Error) -> CartError {
     }
 }
 
-/// Fetches cart `id` with the blocking client on the calling thread and
-/// records the fetch bar on `lane`.
-pub(super) fn blocking(url: &str, id: u64, lane: &Lane, spans: &Spans) -> Result<Cart, CartError> {
+/// Fetches cart `id` with the blocking client on the calling thread (the
+/// whole exchange within `timeout`) and records the fetch bar on `lane`.
+pub(super) fn blocking(
+    url: &str,
+    timeout: std::time::Duration,
+    id: u64,
+    lane: &Lane,
+    spans: &Spans,
+) -> Result<Cart, CartError> {
     let start = now_ns();
-    finish(id, url, http::blocking::get(url), start, lane, spans)
+    let response = http::blocking::get_within(url, timeout);
+    finish(id, url, response, start, lane, spans)
 }
 
 /// What every client does once its GET of cart `id` (begun at `start` on the

@@ -26,6 +26,7 @@ use crate::carts::pricing::{price, NoPacer, Priced};
 use crate::carts::spans::{current_tid, now_ns, Lane, LaneKind, SpanKind, Spans};
 use crate::http::{self, Request, Response, ResponseParser};
 use std::net::SocketAddr;
+use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Row 8: fetch on tokio, price on rayon, pipelined.
@@ -122,6 +123,8 @@ impl<F: std::future::Future> std::future::Future for JoinAll<F> {
 }
 
 /// Fetches cart `id` over tokio's `TcpStream` and records its fetch bar.
+/// The whole exchange runs under the workload's deadline, as on the other
+/// clients: a server that accepts and never answers costs `wl.timeout`.
 async fn fetch_tokio(
     wl: &Workload,
     id: u64,
@@ -130,25 +133,25 @@ async fn fetch_tokio(
 ) -> Result<Cart, CartError> {
     let url = wl.url(id);
     let start = now_ns();
-    let response = get(&url).await;
+    let response = tokio::time::timeout(wl.timeout, get(&url, wl.timeout))
+        .await
+        .unwrap_or(Err(http::Error::Timeout { after: wl.timeout }));
     fetch::finish(id, &url, response, start, lane, spans)
 }
 
 /// One GET over a fresh tokio connection, parsed by our sans-io parser.
-async fn get(url: &str) -> Result<Response, http::Error> {
+async fn get(url: &str, deadline: Duration) -> Result<Response, http::Error> {
     let request = Request::get(url)?.header("Connection", "close");
-    let addr = resolve(&request).await?;
-    let mut stream = tokio::net::TcpStream::connect(addr)
-        .await
-        .map_err(|source| http::Error::Connect { addr, source })?;
+    let addrs = resolve(&request).await?;
+    let mut stream = connect_any(&addrs, deadline).await?;
     let _ = stream.set_nodelay(true);
     let mut out = Vec::new();
     request.encode(&mut out)?;
-    stream.write_all(&out).await.map_err(http::Error::Io)?;
+    stream.write_all(&out).await?;
     let mut parser = ResponseParser::for_method(&request.method);
     let mut buf = vec![0u8; 16 * 1024];
     loop {
-        let n = stream.read(&mut buf).await.map_err(http::Error::Io)?;
+        let n = stream.read(&mut buf).await?;
         if n == 0 {
             return parser.push_eof();
         }
@@ -158,21 +161,44 @@ async fn get(url: &str) -> Result<Response, http::Error> {
     }
 }
 
-/// The server's address: IP literals at once, names through tokio's resolver.
-async fn resolve(request: &Request) -> Result<SocketAddr, http::Error> {
-    if let Some(addr) = request.url.literal_addr() {
-        return Ok(addr);
+/// Connects to the first of `addrs` that accepts, each attempt getting an
+/// equal share of what is left of `limit` (the same walk as our client's).
+async fn connect_any(
+    addrs: &[SocketAddr],
+    limit: Duration,
+) -> Result<tokio::net::TcpStream, http::Error> {
+    let started = std::time::Instant::now();
+    let mut last = None;
+    for (i, &addr) in addrs.iter().enumerate() {
+        let share = limit.saturating_sub(started.elapsed()) / (addrs.len() - i) as u32;
+        let timed_out = http::Error::ConnectTimeout { addr, after: limit };
+        let result = match tokio::time::timeout(share, tokio::net::TcpStream::connect(addr)).await {
+            Ok(Ok(stream)) => return Ok(stream),
+            Ok(Err(source)) => http::Error::connect(addr, source),
+            Err(_) => timed_out,
+        };
+        last = Some(result);
+    }
+    Err(last.unwrap_or_else(|| http::Error::Internal("no address to connect to".into())))
+}
+
+/// The server's addresses: IP literals at once, names through tokio's resolver.
+async fn resolve(request: &Request) -> Result<Vec<SocketAddr>, http::Error> {
+    if let Some(addrs) = request.url.literal_addrs() {
+        return Ok(addrs);
     }
     let host = request.url.host().to_string();
     let found = tokio::net::lookup_host((host.as_str(), request.url.port()))
         .await
-        .map(|mut addrs| addrs.next());
+        .map(|addrs| addrs.collect::<Vec<SocketAddr>>());
     match found {
-        Ok(Some(addr)) => Ok(addr),
-        Ok(None) => Err(http::Error::Resolve {
-            host,
-            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no address found"),
-        }),
+        Ok(addrs) => {
+            if addrs.is_empty() {
+                Err(http::blocking::no_address(&host))
+            } else {
+                Ok(addrs)
+            }
+        }
         Err(source) => Err(http::Error::Resolve { host, source }),
     }
 }
