@@ -43,6 +43,7 @@
 //! Read next: `pool.rs` (the keep-alive rules), then `server.rs`.
 
 use super::pool::{Checkout, HostKey, Lease, Pool};
+use super::streaming::{within, Deadline, StreamingResponse};
 use super::{Error, Limits, Request, Response, ResponseParser, Url};
 use crate::event_loop::net::TcpStream;
 use crate::event_loop::timeout;
@@ -192,15 +193,50 @@ impl Client {
         self.request(Request::new("POST", url)?.body(body)).await
     }
 
-    /// Sends any request and returns the complete response.
+    /// Sends any request and returns the complete response (its body held
+    /// in memory, up to the body limit: 64 MiB unless
+    /// [`max_body_bytes`](ClientBuilder::max_body_bytes) says otherwise).
     pub async fn request(&self, request: Request) -> Result<Response, Error> {
-        let exchange = self.send(request);
-        match self.inner.config.request_timeout {
-            Some(after) => timeout(after, exchange)
-                .await
-                .unwrap_or(Err(Error::Timeout { after })),
-            None => exchange.await,
+        let deadline = self.deadline();
+        match within(deadline, self.send(&request, false)).await? {
+            Sent::Whole(response) => Ok(response),
+            Sent::Head(_) => Err(Error::Internal(
+                "a buffered request stopped at the head".into(),
+            )),
         }
+    }
+
+    /// `GET url`, with the body to be read piece by piece as it arrives
+    /// (see [`StreamingResponse`]).
+    pub async fn get_streaming(&self, url: &str) -> Result<StreamingResponse, Error> {
+        self.request_streaming(Request::get(url)?).await
+    }
+
+    /// Sends any request and returns as soon as the head of the response is
+    /// in; the body is then read with [`StreamingResponse::chunk`], so memory
+    /// stays bounded by one read buffer whatever the body's size (there is no
+    /// body limit here: the caller decides what to keep). The request
+    /// timeout still covers the whole exchange, the last chunk included.
+    pub async fn request_streaming(&self, request: Request) -> Result<StreamingResponse, Error> {
+        let deadline = self.deadline();
+        let sent = within(deadline, self.send(&request, true)).await?;
+        Ok(match sent {
+            Sent::Whole(response) => StreamingResponse::complete(response, deadline),
+            Sent::Head(parts) => {
+                let HeadOnly {
+                    head,
+                    lease,
+                    parser,
+                    buf,
+                } = *parts;
+                StreamingResponse::streaming(head, lease, parser, buf, deadline)
+            }
+        })
+    }
+
+    /// When the request that starts now must be over, if there is a limit.
+    fn deadline(&self) -> Option<Deadline> {
+        self.inner.config.request_timeout.map(Deadline::after)
     }
 
     /// TCP connections this client has opened so far.
@@ -213,8 +249,10 @@ impl Client {
         Url::parse(url).map_or(0, |u| self.inner.pool.idle_count(&key_of(&u)))
     }
 
-    /// Checkout, exchange, park; with the one stale-connection retry.
-    async fn send(&self, request: Request) -> Result<Response, Error> {
+    /// Checkout, exchange, park; with the one stale-connection retry. With
+    /// `streaming`, stops as soon as the head is in (unless the whole
+    /// response came at once) and hands over the connection with it.
+    async fn send(&self, request: &Request, streaming: bool) -> Result<Sent, Error> {
         let mut wire = Vec::with_capacity(256 + request.body.len());
         request.encode(&mut wire)?;
         let key = key_of(&request.url);
@@ -228,27 +266,44 @@ impl Client {
                     (lease, false)
                 }
             };
-            let mut parser =
-                ResponseParser::with_limits(request.is_head(), self.inner.config.limits.clone());
+            let limits = if streaming {
+                self.inner.config.limits.clone().with_max_body(u64::MAX)
+            } else {
+                self.inner.config.limits.clone()
+            };
+            let mut parser = ResponseParser::with_limits(request.is_head(), limits);
             let mut buf = self
                 .inner
                 .buffers
                 .borrow_mut()
                 .pop()
                 .unwrap_or_else(|| vec![0u8; READ_BUFFER]);
-            let outcome = exchange(&lease, &wire, &mut parser, &mut buf).await;
+            let outcome = exchange(&lease, &wire, &mut parser, &mut buf, streaming).await;
+            if let Ok(None) = outcome {
+                // Streaming, and the head is in: the body is the caller's to read.
+                let head = parser
+                    .head_so_far()
+                    .ok_or_else(|| Error::Internal("no head after the head".into()))?;
+                return Ok(Sent::Head(Box::new(HeadOnly {
+                    head,
+                    lease,
+                    parser,
+                    buf,
+                })));
+            }
             let mut spare = self.inner.buffers.borrow_mut();
             if spare.len() < SPARE_BUFFERS {
                 spare.push(buf);
             }
             drop(spare);
             match outcome {
-                Ok(response) => {
+                Ok(Some(response)) => {
                     if parser.reusable() {
                         lease.park();
                     }
-                    return Ok(response);
+                    return Ok(Sent::Whole(response));
                 }
+                Ok(None) => unreachable!("handled above"),
                 Err(error)
                     if reused
                         && !fresh
@@ -324,22 +379,44 @@ fn key_of(url: &Url) -> HostKey {
     (url.host().to_ascii_lowercase(), url.port())
 }
 
-/// Writes the request and reads until the parser has the whole response.
+/// What [`Client::send`] got to.
+enum Sent {
+    /// The complete response.
+    Whole(Response),
+    /// Streaming: the head, and what is needed to read the body (boxed: it
+    /// is much larger than a response, and only streaming requests make one).
+    Head(Box<HeadOnly>),
+}
+
+/// A streaming request's state once its head is in.
+struct HeadOnly {
+    head: Response,
+    lease: Lease,
+    parser: ResponseParser,
+    buf: Vec<u8>,
+}
+
+/// Writes the request and reads until the parser has the whole response
+/// (`Some`), or, with `head_is_enough`, at least its head (`None`).
 async fn exchange(
     lease: &Lease,
     wire: &[u8],
     parser: &mut ResponseParser,
     buf: &mut [u8],
-) -> Result<Response, Error> {
+    head_is_enough: bool,
+) -> Result<Option<Response>, Error> {
     let stream = lease.stream.as_ref().expect("a leased connection");
     stream.write_all(wire).await?;
     loop {
         let n = stream.read(buf).await?;
         if n == 0 {
-            return parser.push_eof();
+            return parser.push_eof().map(Some);
         }
         if let Some(response) = parser.push(&buf[..n])? {
-            return Ok(response);
+            return Ok(Some(response));
+        }
+        if head_is_enough && parser.has_head() {
+            return Ok(None);
         }
     }
 }

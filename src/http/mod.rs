@@ -13,6 +13,7 @@
 //! | `headers.rs`, `url.rs`, `limits.rs`, `error.rs` | the small types everything shares |
 //! | `client.rs` | [`Client`]: requests on our event loop, timeouts, the stale-connection retry |
 //! | `pool.rs` | the keep-alive pool per `host:port` and the per-host connection cap |
+//! | `streaming.rs` | [`StreamingResponse`]: a body read piece by piece as it arrives |
 //! | `server.rs` | [`Server`]: keep-alive, limits (400/431/413), idle timeout, one task per connection |
 //! | `cli.rs` | `homemade serve` and `homemade fetch` |
 //! | `blocking.rs` | [`blocking::get`]: one GET over `std::net`, for the thread strategies |
@@ -57,6 +58,7 @@ mod pool;
 pub mod request;
 pub mod response;
 pub mod server;
+mod streaming;
 mod url;
 
 pub use client::{Client, ClientBuilder};
@@ -66,4 +68,5 @@ pub use limits::{Limits, RESPONSE_MAX_HEADERS};
 pub use request::{IncomingRequest, Request, RequestParser};
 pub use response::{Response, ResponseParser};
 pub use server::{Server, ServerConfig, ServerResponse, ServerStats};
+pub use streaming::StreamingResponse;
 pub use url::Url;

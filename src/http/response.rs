@@ -204,6 +204,40 @@ impl ResponseParser {
         matches!(self.state, State::Done)
     }
 
+    /// True once the head has arrived and while the body is still coming.
+    pub fn has_head(&self) -> bool {
+        matches!(self.state, State::Body(..))
+    }
+
+    /// Once the head has arrived and while the body is still coming: the
+    /// head as a [`Response`] with an empty body. This is what a streaming
+    /// reader looks at before it reads the body piece by piece with
+    /// [`take_body`](Self::take_body).
+    pub fn head_so_far(&self) -> Option<Response> {
+        match &self.state {
+            State::Body(head, _) => Some(Response {
+                status: head.status,
+                reason: head.reason.clone(),
+                version: head.version,
+                headers: head.headers.clone(),
+                body: Vec::new(),
+                trailers: Headers::new(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// While the body is coming: moves the body bytes decoded so far into
+    /// `into` (replacing what it held), so that the parser holds no more
+    /// than one read's worth at a time. The bytes decoded after the last
+    /// call come in the complete [`Response`]'s `body`.
+    pub fn take_body(&mut self, into: &mut Vec<u8>) {
+        match &mut self.state {
+            State::Body(_, decoder) => decoder.take_body(into),
+            _ => into.clear(),
+        }
+    }
+
     /// Bytes received after the end of the response (normally none).
     pub fn leftover(&self) -> &[u8] {
         match self.state {
