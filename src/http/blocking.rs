@@ -20,6 +20,15 @@
 //! socket timeout is set to what is left of it; once nothing is left the
 //! request fails with [`Error::Timeout`].
 //!
+//! ## A bound on connections per host
+//!
+//! Threads that all fetch from one host at once would each hold a socket
+//! (and, with the server in the same process, it would hold one more each):
+//! 208 threads exhaust a low `ulimit -n`. So at most
+//! [`default_connections_per_host`](super::default_connections_per_host)
+//! blocking requests per host are in flight at once, process-wide; the
+//! others wait their turn, within their deadline (`budget.rs`).
+//!
 //! ## Every address of the host
 //!
 //! A name can have several addresses (`localhost` is `127.0.0.1` and `::1`).
@@ -31,6 +40,7 @@
 //!
 //! Read next: `client.rs`, the same job without blocking.
 
+use super::budget::{default_connections_per_host, HostGate};
 use super::{Error, Request, Response, ResponseParser, Url};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
@@ -60,6 +70,10 @@ pub fn send(request: &Request) -> Result<Response, Error> {
 /// must be complete within `timeout`.
 pub fn send_within(request: &Request, timeout: Duration) -> Result<Response, Error> {
     let deadline = Deadline::after(timeout);
+    // At most `default_connections_per_host()` of these open at once per host
+    // (across all threads): the pass is held until the response is read.
+    let key = (request.url.host().to_ascii_lowercase(), request.url.port());
+    let _pass = HostGate::global().enter(key, default_connections_per_host(), &deadline)?;
     let mut stream = connect(&request.url, &deadline)?;
     let _ = stream.set_nodelay(true);
     let mut out = Vec::new();

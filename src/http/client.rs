@@ -86,8 +86,10 @@ impl ClientBuilder {
         self
     }
 
-    /// At most this many open connections per `host:port` (default: no cap).
-    /// Requests beyond it wait for a connection to free up.
+    /// At most this many open connections per `host:port` (default:
+    /// [`default_connections_per_host`](super::default_connections_per_host),
+    /// sized from the descriptor limit). Requests beyond it wait for a
+    /// connection to free up.
     pub fn max_connections_per_host(mut self, n: usize) -> Self {
         self.config.max_connections_per_host = Some(n.max(1));
         self
@@ -171,7 +173,7 @@ impl Client {
             config: Config {
                 connect_timeout: Some(Duration::from_secs(10)),
                 request_timeout: Some(Duration::from_secs(30)),
-                max_connections_per_host: None,
+                max_connections_per_host: Some(super::budget::default_connections_per_host()),
                 max_idle_per_host: 64,
                 limits: Limits::for_responses(),
             },

@@ -13,6 +13,7 @@
 //! | `headers.rs`, `url.rs`, `limits.rs`, `error.rs` | the small types everything shares |
 //! | `client.rs` | [`Client`]: requests on our event loop, timeouts, the stale-connection retry |
 //! | `pool.rs` | the keep-alive pool per `host:port` and the per-host connection cap |
+//! | `budget.rs` | the default per-host cap, from the descriptor limit (`ulimit -n`) |
 //! | `streaming.rs` | [`StreamingResponse`]: a body read piece by piece as it arrives |
 //! | `server.rs` | [`Server`]: keep-alive, limits (400/431/413), idle timeout, one task per connection |
 //! | `cli.rs` | `homemade serve` and `homemade fetch` |
@@ -48,6 +49,7 @@
 
 pub mod blocking;
 pub mod body;
+mod budget;
 pub mod chunked;
 pub mod cli;
 mod client;
@@ -61,6 +63,7 @@ pub mod server;
 mod streaming;
 mod url;
 
+pub use budget::{default_connections_per_host, RESERVED_DESCRIPTORS};
 pub use client::{Client, ClientBuilder};
 pub use error::Error;
 pub use headers::Headers;

@@ -408,3 +408,20 @@ pub fn close_all_except(keep: &[RawFd]) {
 pub fn thread_count() -> io::Result<usize> {
     Ok(std::fs::read_dir("/proc/self/task")?.count())
 }
+
+/// The soft limit on this process's open file descriptors (`RLIMIT_NOFILE`,
+/// what `ulimit -n` shows), or `None` when it is unlimited or unknown. The
+/// HTTP clients size their default per-host connection cap from it.
+pub fn open_files_soft_limit() -> Option<u64> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit only writes the struct we pass, which we own.
+    let rc = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
+    if rc != 0 || limit.rlim_cur == libc::RLIM_INFINITY {
+        None
+    } else {
+        Some(limit.rlim_cur)
+    }
+}

@@ -12,7 +12,10 @@
 //!   `tokio::sync::oneshot` that the rayon job completes: the idiomatic bridge
 //!   between the two.
 //!
-//! Like `pipelined`, pricing starts the moment a response is in.
+//! Like `pipelined`, pricing starts the moment a response is in. Like our
+//! clients, every request runs under the workload's deadline (`--timeout`)
+//! and at most `http::default_connections_per_host()` are in flight at once
+//! (a semaphore), so a low `ulimit -n` is not exhausted.
 //!
 //! Built only with the `peers` feature (on by default).
 //!
@@ -40,11 +43,15 @@ pub(super) fn tokio_rayon(wl: &Workload, spans: &Spans) -> Result<Vec<Priced>, C
         .build()
         .map_err(|e| CartError::Runtime(format!("cannot start rayon: {e}")))?;
     let lane = Lane::this_loop();
+    // As many connections in flight as our client allows per host (sized
+    // from the descriptor limit, see `http::default_connections_per_host`).
+    let permits = http::default_connections_per_host().min(tokio::sync::Semaphore::MAX_PERMITS);
+    let gate = tokio::sync::Semaphore::new(permits);
     runtime.block_on(async {
         let tasks = wl.ids.iter().map(|&id| {
-            let (lane, rayon) = (&lane, &rayon);
+            let (lane, rayon, gate) = (&lane, &rayon, &gate);
             async move {
-                let cart = fetch_tokio(wl, id, lane, spans).await?;
+                let cart = fetch_tokio(wl, id, gate, lane, spans).await?;
                 let effort = wl.effort(id);
                 let (tx, rx) = tokio::sync::oneshot::channel();
                 rayon.spawn(move || {
@@ -128,12 +135,21 @@ impl<F: std::future::Future> std::future::Future for JoinAll<F> {
 async fn fetch_tokio(
     wl: &Workload,
     id: u64,
+    gate: &tokio::sync::Semaphore,
     lane: &Lane,
     spans: &Spans,
 ) -> Result<Cart, CartError> {
     let url = wl.url(id);
     let start = now_ns();
-    let response = tokio::time::timeout(wl.timeout, get(&url, wl.timeout))
+    let exchange = async {
+        // Waiting for a connection slot counts against the deadline too.
+        let _permit = gate
+            .acquire()
+            .await
+            .map_err(|_| http::Error::Internal("the connection gate was closed".into()))?;
+        get(&url, wl.timeout).await
+    };
+    let response = tokio::time::timeout(wl.timeout, exchange)
         .await
         .unwrap_or(Err(http::Error::Timeout { after: wl.timeout }));
     fetch::finish(id, &url, response, start, lane, spans)
