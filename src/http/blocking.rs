@@ -25,7 +25,7 @@
 //! Threads that all fetch from one host at once would each hold a socket
 //! (and, with the server in the same process, it would hold one more each):
 //! 208 threads exhaust a low `ulimit -n`. So at most
-//! [`default_connections_per_host`](super::default_connections_per_host)
+//! [`default_connections_per_host`]
 //! blocking requests per host are in flight at once, process-wide; the
 //! others wait their turn, within their deadline (`budget.rs`).
 //!
