@@ -87,6 +87,9 @@
 //! [`JoinError`](super::JoinError) carrying its message, and the loop goes
 //! on. `block_on`'s own future is polled without `catch_unwind`, so its
 //! panic propagates to the caller of `block_on` (the loop stays usable).
+//! Every other piece of user code the loop runs (dropping a future, an
+//! output or a panic payload; waking a stored waker) is contained by
+//! `unwind.rs`, so the turn's bookkeeping never stops half way.
 //!
 //! # Dropping the loop
 //!
@@ -118,6 +121,7 @@ use super::shared::{next_task_id, Handle, Injector, Shared};
 use super::task::{JoinHandle, Runnable, Task, NO_SLOT};
 use super::timers::Timers;
 use super::trace::{Phase, TaskId, Trace, TraceEvent, TraceKind, WakeSource};
+use super::unwind;
 
 /// Task polls between two turns of the loop (see "Fairness" above).
 pub const BUDGET: usize = 61;
@@ -320,9 +324,7 @@ impl Local {
         let mut wakers = std::mem::take(&mut *self.wake_scratch.borrow_mut());
         super::reactor::dispatch(&self.shared, &events, &mut wakers);
         drop(events);
-        for w in wakers.drain(..) {
-            w.wake();
-        }
+        unwind::wake_all(&mut wakers);
         *self.wake_scratch.borrow_mut() = wakers;
         if self.trace.is_on() {
             self.trace.set_phase(Phase::Idle);
@@ -348,9 +350,7 @@ impl Local {
             self.trace.record(TraceKind::TimersFired { count });
             self.trace.set_phase(Phase::Timers);
         }
-        for w in wakers.drain(..) {
-            w.wake();
-        }
+        unwind::wake_all(&mut wakers);
         if self.trace.is_on() {
             self.trace.set_phase(Phase::Idle);
         }
@@ -369,9 +369,7 @@ impl Local {
         if self.trace.is_on() {
             self.trace.set_phase(Phase::Yields);
         }
-        for w in deferred.drain(..) {
-            w.wake();
-        }
+        unwind::wake_all(&mut deferred);
         *self.deferred_spare.borrow_mut() = deferred;
         if self.trace.is_on() {
             self.trace.set_phase(Phase::Idle);
@@ -608,13 +606,18 @@ impl Drop for EventLoop {
         for task in queued {
             task.cancel();
         }
-        // Drop stored wakers: they hold tasks, and tasks hold `Shared`.
-        local.deferred.borrow_mut().clear();
+        // Drop stored wakers: they hold tasks, and tasks hold `Shared`. Each
+        // is taken out of its table first and dropped outside any borrow or
+        // lock, one by one, so a waker whose drop panics cannot stop the rest.
+        let deferred = std::mem::take(&mut *local.deferred.borrow_mut());
         let timers = std::mem::take(&mut *local.shared.timers.lock());
         local.shared.timers_len.store(0, Ordering::Release);
-        drop(timers);
         let io_wakers = local.shared.io.lock().take_wakers();
-        drop(io_wakers);
+        deferred
+            .into_iter()
+            .chain(timers.into_wakers())
+            .chain(io_wakers)
+            .for_each(unwind::drop_contained);
     }
 }
 
