@@ -74,6 +74,10 @@
 //! `yield_now`. 128 reads of even a few bytes amortise a loop turn well, and
 //! a well-behaved task (a handful of operations per poll) never notices the
 //! budget. tokio's "cooperative scheduling" budget works the same way.
+//! Because a refused operation says nothing about its socket, `timeout` does
+//! not judge a passed deadline while the budget is spent, nor before a turn
+//! has dispatched the I/O that arrived by the deadline (`turned_at`; see
+//! `timeout` in `combinators.rs`).
 //!
 //! # Skipping an empty reactor
 //!
@@ -180,6 +184,10 @@ pub(crate) struct Local {
     polls: Cell<u64>,
     /// I/O operations the running task may still complete in this poll.
     coop: Cell<u32>,
+    /// When the last turn began, i.e. just before it asked the reactor for
+    /// events: I/O that was ready by then has been dispatched (see
+    /// `Timeout` in `combinators.rs`).
+    turned_at: Cell<Instant>,
 }
 
 impl Local {
@@ -233,6 +241,17 @@ impl Local {
         }
         self.coop.set(left - 1);
         true
+    }
+
+    /// I/O operations the running task may still complete in this poll.
+    pub(crate) fn coop_left(&self) -> u32 {
+        self.coop.get()
+    }
+
+    /// Has a turn begun at or after `deadline`? Then every I/O event that
+    /// happened by the deadline has been dispatched to its waker.
+    pub(crate) fn turned_since(&self, deadline: Instant) -> bool {
+        self.turned_at.get() >= deadline
     }
 
     /// Parks the waker of a task that called `yield_now` until the end of the turn.
@@ -292,6 +311,7 @@ impl Local {
             next.map(|d| d.saturating_duration_since(Instant::now()))
         };
         let has_sources = self.shared.io_len.load(Ordering::Acquire) > 0;
+        self.turned_at.set(Instant::now());
         if timeout != Some(Duration::ZERO) || has_sources {
             self.poll_reactor(timeout);
         }
@@ -505,6 +525,7 @@ impl EventLoop {
                 trace: Trace::new(),
                 polls: Cell::new(0),
                 coop: Cell::new(COOP_BUDGET),
+                turned_at: Cell::new(Instant::now()),
             },
             _not_send: PhantomData,
         })
