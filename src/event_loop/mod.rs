@@ -31,6 +31,7 @@
 //! | `timers.rs` | [`sleep`], [`sleep_until`], the timer table | `asyncio.sleep`, `loop.call_at` |
 //! | `net.rs` | [`net::TcpListener`], [`net::TcpStream`] | `asyncio.open_connection`, `start_server` |
 //! | `combinators.rs` | [`yield_now`], [`timeout`], [`gather`] | `asyncio.sleep(0)`, `wait_for`, `gather` |
+//! | `sync.rs` | [`sync::Mutex`], [`sync::Semaphore`]: fair, cancel-safe, single-threaded | `asyncio.Lock`, `asyncio.Semaphore` |
 //! | `trace.rs` | the recorder of scheduling events | `PYTHONASYNCIODEBUG`, roughly |
 //! | `unwind.rs` | containing panics from user `Drop`s and wakers the loop calls | (none: Python has no destructors that unwind) |
 //!
@@ -51,6 +52,7 @@ mod executor;
 pub mod net;
 mod reactor;
 mod shared;
+pub mod sync;
 mod task;
 mod timers;
 pub mod trace;
