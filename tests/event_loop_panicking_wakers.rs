@@ -1,5 +1,5 @@
 //! A waker that panics when the loop wakes it (a `JoinHandle`'s waiter, a
-//! timer's waiter) does not stop the loop halfway: every other wake of that
+//! timer's waiter), or when the loop drops it, does not stop the loop halfway: every other wake of that
 //! turn still happens, `EventLoop::drop` still cancels every task, and no
 //! panic escapes `block_on` or the drop.
 
@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
-use homemade::event_loop::{sleep_until, spawn, yield_now, EventLoop, JoinHandle};
+use homemade::event_loop::{sleep, sleep_until, spawn, yield_now, EventLoop, JoinHandle};
 
 /// A waker that panics when woken.
 struct PanicOnWake;
@@ -116,4 +116,41 @@ fn a_timer_waker_that_panics_does_not_lose_the_other_timers_wakes() {
     });
     assert!(woke);
     assert_eq!(lp.stats().timers, 0);
+}
+
+/// A waker whose last drop panics.
+struct PanicOnDrop;
+
+impl Wake for PanicOnDrop {
+    fn wake(self: Arc<Self>) {}
+}
+
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        panic!("this waker's drop panics");
+    }
+}
+
+#[test]
+fn dropping_the_loop_survives_a_stored_waker_whose_drop_panics() {
+    let drops = Rc::new(Cell::new(0));
+    let lp = EventLoop::new().unwrap();
+    let (doomed, task) = run(&lp, async {
+        // A sleep registered with that waker; we drop our own clone, so
+        // the loop's timer table holds the waker's last reference.
+        let mut doomed = sleep(Duration::from_secs(3600));
+        let waker = Waker::from(Arc::new(PanicOnDrop));
+        assert!(std::pin::Pin::new(&mut doomed)
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending());
+        drop(waker);
+        let task = pending_task(&drops);
+        yield_now().await;
+        (doomed, task)
+    });
+    let dropped = catch_unwind(AssertUnwindSafe(|| drop(lp)));
+    assert!(dropped.is_ok(), "a panic escaped EventLoop::drop");
+    assert_eq!(drops.get(), 1);
+    assert!(task.is_finished());
+    drop(doomed); // its entry went with the loop's timer table
 }
