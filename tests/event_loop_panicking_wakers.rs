@@ -1,7 +1,8 @@
 //! A waker that panics when the loop wakes it (a `JoinHandle`'s waiter, a
-//! timer's waiter), or when the loop drops it, does not stop the loop halfway: every other wake of that
-//! turn still happens, `EventLoop::drop` still cancels every task, and no
-//! panic escapes `block_on` or the drop.
+//! timer's waiter), or when the loop drops it, does not stop the loop half
+//! way: every other wake of that turn still happens, `EventLoop::drop` still
+//! cancels every task and drops every stored waker, and no panic escapes
+//! `block_on` or the drop.
 
 use std::cell::Cell;
 use std::future::Future;
