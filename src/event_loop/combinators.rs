@@ -51,7 +51,10 @@
 //!   that, an answer may sit in the socket with its readiness not yet
 //!   reported.
 //!
-//! Both waits are short: one turn, and the next poll of the task.
+//! Both waits are short: one turn, and the next poll of the task. (The
+//! second rule also means that a timeout that fires after the loop slept
+//! until its deadline is judged one non-blocking turn later: the turn's
+//! start time is taken just before `epoll_wait`, a safe lower bound.)
 //!
 //! # `gather`: O(1) work per wake
 //!
