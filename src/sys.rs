@@ -1,4 +1,4 @@
-//! The front end's one libc call: raising the soft limit on open files.
+//! The crate's libc calls that no one runtime owns: the limit on open files.
 //!
 //! Linux starts most processes with a soft `RLIMIT_NOFILE` of 1024 and a far
 //! higher hard limit (often 524288). The soft limit is what `accept`,
@@ -13,6 +13,9 @@
 //! home, but it belongs to the process pool, and the layers below the front
 //! end (the HTTP client and server) must not import the process pool. This
 //! file sits beside the modules, so anything may use it.
+//!
+//! [`open_files_soft_limit`] reads the limit in force; the HTTP clients size
+//! their default per-host connection cap from it (`http/budget.rs`).
 //!
 //! Read next: `process_pool/sys.rs`, the process pool's libc calls.
 
@@ -46,4 +49,21 @@ pub fn raise_fd_limit() -> io::Result<u64> {
     }
     #[allow(clippy::useless_conversion)] // `rlim_t` is not `u64` everywhere
     Ok(u64::from(limit.rlim_cur))
+}
+
+/// The soft limit on this process's open file descriptors (`RLIMIT_NOFILE`,
+/// what `ulimit -n` shows), or `None` when it is unlimited or unknown. The
+/// HTTP clients size their default per-host connection cap from it.
+pub fn open_files_soft_limit() -> Option<u64> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit only writes the struct we pass, which we own.
+    let rc = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
+    if rc != 0 || limit.rlim_cur == libc::RLIM_INFINITY {
+        None
+    } else {
+        Some(limit.rlim_cur)
+    }
 }

@@ -177,3 +177,72 @@ proptest! {
         prop_assert!(matches!(error, Some(Error::MalformedHeader(_))), "{:?}", error);
     }
 }
+
+/// Chunk-size lines RFC 9112 §7.1.1 forbids (and llhttp refuses), and
+/// well-formed ones, for the strict chunk-line property below.
+const BAD_CHUNK_LINES: &[&str] = &[
+    "5  ", "5\t", "5;", "5 ;", "5;a=", "5;;a", " 5", "5;a=\"x", "5 x", "5;a b",
+];
+const GOOD_CHUNK_LINES: &[&str] = &["5", "5;a", "5 ; a = b", "5;a=\"q \\\" r\";b", "5\t;x=1"];
+
+/// Pushes `wire` cut at `cuts` into a fresh response parser, or a fresh
+/// request parser: the body, or the first error.
+fn chunked_under_split(
+    wire_body: &[u8],
+    cuts: &[usize],
+    server: bool,
+) -> Result<Vec<u8>, homemade::http::Error> {
+    use homemade::http::RequestParser;
+    let head: &[u8] = if server {
+        b"POST /carts/add HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+    } else {
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+    };
+    let wire = [head, wire_body].concat();
+    let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (wire.len() + 1)).collect();
+    cuts.sort_unstable();
+    let mut start = 0;
+    let mut response = ResponseParser::new();
+    let mut request = RequestParser::new(Limits::default());
+    for end in cuts.into_iter().chain([wire.len()]) {
+        let piece = &wire[start..end];
+        start = end;
+        if server {
+            request.push(piece);
+            if let Some(r) = request.next_request()? {
+                return Ok(r.body);
+            }
+        } else if let Some(r) = response.push(piece)? {
+            return Ok(r.body);
+        }
+    }
+    if server {
+        Err(homemade::http::Error::Internal("request incomplete".into()))
+    } else {
+        response.push_eof().map(|r| r.body)
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(150))]
+
+    /// Both parsers refuse a loose chunk-size line and accept a strict one,
+    /// whatever the split (the decoder is shared; both sides are checked).
+    #[test]
+    fn chunk_lines_are_parsed_strictly_on_both_sides_under_any_split(
+        bad in 0..BAD_CHUNK_LINES.len(),
+        good in 0..GOOD_CHUNK_LINES.len(),
+        server in any::<bool>(),
+        cuts in prop::collection::vec(any::<usize>(), 0..10),
+    ) {
+        let body = format!("{}\r\nhello\r\n0\r\n\r\n", BAD_CHUNK_LINES[bad]);
+        let result = chunked_under_split(body.as_bytes(), &cuts, server);
+        prop_assert!(
+            matches!(result, Err(homemade::http::Error::InvalidChunkSize(_))),
+            "{:?} accepted (server: {}): {:?}", BAD_CHUNK_LINES[bad], server, result
+        );
+        let body = format!("{}\r\nhello\r\n0\r\n\r\n", GOOD_CHUNK_LINES[good]);
+        let result = chunked_under_split(body.as_bytes(), &cuts, server);
+        prop_assert_eq!(result.ok(), Some(b"hello".to_vec()), "{:?} (server: {})", GOOD_CHUNK_LINES[good], server);
+    }
+}

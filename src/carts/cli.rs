@@ -88,6 +88,10 @@ pub struct CartsArgs {
     /// Print every figure as JSON on stdout (the human report goes to stderr).
     #[arg(long)]
     pub json: bool,
+    /// Give up on a request after this many seconds (connect, send and the
+    /// whole response), on every client.
+    #[arg(long, value_name = "SECONDS", default_value_t = strategies::REQUEST_TIMEOUT.as_secs_f64())]
+    pub timeout: f64,
 }
 
 /// Runs `homemade carts`; prints the report, returns the exit status.
@@ -186,6 +190,13 @@ fn run_inner(args: &CartsArgs) -> Result<bool, Fatal> {
             "--workers {workers}: expected 1..=256"
         )));
     }
+    if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 1e6) {
+        return Err(Fatal::Usage(format!(
+            "--timeout {}: expected a positive number of seconds",
+            args.timeout
+        )));
+    }
+    let timeout = Duration::from_secs_f64(args.timeout);
     if let Some(url) = &args.url {
         crate::http::Url::parse(url).map_err(|e| Fatal::Usage(format!("--url {url}: {e}")))?;
     }
@@ -225,7 +236,7 @@ fn run_inner(args: &CartsArgs) -> Result<bool, Fatal> {
         (None, None) => unreachable!("a server was started when no --url was given"),
     };
     if let Some(&first) = ids.first() {
-        preflight::server(&base_url, first).map_err(|e| Fatal::Io(e.to_string()))?;
+        preflight::server(&base_url, first, timeout).map_err(|e| Fatal::Io(e.to_string()))?;
     }
     let wl = Workload {
         base_url,
@@ -234,6 +245,7 @@ fn run_inner(args: &CartsArgs) -> Result<bool, Fatal> {
         work: args.work,
         calibration,
         workers,
+        timeout,
     };
     let out = Out { json: args.json };
     intro(&out, &wl, unit_ms, cores, server.is_some())?;

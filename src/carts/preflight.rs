@@ -55,9 +55,14 @@ pub fn timeline_file(path: &Path) -> Result<(), String> {
     }
 }
 
-/// Fetches cart `first_id` from `base_url` once; the error is the line to print.
-pub fn server(base_url: &str, first_id: u64) -> Result<(), CartError> {
-    super::strategies::probe(base_url, first_id)
+/// Fetches cart `first_id` from `base_url` once, within `timeout` (the
+/// run's `--timeout`); the error is the line to print.
+pub fn server(
+    base_url: &str,
+    first_id: u64,
+    timeout: std::time::Duration,
+) -> Result<(), CartError> {
+    super::strategies::probe(base_url, first_id, timeout)
 }
 
 #[cfg(test)]

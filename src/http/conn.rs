@@ -92,12 +92,14 @@ pub(crate) enum BlockingConnection {
 
 impl BlockingConnection {
     /// Plain TCP for `http://`; for `https://`, the TLS handshake with the
-    /// URL's host under the socket timeout `limit` (a handshake that does
-    /// not finish in time is [`TlsError::HandshakeTimeout`]).
+    /// URL's host under the socket timeout `limit`, what is left of the
+    /// request's deadline `after` (a handshake that does not finish in time
+    /// is [`TlsError::HandshakeTimeout`]).
     pub(crate) fn open(
         tcp: std::net::TcpStream,
         url: &super::Url,
         limit: std::time::Duration,
+        after: std::time::Duration,
     ) -> Result<BlockingConnection, Error> {
         if !url.is_https() {
             return Ok(BlockingConnection::Plain(tcp));
@@ -113,7 +115,7 @@ impl BlockingConnection {
                     io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
                 ) =>
             {
-                Err(Error::Tls(TlsError::HandshakeTimeout { after: limit }))
+                Err(Error::Tls(TlsError::HandshakeTimeout { after }))
             }
             Err(e) => Err(e.into()),
         }

@@ -39,7 +39,7 @@ use crate::thread_pool::ThreadPool;
 /// Row 4: fetch concurrently, price inline on the loop.
 pub(super) fn event_loop(wl: &Workload, spans: &Spans) -> Result<Vec<Priced>, CartError> {
     let lp = new_loop()?;
-    let client = Client::new();
+    let client = client_for(wl);
     let lane = Lane::this_loop();
     lp.block_on(async {
         let carts = wl.ids.iter().map(|&id| {
@@ -61,7 +61,7 @@ pub(super) fn event_loop_threads(wl: &Workload, spans: &Spans) -> Result<Vec<Pri
     let pool = ThreadPool::new(wl.workers)
         .map_err(|e| CartError::Runtime(format!("cannot start the thread pool: {e}")))?;
     let lp = new_loop()?;
-    let client = Client::new();
+    let client = client_for(wl);
     let lane = Lane::this_loop();
     lp.block_on(async {
         let carts = wl.ids.iter().map(|&id| {
@@ -93,7 +93,7 @@ pub(super) fn event_loop_processes(
     spans: &Spans,
 ) -> Result<Vec<Priced>, CartError> {
     let lp = new_loop()?;
-    let client = Client::new();
+    let client = client_for(wl);
     let lane = Lane::this_loop();
     let carts: Vec<Cart> = lp.block_on(async {
         let fetches = wl
@@ -122,7 +122,7 @@ pub(super) fn pipelined(
     spans: &Spans,
 ) -> Result<Vec<Priced>, CartError> {
     let lp = new_loop()?;
-    let client = Client::new();
+    let client = client_for(wl);
     let lane = Lane::this_loop();
     lp.block_on(async {
         let carts = wl.ids.iter().map(|&id| {
@@ -148,6 +148,11 @@ pub(super) fn pipelined(
 /// A fresh event loop, or a one-line error.
 fn new_loop() -> Result<EventLoop, CartError> {
     EventLoop::new().map_err(|e| CartError::Runtime(format!("cannot start the event loop: {e}")))
+}
+
+/// The event-loop client of a row: every request under the workload's deadline.
+fn client_for(wl: &Workload) -> Client {
+    Client::builder().request_timeout(wl.timeout).build()
 }
 
 /// Fetches cart `id` with our event-loop client and records its fetch bar.
