@@ -155,19 +155,52 @@ async fn fetch_tokio(
     fetch::finish(id, &url, response, start, lane, spans)
 }
 
-/// One GET over a fresh tokio connection, parsed by our sans-io parser.
+/// One GET over a fresh tokio connection, parsed by our sans-io parser;
+/// for `https://`, through tokio-rustls (what a tokio user would pick),
+/// with the same trust as our clients (`http::tls::default_client`).
 async fn get(url: &str, deadline: Duration) -> Result<Response, http::Error> {
     let request = Request::get(url)?.header("Connection", "close");
     let addrs = resolve(&request).await?;
-    let mut stream = connect_any(&addrs, deadline).await?;
+    let stream = connect_any(&addrs, deadline).await?;
     let _ = stream.set_nodelay(true);
+    if !request.url.is_https() {
+        return exchange(stream, &request, false).await;
+    }
+    let host = request.url.host().to_string();
+    let tls = http::tls::default_client().map_err(http::Error::Tls)?;
+    let name = rustls::pki_types::ServerName::try_from(host.clone()).map_err(|_| {
+        http::Error::Tls(http::tls::TlsError::Config(format!(
+            "{host:?} is not a valid TLS server name"
+        )))
+    })?;
+    let connector = tokio_rustls::TlsConnector::from(tls.rustls_config());
+    let stream = connector
+        .connect(name, stream)
+        .await
+        .map_err(|e| http::tls::name_io_error(e, &host))?;
+    exchange(stream, &request, true).await
+}
+
+/// Writes the request and reads the response from a plain or TLS stream.
+async fn exchange<S>(mut stream: S, request: &Request, tls: bool) -> Result<Response, http::Error>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
     let mut out = Vec::new();
     request.encode(&mut out)?;
     stream.write_all(&out).await?;
+    stream.flush().await?; // tokio-rustls sends what it buffered
     let mut parser = ResponseParser::for_method(&request.method);
     let mut buf = vec![0u8; 16 * 1024];
     loop {
-        let n = stream.read(&mut buf).await?;
+        let n = match stream.read(&mut buf).await {
+            Ok(n) => n,
+            // tokio-rustls: the peer closed without close_notify.
+            Err(e) if tls && e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                return http::finish_at_eof(&mut parser, false);
+            }
+            Err(e) => return Err(e.into()),
+        };
         if n == 0 {
             return parser.push_eof();
         }

@@ -97,6 +97,10 @@ impl fmt::Display for TlsError {
             BadCertificate { server, detail } => {
                 write!(f, "TLS: the certificate of {server} was refused: {detail}")
             }
+            NotTls { first_bytes } if first_bytes.is_empty() => write!(
+                f,
+                "TLS: the server did not answer in TLS: is it a plain HTTP server? try http://"
+            ),
             NotTls { first_bytes } => write!(
                 f,
                 "TLS: the server did not answer in TLS (it sent {first_bytes:?}): is it a plain HTTP server? try http://"
@@ -168,6 +172,30 @@ pub(crate) fn classify(error: rustls::Error, server: &str, first_bytes: &[u8]) -
             alert: alert_name(alert),
         },
         other => TlsError::Protocol(other.to_string()),
+    }
+}
+
+/// Names the error of a TLS stack that reports rustls errors inside an
+/// `io::Error` (tokio-rustls, in the cart workload's tokio row); other I/O
+/// errors stay what they were.
+#[cfg_attr(not(feature = "peers"), allow(dead_code))]
+pub(crate) fn name_io_error(e: std::io::Error, server: &str) -> crate::http::Error {
+    let tls = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        .cloned();
+    match tls {
+        // No sniffed bytes here: a record that is not TLS is named by rustls.
+        Some(rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType)) => {
+            crate::http::Error::Tls(TlsError::NotTls {
+                first_bytes: String::new(),
+            })
+        }
+        Some(error) => crate::http::Error::Tls(classify(error, server, &[])),
+        None if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            crate::http::Error::Tls(TlsError::ClosedDuringHandshake)
+        }
+        None => e.into(),
     }
 }
 

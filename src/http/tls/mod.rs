@@ -23,6 +23,7 @@ mod stream;
 
 pub use blocking::BlockingTls;
 pub use config::{default_client, set_default_cacert, ClientTls, ServerTls};
-pub(crate) use error::is_tls_record_start;
 pub use error::TlsError;
+#[cfg_attr(not(feature = "peers"), allow(unused_imports))]
+pub(crate) use error::{is_tls_record_start, name_io_error};
 pub use stream::TlsStream;
