@@ -114,6 +114,25 @@ fn a_handshake_that_never_completes() {
         matches!(&err, Error::Tls(TlsError::HandshakeTimeout { after }) if *after == Duration::from_millis(500)),
         "{err:?}"
     );
+    // The request's deadline bounds the handshake too, and names it.
+    let client = Client::builder()
+        .tls(ca.client_tls())
+        .request_timeout(Duration::from_millis(300))
+        .build();
+    let err = EventLoop::new()
+        .unwrap()
+        .block_on(client.get(&url))
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Tls(TlsError::HandshakeTimeout { after }) if *after == Duration::from_millis(300)),
+        "{err:?}"
+    );
+    // The blocking client, within its deadline.
+    let err = blocking::get_within(&url, Duration::from_millis(300)).unwrap_err();
+    assert!(
+        matches!(&err, Error::Tls(TlsError::HandshakeTimeout { .. })),
+        "{err:?}"
+    );
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! [`Url`]: the small part of URL syntax an HTTP/1.1 client needs,
-//! `http://host[:port]/path?query`.
+//! `http[s]://host[:port]/path?query`.
 //!
 //! ## What is accepted
 //!
