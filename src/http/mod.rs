@@ -71,6 +71,7 @@ mod url;
 
 pub use budget::{default_connections_per_host, RESERVED_DESCRIPTORS};
 pub use client::{Client, ClientBuilder};
+#[cfg_attr(not(feature = "peers"), allow(unused_imports))]
 pub(crate) use conn::finish_at_eof;
 pub use error::Error;
 pub use headers::Headers;

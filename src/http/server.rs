@@ -47,7 +47,7 @@
 //! With [`Server::with_tls`] (`homemade serve --tls-cert --tls-key`), each
 //! accepted connection first runs the TLS handshake in its own task, under
 //! the idle timeout, and is then served exactly as a plain one: the
-//! connection task reads and writes a [`Connection`] that is plain or TLS.
+//! connection task reads and writes a `Connection` (`conn.rs`) that is plain or TLS.
 //! A handshake that fails (a client that does not trust our certificate, a
 //! plain-HTTP request on the TLS port) ends that task only; rustls's alert
 //! goes to the peer when the socket takes it, and the failure is counted in
