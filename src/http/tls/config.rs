@@ -4,8 +4,9 @@
 //! ## Trust on the client
 //!
 //! [`ClientTls::system`] trusts the operating system's certificate store
-//! (`/etc/ssl/certs` and friends, read by `rustls-native-certs`), the same
-//! roots curl and Python use on this machine. A minimal container may have
+//! (`/etc/ssl/certs` and friends, read by `rustls-native-certs`; the
+//! `SSL_CERT_FILE` and `SSL_CERT_DIR` variables point it elsewhere, as
+//! they do OpenSSL), the same roots curl and Python use on this machine. A minimal container may have
 //! no store at all; then Mozilla's root set bundled in `webpki-roots` is
 //! used instead, so `https://` still works. [`ClientTls::with_cacert`]
 //! trusts exactly the CA certificates of one PEM file instead (`--cacert
@@ -41,11 +42,27 @@ const ALPN_HTTP11: &[u8] = b"http/1.1";
 #[derive(Clone)]
 pub struct ClientTls {
     config: Arc<rustls::ClientConfig>,
+    roots: Roots,
+}
+
+/// Where a [`ClientTls`]'s trusted roots came from, and how many there are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Roots {
+    /// The system's certificate store.
+    System(usize),
+    /// Mozilla's roots bundled in the binary (the system had none).
+    Bundled(usize),
+    /// A `--cacert` file (or PEM bytes).
+    CaFile(usize),
+    /// A rustls configuration made by hand ([`ClientTls::from_rustls`]).
+    Custom,
 }
 
 impl std::fmt::Debug for ClientTls {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ClientTls")
+        f.debug_struct("ClientTls")
+            .field("roots", &self.roots)
+            .finish()
     }
 }
 
@@ -56,10 +73,13 @@ impl ClientTls {
         let mut roots = RootCertStore::empty();
         let found = rustls_native_certs::load_native_certs();
         let (added, _unparsable) = roots.add_parsable_certificates(found.certs);
-        if added == 0 {
+        let source = if added == 0 {
             roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        }
-        ClientTls::with_roots(roots)
+            Roots::Bundled(roots.len())
+        } else {
+            Roots::System(added)
+        };
+        ClientTls::with_roots(roots, source)
     }
 
     /// Trusts exactly the CA certificates in the PEM file at `path`.
@@ -83,11 +103,12 @@ impl ClientTls {
         if roots.is_empty() {
             return Err("holds no PEM certificate".into());
         }
-        ClientTls::with_roots(roots).map_err(|e| e.to_string())
+        let source = Roots::CaFile(roots.len());
+        ClientTls::with_roots(roots, source).map_err(|e| e.to_string())
     }
 
     /// Trusts these roots.
-    fn with_roots(roots: RootCertStore) -> Result<ClientTls, TlsError> {
+    fn with_roots(roots: RootCertStore, source: Roots) -> Result<ClientTls, TlsError> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut config = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
@@ -97,7 +118,13 @@ impl ClientTls {
         config.alpn_protocols = vec![ALPN_HTTP11.to_vec()];
         Ok(ClientTls {
             config: Arc::new(config),
+            roots: source,
         })
+    }
+
+    /// Where the trusted roots came from.
+    pub fn roots(&self) -> Roots {
+        self.roots
     }
 
     /// The rustls configuration (for a tokio-rustls connector, say).
@@ -109,7 +136,10 @@ impl ClientTls {
     /// other protocol versions, ...). Verification stays rustls's: there is
     /// no way through here to skip it that rustls itself does not offer.
     pub fn from_rustls(config: Arc<rustls::ClientConfig>) -> ClientTls {
-        ClientTls { config }
+        ClientTls {
+            config,
+            roots: Roots::Custom,
+        }
     }
 }
 

@@ -22,7 +22,7 @@ mod error;
 mod stream;
 
 pub use blocking::BlockingTls;
-pub use config::{default_client, set_default_cacert, ClientTls, ServerTls};
+pub use config::{default_client, set_default_cacert, ClientTls, Roots, ServerTls};
 pub use error::TlsError;
 #[cfg_attr(not(feature = "peers"), allow(unused_imports))]
 pub(crate) use error::{is_tls_record_start, name_io_error};
