@@ -3,10 +3,14 @@
 //! A worker is born in the fork server (see `forkserver.rs`) holding one end
 //! of a socket pair; the parent holds the other. Its life:
 //!
-//! 1. **Die with the parent.** `PR_SET_PDEATHSIG(SIGKILL)` asks the kernel to
-//!    kill us when our parent (the fork server) dies. If it died *before* the
-//!    `prctl` call (the race the `prctl` man page warns about), `getppid` no
-//!    longer names it, and we exit at once.
+//! 1. **Die with the parent.** Before `serve` is called, the fork server's
+//!    side of the fork (`forkserver.rs`, `spawn`) has already asked the
+//!    kernel, with `PR_SET_PDEATHSIG(SIGKILL)`, to kill us when the fork
+//!    server dies, and has checked that the fork server is still our parent,
+//!    comparing `getppid()` with the pid the fork server read *before*
+//!    forking. (Reading the parent's pid after the fork would be too late:
+//!    if the fork server had died in between, we would read our new
+//!    parent's pid and serve on as an orphan.)
 //! 2. **Close everything else.** Every descriptor except stdin/stdout/stderr
 //!    and our channel is closed. In particular no worker keeps another
 //!    worker's channel open, so one worker's death always reads as end of
@@ -70,10 +74,6 @@ where
     Out: Serialize,
     F: Fn(In) -> Out,
 {
-    let parent = sys::getppid();
-    if sys::set_parent_death_signal(libc::SIGKILL).is_err() || sys::getppid() != parent {
-        sys::exit_now(EXIT_OK);
-    }
     let fd = chan.as_raw_fd();
     sys::close_all_except(&[fd]);
     let mut out = Vec::with_capacity(64 * 1024);

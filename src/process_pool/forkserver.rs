@@ -112,9 +112,7 @@ impl ForkServer {
             Forked::Child => {
                 // Never unwind out of here: that would run the parent's code.
                 let _ = panic::catch_unwind(AssertUnwindSafe(|| {
-                    if sys::set_parent_death_signal(libc::SIGKILL).is_err()
-                        || sys::getppid() != parent
-                    {
+                    if !die_with(parent) {
                         return;
                     }
                     sys::close_all_except(&[server_end.as_raw_fd()]);
@@ -227,11 +225,25 @@ fn errno(e: &io::Error) -> i32 {
     e.raw_os_error().unwrap_or(libc::EIO)
 }
 
+/// Asks the kernel to kill us (`SIGKILL`) when our parent dies, then checks
+/// that `parent`, the pid our parent read *before* it forked us, is still
+/// our parent. If it died before the `prctl` (the race the `prctl` man page
+/// warns about), `getppid` already names whoever adopted us, and the answer
+/// is `false`: the caller must exit at once.
+fn die_with(parent: Pid) -> bool {
+    sys::set_parent_death_signal(libc::SIGKILL).is_ok() && sys::getppid() == parent
+}
+
 /// Forks one worker on `chan`.
 fn spawn(ctl: RawFd, chan: OwnedFd, worker: &dyn Fn(OwnedFd), children: &mut Vec<Pid>) -> Msg {
+    let me = sys::getpid();
     // SAFETY: the fork server is single-threaded for its whole life.
     match unsafe { sys::fork() } {
         Ok(Forked::Child) => {
+            super::test_hooks::worker_forked();
+            if !die_with(me) {
+                sys::exit_now(0);
+            }
             let _ = panic::catch_unwind(AssertUnwindSafe(|| {
                 // SAFETY: in the new child, `ctl` is our private copy of the
                 // control socket; closing it (once, never retried) keeps the

@@ -47,6 +47,8 @@ mod pool;
 mod recorder;
 mod state;
 pub mod sys;
+#[doc(hidden)]
+pub mod test_hooks;
 mod wire;
 
 pub use error::{signal_name, PoolError, TaskError};
