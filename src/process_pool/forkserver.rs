@@ -187,7 +187,9 @@ fn serve(ctl: RawFd, worker: &dyn Fn(OwnedFd)) -> ! {
     let mut children: Vec<Pid> = Vec::new();
     loop {
         let mut buf = [0u8; 16];
-        let (n, fd) = match sys::recv_with_fd(ctl, &mut buf) {
+        // A request with the wrong number of descriptors fails; any extra
+        // ones are closed when `fds` is dropped.
+        let (n, mut fds) = match sys::recv_with_fds(ctl, &mut buf) {
             Ok(got) => got,
             Err(_) => break,
         };
@@ -195,8 +197,8 @@ fn serve(ctl: RawFd, worker: &dyn Fn(OwnedFd)) -> ! {
             break; // the parent closed the pool (or died)
         }
         let req = Msg::decode(&buf);
-        let reply = match (req.op, fd) {
-            (SPAWN, Some(fd)) => spawn(ctl, fd, worker, &mut children),
+        let reply = match (req.op, fds.len()) {
+            (SPAWN, 1) => spawn(ctl, fds.remove(0), worker, &mut children),
             (REAP, _) => reap(req.pid, Duration::from_millis(req.arg), &mut children),
             _ => failed(libc::EINVAL),
         };
