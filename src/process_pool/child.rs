@@ -88,8 +88,9 @@ where
                 wire::TAG_PANIC,
                 panic_message(&*payload).as_bytes(),
             );
-            wire::end_frame(&mut out, at);
-            let _ = sys::send_all(fd, &out);
+            if wire::end_frame(&mut out, at).is_ok() {
+                let _ = sys::send_all(fd, &out);
+            }
             sys::exit_now(EXIT_INIT_FAILED);
         }
     }
@@ -108,7 +109,7 @@ where
                 Err(_) => sys::exit_now(EXIT_PROTOCOL),
             };
             out.clear();
-            if run_task(payload, f, &mut out).is_err() {
+            if run_task(payload, f, &mut out, cfg.max_frame).is_err() {
                 sys::exit_now(EXIT_PROTOCOL);
             }
             if sys::send_all(fd, &out).is_err() {
@@ -124,7 +125,15 @@ where
 }
 
 /// Runs every item of one task frame, appending the reply frame to `out`.
-fn run_task<In, Out, F>(payload: &[u8], f: &F, out: &mut Vec<u8>) -> Result<(), wire::FrameError>
+/// A reply that would be over `limit` bytes is replaced by the short
+/// "too large" reply (`wire.rs`), so the parent learns both sizes and this
+/// worker stays in service.
+fn run_task<In, Out, F>(
+    payload: &[u8],
+    f: &F,
+    out: &mut Vec<u8>,
+    limit: usize,
+) -> Result<(), wire::FrameError>
 where
     In: DeserializeOwned,
     Out: Serialize,
@@ -134,6 +143,9 @@ where
     let at = wire::begin_frame(out);
     out.extend_from_slice(&id.to_le_bytes());
     out.extend_from_slice(&count.to_le_bytes());
+    // `out` stops growing one byte past the limit; the rest is only counted.
+    let cap = at + wire::HEADER + limit.saturating_add(1);
+    let mut dropped = 0;
     for _ in 0..count {
         let bytes = wire::next_item(&mut rest)?;
         let input: In = match wire::decode(bytes) {
@@ -146,9 +158,12 @@ where
         match panic::catch_unwind(AssertUnwindSafe(|| f(input))) {
             Ok(value) => {
                 out.push(wire::TAG_OK);
-                if let Err(msg) = wire::push_item(out, &value) {
-                    out.pop();
-                    wire::push_reply_item(out, wire::TAG_BAD_OUTPUT, msg.as_bytes());
+                match wire::push_item_capped(out, &value, cap) {
+                    Ok(cut) => dropped += cut,
+                    Err(msg) => {
+                        out.pop();
+                        wire::push_reply_item(out, wire::TAG_BAD_OUTPUT, msg.as_bytes());
+                    }
                 }
             }
             Err(payload) => {
@@ -157,6 +172,10 @@ where
             }
         }
     }
-    wire::end_frame(out, at);
-    Ok(())
+    let len = out.len() - at - wire::HEADER + dropped;
+    if len > limit {
+        out.truncate(at + wire::HEADER + wire::JOB_HEADER);
+        wire::push_too_large(out, len, limit);
+    }
+    wire::end_frame(out, at)
 }

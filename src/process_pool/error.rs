@@ -61,6 +61,16 @@ pub enum TaskError {
         /// What was wrong.
         message: String,
     },
+    /// The task's reply frame (its result, or a whole chunk's results) is
+    /// larger than the pool's frame limit
+    /// ([`max_frame_bytes`](super::ProcessPoolBuilder::max_frame_bytes)).
+    /// The worker noticed before sending it and keeps serving.
+    TooLarge {
+        /// Bytes the reply frame would have had.
+        len: usize,
+        /// The frame limit in force.
+        limit: usize,
+    },
     /// The worker initializer panicked, so the pool cannot run tasks.
     InitializerFailed {
         /// The panic message.
@@ -97,6 +107,12 @@ impl fmt::Display for TaskError {
             TaskError::Protocol { pid, message } => write!(
                 f,
                 "worker {pid} broke the wire protocol ({message}); it was killed and replaced"
+            ),
+            TaskError::TooLarge { len, limit } => write!(
+                f,
+                "the task's reply is {len} bytes, larger than the pool's {limit}-byte \
+                 frame limit, so it was not sent (raise max_frame_bytes, or return less \
+                 per task); the worker carries on"
             ),
             TaskError::InitializerFailed { message } => {
                 write!(f, "the worker initializer panicked: {message}")
