@@ -11,10 +11,13 @@
 //!    forking. (Reading the parent's pid after the fork would be too late:
 //!    if the fork server had died in between, we would read our new
 //!    parent's pid and serve on as an orphan.)
-//! 2. **Close everything else.** Every descriptor except stdin/stdout/stderr
-//!    and our channel is closed. In particular no worker keeps another
-//!    worker's channel open, so one worker's death always reads as end of
-//!    file in the parent.
+//! 2. **Keep what was inherited.** The worker holds every descriptor the
+//!    program had open when it built the pool (a log `File` the closure
+//!    captured works here as in the parent), plus its channel. The fork
+//!    server closed its copy of the control socket before calling us, and
+//!    no other worker's channel is ever open in the fork server when it
+//!    forks, so one worker's death still reads as end of file in the parent.
+//!    See README.md, "What a worker inherits".
 //! 3. **Run the initializer** once, if the pool has one. If it panics, the
 //!    worker says so in an [`INIT_FAILED`](super::wire::INIT_FAILED) reply
 //!    and exits; the parent then fails the pool's tasks instead of forking
@@ -75,7 +78,6 @@ where
     F: Fn(In) -> Out,
 {
     let fd = chan.as_raw_fd();
-    sys::close_all_except(&[fd]);
     let mut out = Vec::with_capacity(64 * 1024);
 
     if let Some(init) = init {

@@ -110,12 +110,14 @@ impl ForkServer {
                 })
             }
             Forked::Child => {
+                // The parent's end is the parent's: our copy would keep the
+                // control channel open after the parent closed it.
+                drop(parent_end);
                 // Never unwind out of here: that would run the parent's code.
                 let _ = panic::catch_unwind(AssertUnwindSafe(|| {
                     if !die_with(parent) {
                         return;
                     }
-                    sys::close_all_except(&[server_end.as_raw_fd()]);
                     serve(server_end.as_raw_fd(), worker);
                 }));
                 sys::exit_now(0)
@@ -176,7 +178,13 @@ impl ForkServer {
 
     /// Closes the control socket (the fork server kills and reaps any worker
     /// still alive, then exits) and reaps the fork server.
+    ///
+    /// `shutdown(2)` first: processes forked from this program while the
+    /// pool was alive (another pool's fork server and workers) hold copies
+    /// of our end, and a plain close would leave the fork server waiting
+    /// for them. Shut down, the socket reads as end of file at once.
     pub fn shutdown(self) -> io::Result<()> {
+        let _ = sys::shutdown(self.ctl.as_raw_fd());
         drop(self.ctl);
         sys::waitpid(self.pid, 0).map(|_| ())
     }
@@ -247,10 +255,11 @@ fn spawn(ctl: RawFd, chan: OwnedFd, worker: &dyn Fn(OwnedFd), children: &mut Vec
                 sys::exit_now(0);
             }
             let _ = panic::catch_unwind(AssertUnwindSafe(|| {
-                // SAFETY: in the new child, `ctl` is our private copy of the
-                // control socket; closing it (once, never retried) keeps the
-                // worker from holding the parent's control channel.
-                unsafe { libc::close(ctl) };
+                // SAFETY: in the new child, `ctl` is our copy of the control
+                // socket, owned by `start`'s frame, which this process never
+                // returns to (it leaves with `_exit`); nothing else uses it.
+                // Closing it keeps the worker off the control channel.
+                unsafe { sys::close_inherited(ctl) };
                 worker(chan);
             }));
             sys::exit_now(0)

@@ -46,7 +46,7 @@ mod handle;
 mod pool;
 mod recorder;
 mod state;
-pub mod sys;
+mod sys;
 #[doc(hidden)]
 pub mod test_hooks;
 mod wire;
@@ -55,4 +55,5 @@ pub use error::{signal_name, PoolError, TaskError};
 pub use handle::TaskHandle;
 pub use pool::{auto_chunksize, ProcessPool, ProcessPoolBuilder};
 pub use recorder::{PoolEvent, PoolEventKind, TaskId};
+pub use sys::Pid;
 pub use wire::DEFAULT_MAX_FRAME;

@@ -30,6 +30,14 @@
 //! single-threaded processes (see `README.md` next to this file), so the
 //! children may allocate, read `/proc` and run ordinary Rust.
 //!
+//! A child keeps every descriptor it inherits except the few the pool's
+//! own code closes by name ([`close_inherited`], an `unsafe fn`: closing a
+//! number you do not own is how one file ends up written into another).
+//! Nothing here closes descriptors in bulk.
+//!
+//! This module is private to the process pool: its functions take raw
+//! descriptor numbers and are not an API.
+//!
 //! Read next: `wire.rs` (how bytes become frames), then `forkserver.rs`.
 
 use std::io;
@@ -398,41 +406,18 @@ pub fn dup(fd: RawFd) -> io::Result<OwnedFd> {
     Ok(owned(new))
 }
 
-/// The descriptors this process has open, read from `/proc/self/fd`.
-pub fn open_fds() -> io::Result<Vec<RawFd>> {
-    let mut fds: Vec<RawFd> = Vec::new();
-    for entry in std::fs::read_dir("/proc/self/fd")? {
-        if let Some(fd) = entry?.file_name().to_str().and_then(|s| s.parse().ok()) {
-            fds.push(fd);
-        }
-    }
-    // The listing includes the directory's own descriptor, closed by now.
-    fds.retain(|&fd| is_open(fd));
-    Ok(fds)
-}
-
-/// Whether `fd` is an open descriptor in this process.
-fn is_open(fd: RawFd) -> bool {
-    // SAFETY: F_GETFD takes no pointer; an unknown fd only yields EBADF.
-    unsafe { libc::fcntl(fd, libc::F_GETFD) != -1 }
-}
-
-/// Closes every descriptor except stdin/stdout/stderr and those in `keep`.
+/// Closes, in a freshly forked child, this process's copy of a descriptor
+/// that belongs to an [`OwnedFd`] up the stack of the code that forked.
 ///
-/// Only for a freshly forked, single-threaded child: it closes descriptors
-/// it does not own (the parent's copies), which is exactly the point there.
-pub fn close_all_except(keep: &[RawFd]) {
-    let fds = match open_fds() {
-        Ok(fds) => fds,
-        Err(_) => return,
-    };
-    for fd in fds {
-        if fd > 2 && !keep.contains(&fd) {
-            // SAFETY: in a fresh single-threaded child nothing else uses these
-            // inherited descriptors; close errors are ignored (never retried).
-            unsafe { libc::close(fd) };
-        }
-    }
+/// # Safety
+/// `fd` must be open, nothing in this process may use it afterwards, and
+/// the `OwnedFd` that owns it must never be dropped in this process (true
+/// for a child that leaves with [`exit_now`] and never returns to the frame
+/// holding it). Errors are ignored and `close` is never retried (see the
+/// module docs).
+pub unsafe fn close_inherited(fd: RawFd) {
+    // SAFETY: forwarded to the caller's contract above.
+    unsafe { libc::close(fd) };
 }
 
 /// How many threads this process has, counted in `/proc/self/task`.
