@@ -34,7 +34,8 @@ use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::panic::{self, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
-use super::sys::{self, Forked, Pid};
+use super::deadlock::{Watch, WATCH_EVERY};
+use super::sys::{self, ExitKind, Forked, Pid};
 
 /// Request: fork a worker on the attached socket.
 const SPAWN: u32 = 1;
@@ -42,8 +43,12 @@ const SPAWN: u32 = 1;
 const REAP: u32 = 2;
 /// Reply: the worker was forked; `pid` is set.
 const SPAWNED: u32 = 11;
-/// Reply: the worker was reaped; `arg` is its wait status.
+/// Reply: the worker was reaped; `arg` is its wait status, plus
+/// [`DEADLOCKED`] if the fork server killed it for being stuck on a lock.
 const REAPED: u32 = 12;
+/// Bit of a `REAPED` reply's `arg`: the fork server killed this worker
+/// because it was stuck forever on a lock (see `deadlock.rs`).
+const DEADLOCKED: u64 = 1 << 32;
 /// Reply: the request failed; `arg` is the errno.
 const FAILED: u32 = 13;
 
@@ -162,8 +167,8 @@ impl ForkServer {
     }
 
     /// Waits up to `grace` for worker `pid` to exit, kills it if it has not,
-    /// reaps it and returns its raw wait status.
-    pub fn reap(&self, pid: Pid, grace: Duration) -> io::Result<i32> {
+    /// reaps it and says how it ended.
+    pub fn reap(&self, pid: Pid, grace: Duration) -> io::Result<ExitKind> {
         let req = Msg {
             op: REAP,
             pid,
@@ -171,7 +176,8 @@ impl ForkServer {
         };
         let reply = self.call(req, None)?;
         match reply.op {
-            REAPED => Ok(reply.arg as i32),
+            REAPED if reply.arg & DEADLOCKED != 0 => Ok(ExitKind::Deadlocked),
+            REAPED => Ok(sys::decode_status(reply.arg as u32 as i32)),
             _ => Err(io::Error::from_raw_os_error(reply.arg as i32)),
         }
     }
@@ -193,7 +199,34 @@ impl ForkServer {
 /// The fork server's loop; never returns.
 fn serve(ctl: RawFd, worker: &dyn Fn(OwnedFd)) -> ! {
     let mut children: Vec<Pid> = Vec::new();
+    // Workers killed for being stuck on a lock, not reaped yet.
+    let mut stuck: Vec<Pid> = Vec::new();
+    let mut watch = Watch::default();
+    let mut next_look = Instant::now() + WATCH_EVERY;
     loop {
+        // Between requests, look at the workers every WATCH_EVERY.
+        if Instant::now() >= next_look {
+            for pid in watch.stuck(&children) {
+                if !stuck.contains(&pid) {
+                    let _ = sys::kill(pid, libc::SIGKILL);
+                    stuck.push(pid);
+                }
+            }
+            next_look = Instant::now() + WATCH_EVERY;
+        }
+        let mut pfd = [libc::pollfd {
+            fd: ctl,
+            events: libc::POLLIN,
+            revents: 0,
+        }];
+        match sys::poll(
+            &mut pfd,
+            Some(next_look.saturating_duration_since(Instant::now())),
+        ) {
+            Ok(0) => continue,
+            Ok(_) => {}
+            Err(_) => break,
+        }
         let mut buf = [0u8; 16];
         // A request with the wrong number of descriptors fails; any extra
         // ones are closed when `fds` is dropped.
@@ -207,7 +240,16 @@ fn serve(ctl: RawFd, worker: &dyn Fn(OwnedFd)) -> ! {
         let req = Msg::decode(&buf);
         let reply = match (req.op, fds.len()) {
             (SPAWN, 1) => spawn(ctl, fds.remove(0), worker, &mut children),
-            (REAP, _) => reap(req.pid, Duration::from_millis(req.arg), &mut children),
+            (REAP, _) => {
+                let mut reply = reap(req.pid, Duration::from_millis(req.arg), &mut children);
+                if let Some(at) = stuck.iter().position(|&p| p == req.pid) {
+                    stuck.swap_remove(at);
+                    if reply.op == REAPED {
+                        reply.arg |= DEADLOCKED;
+                    }
+                }
+                reply
+            }
             _ => failed(libc::EINVAL),
         };
         if sys::send(ctl, &reply.encode()).is_err() {

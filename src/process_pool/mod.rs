@@ -40,6 +40,7 @@
 //! (frames) → `child.rs` (the worker) → `forkserver.rs` → `sys.rs`.
 
 mod child;
+mod deadlock;
 mod error;
 mod forkserver;
 mod handle;

@@ -348,6 +348,9 @@ pub enum ExitKind {
     Exited(i32),
     /// A signal killed it.
     Signaled(i32),
+    /// Not a wait status but the fork server's verdict: it killed the
+    /// worker because it was stuck forever on a lock (`deadlock.rs`).
+    Deadlocked,
 }
 
 /// Decodes a raw `waitpid` status.
