@@ -37,7 +37,8 @@
 //!
 //! `pool.rs` (the API) → `state.rs` (the parent's pump, then
 //! `state/lifecycle.rs` and `state/waiting.rs`) → `handle.rs` → `wire.rs`
-//! (frames) → `child.rs` (the worker) → `forkserver.rs` → `sys.rs`.
+//! (frames) → `child.rs` (the worker) → `forkserver.rs` (with
+//! `deadlock.rs`, its watch for workers stuck on a copied lock) → `sys.rs`.
 
 mod child;
 mod deadlock;
