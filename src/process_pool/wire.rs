@@ -29,9 +29,9 @@
 //! ```
 //!
 //! The last form replaces a reply that would have been over the limit: the
-//! worker counts the reply's size as it encodes the results (and stops
-//! copying bytes once past the limit, so an 8 GiB result does not cost
-//! 8 GiB), then sends this short frame instead, and every item of the task
+//! worker counts the reply's size as it encodes the results (and copies no
+//! bytes past the limit, so an 8 GiB result does not cost 8 GiB more), then
+//! sends this short frame instead, and every item of the task
 //! fails with `TaskError::TooLarge`. The worker did nothing wrong, so it
 //! keeps serving. Only a frame that *announces* more than the limit is a
 //! broken worker, since a working one never sends it. The same check keeps
@@ -204,7 +204,9 @@ pub fn end_frame(out: &mut [u8], at: usize) -> Result<(), FrameError> {
 
 /// Lets postcard append to a borrowed `Vec` (so a failed encoding can be
 /// rolled back instead of losing the buffer), keeping it at most `cap`
-/// bytes long: what would go past `cap` is only counted, in `dropped`.
+/// bytes long: what would go past `cap` is only counted, in `dropped`
+/// (the bytes kept are then useless, but their count plus `dropped` is the
+/// true size of the encoding).
 struct Appender<'a> {
     out: &'a mut Vec<u8>,
     cap: usize,
@@ -215,17 +217,19 @@ impl Extend<u8> for Appender<'_> {
     fn extend<I: IntoIterator<Item = u8>>(&mut self, iter: I) {
         let mut iter = iter.into_iter();
         let room = self.cap.saturating_sub(self.out.len());
-        if iter.size_hint().1.is_some_and(|most| most <= room) {
-            self.out.extend(iter); // the usual case: it all fits
-            return;
+        match iter.size_hint() {
+            // The usual case: it all fits.
+            (_, Some(most)) if most <= room => self.out.extend(iter),
+            // A piece of known size that does not fit (postcard hands over
+            // a string's or a byte slice's bytes in one piece): count it,
+            // copy nothing, in O(1).
+            (least, Some(most)) if least == most => self.dropped += least,
+            // Unknown size: store what fits, count the rest.
+            _ => {
+                self.out.extend(iter.by_ref().take(room));
+                self.dropped += iter.count();
+            }
         }
-        self.out.extend(iter.by_ref().take(room));
-        // Count the rest without storing it (in O(1) when the iterator
-        // knows its length, as postcard's slices do).
-        self.dropped += match iter.size_hint() {
-            (least, Some(most)) if least == most => least,
-            _ => iter.count(),
-        };
     }
 }
 
@@ -439,7 +443,7 @@ mod tests {
     fn a_capped_item_counts_what_it_did_not_store() {
         let mut out = Vec::new();
         let dropped = push_item_capped(&mut out, &"x".repeat(1000), 100).unwrap();
-        assert_eq!(out.len(), 100);
+        assert!(out.len() <= 100, "{} bytes kept", out.len());
         // 4-byte length prefix, 2-byte varint string length, 1000 bytes.
         assert_eq!(out.len() + dropped, 4 + 2 + 1000);
     }
