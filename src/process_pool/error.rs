@@ -61,6 +61,27 @@ pub enum TaskError {
         /// What was wrong.
         message: String,
     },
+    /// The task's reply frame (its result, or a whole chunk's results) is
+    /// larger than the pool's frame limit
+    /// ([`max_frame_bytes`](super::ProcessPoolBuilder::max_frame_bytes)).
+    /// The worker noticed before sending it and keeps serving.
+    TooLarge {
+        /// Bytes the reply frame would have had.
+        len: usize,
+        /// The frame limit in force.
+        limit: usize,
+    },
+    /// The worker was blocked forever waiting for a lock (a `Mutex`, a
+    /// `OnceLock`/`LazyLock` being initialized, ...) that was held when the
+    /// pool was built: `fork` copied it locked, and in the worker no thread
+    /// exists that could unlock it. The fork server saw the worker asleep on
+    /// it with no other thread and no timeout, killed it and a replacement
+    /// was forked (which holds the same copy: tasks that take that lock
+    /// always fail this way). See the lock rule in the module's README.
+    Deadlocked {
+        /// The worker's pid.
+        pid: Pid,
+    },
     /// The worker initializer panicked, so the pool cannot run tasks.
     InitializerFailed {
         /// The panic message.
@@ -97,6 +118,18 @@ impl fmt::Display for TaskError {
             TaskError::Protocol { pid, message } => write!(
                 f,
                 "worker {pid} broke the wire protocol ({message}); it was killed and replaced"
+            ),
+            TaskError::TooLarge { len, limit } => write!(
+                f,
+                "the task's reply is {len} bytes, larger than the pool's {limit}-byte \
+                 frame limit, so it was not sent (raise max_frame_bytes, or return less \
+                 per task); the worker carries on"
+            ),
+            TaskError::Deadlocked { pid } => write!(
+                f,
+                "worker {pid} was stuck forever on a lock that was held when the pool \
+                 was built (fork copied it locked; build the pool before taking locks, \
+                 and outside OnceLock/LazyLock initializers); it was killed and replaced"
             ),
             TaskError::InitializerFailed { message } => {
                 write!(f, "the worker initializer panicked: {message}")

@@ -463,7 +463,11 @@ impl<Out: DeserializeOwned> State<Out> {
             )));
         }
         let mut results = Vec::with_capacity(items);
-        for _ in 0..count {
+        if let Some((len, limit)) = wire::too_large_reply(&mut rest).map_err(proto)? {
+            // The worker measured a reply over the limit and sent this instead.
+            results.extend((0..count).map(|_| Err(TaskError::TooLarge { len, limit })));
+        }
+        for _ in results.len()..count as usize {
             let (tag, bytes) = wire::next_reply_item(&mut rest).map_err(proto)?;
             let text = || String::from_utf8_lossy(bytes).into_owned();
             results.push(match tag {

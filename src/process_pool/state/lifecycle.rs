@@ -143,9 +143,10 @@ impl<Out> State<Out> {
                 return;
             }
             Loss::Gone => match status {
-                Ok(status) => match sys::decode_status(status) {
+                Ok(kind) => match kind {
                     ExitKind::Signaled(signal) => TaskError::WorkerDied { pid, signal },
                     ExitKind::Exited(code) => TaskError::WorkerExited { pid, code },
+                    ExitKind::Deadlocked => TaskError::Deadlocked { pid },
                 },
                 Err(e) => TaskError::PoolShutDown {
                     reason: format!("worker {pid} vanished and could not be reaped: {e}"),
