@@ -49,7 +49,7 @@ mod state;
 pub mod sys;
 mod wire;
 
-pub use error::{signal_name, PoolError, TaskError};
+pub use error::{signal_name, PoolError, Retry, TaskError};
 pub use handle::TaskHandle;
 pub use pool::{auto_chunksize, ProcessPool, ProcessPoolBuilder};
 pub use recorder::{PoolEvent, PoolEventKind, TaskId};

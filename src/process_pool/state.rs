@@ -55,7 +55,7 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex, MutexGuard};
 use serde::de::DeserializeOwned;
 
-use super::error::TaskError;
+use super::error::{Retry, TaskError};
 use super::forkserver::ForkServer;
 use super::recorder::{PoolEventKind, Recorder, TaskId};
 use super::sys::{self, ExitKind, Pid};
@@ -81,6 +81,8 @@ const PREFETCH_MAX: usize = 64;
 const INITIAL_TASK_NANOS: f64 = 1e6;
 /// At most this many frames per vectored send.
 const MAX_IOVECS: usize = 64;
+/// The retry log keeps at most this many entries (the oldest are dropped).
+const RETRY_LOG_MAX: usize = 1024;
 
 /// Settings fixed at pool creation.
 #[derive(Debug, Clone)]
@@ -135,6 +137,10 @@ pub struct Job<Out> {
     pub waker: Option<Waker>,
     /// Who collects the result.
     pub owner: Owner,
+    /// Index of the task's first item in its `map` call (0 for a `submit`).
+    first_item: usize,
+    /// Attempts lost with their worker so far (see `lifecycle.rs`, retry).
+    losses: u32,
 }
 
 /// One live worker, seen from the parent.
@@ -144,6 +150,10 @@ pub struct Worker {
     pub pid: Pid,
     /// Our end of its socket (non-blocking).
     pub chan: OwnedFd,
+    /// A pidfd for the worker, readable once it has exited: how its death is
+    /// seen even when a grandchild keeps the socket open. `None` on kernels
+    /// without `pidfd_open` (then end of file is the only sign).
+    pub pidfd: Option<OwnedFd>,
     inbuf: FrameBuf,
     /// Tasks sent (or being sent), oldest first; the oldest is running.
     pub inflight: VecDeque<TaskId>,
@@ -197,6 +207,18 @@ pub struct State<Out> {
     pub queue_watcher: Option<TaskId>,
     /// Moving average of how long a task occupies a worker, in nanoseconds.
     avg_task_nanos: f64,
+    /// Wakers to wake once the lock is released (never under it: a waker
+    /// may call back into the pool). `StateGuard` (`state/waiting.rs`)
+    /// wakes them.
+    pub wakes: Vec<Waker>,
+    /// The `(fd, events)` the leader is polling, bell excluded: a pump that
+    /// changes them (a frame left half-written, a replacement worker) must
+    /// ring the doorbell so the leader polls the right set.
+    pub leader_view: Vec<(Pid, RawFd, i16)>,
+    /// Attempts a task gets when its worker dies under it (1 = no retry).
+    pub max_attempts: u32,
+    /// Attempts lost and retried, oldest first, until taken.
+    pub retries: VecDeque<Retry>,
 }
 
 impl<Out> State<Out> {
@@ -216,6 +238,10 @@ impl<Out> State<Out> {
             broken: None,
             queue_watcher: None,
             avg_task_nanos: INITIAL_TASK_NANOS,
+            wakes: Vec::new(),
+            leader_view: Vec::new(),
+            max_attempts: 1,
+            retries: VecDeque::new(),
         }
     }
 
@@ -235,12 +261,13 @@ impl<Out> State<Out> {
     }
 
     /// Adds a task: queued, or finished at once if it could not be encoded
-    /// or the pool is broken.
+    /// or the pool is broken. `first_item` is the index of its first item in
+    /// its `map` call (0 for a `submit`), for the retry log.
     pub fn add_job(
         &mut self,
         id: TaskId,
         frame: Result<Vec<u8>, String>,
-        items: usize,
+        (items, first_item): (usize, usize),
         owner: Owner,
     ) {
         let mut job = Job {
@@ -249,6 +276,8 @@ impl<Out> State<Out> {
             state: JobState::Queued,
             waker: None,
             owner,
+            first_item,
+            losses: 0,
         };
         let failure = match (&self.broken, frame) {
             (Some(err), _) => Some(err.clone()),
@@ -287,9 +316,7 @@ impl<Out> State<Out> {
                 }
             },
         }
-        if let Some(w) = waker {
-            w.wake();
-        }
+        self.wakes.extend(waker);
         if self.queue_watcher == Some(id) {
             self.queue_watcher = None;
         }
@@ -396,6 +423,13 @@ impl<Out: DeserializeOwned> State<Out> {
         let write_failed = flush(w, &self.jobs).is_err();
         let mut buf = std::mem::take(&mut w.inbuf);
         let mut outcome: Option<Result<AfterReply, Loss>> = None;
+        // Its socket may stay open after its death (a grandchild inherited
+        // it), so a busy worker's process is asked too. Asked *before*
+        // reading: whatever it wrote before dying is then already readable.
+        let exited = !w.inflight.is_empty()
+            && w.pidfd
+                .as_ref()
+                .is_some_and(|p| sys::readable_now(p.as_raw_fd()));
         'read: loop {
             match buf.fill(fd) {
                 Ok(0) => {
@@ -430,6 +464,9 @@ impl<Out: DeserializeOwned> State<Out> {
             None => {
                 if let Some(w) = self.workers[slot].as_mut() {
                     w.inbuf = buf;
+                }
+                if exited {
+                    self.lose(slot, Loss::Gone);
                 }
             }
             Some(Ok(_)) => self.retire(slot),
@@ -530,9 +567,7 @@ impl<Out: DeserializeOwned> State<Out> {
                     w.inflight.push_back(id);
                     w.dispatched += 1;
                     job.state = JobState::Running { slot };
-                    if let Some(waker) = job.waker.take() {
-                        waker.wake();
-                    }
+                    self.wakes.extend(job.waker.take());
                     let items = job.items;
                     self.recorder
                         .note(w.pid, || PoolEventKind::Sent { task: id, items });
@@ -568,31 +603,11 @@ impl<Out> State<Out> {
             if let Some(job) = self.jobs.get_mut(id) {
                 if let Some(waker) = job.waker.take() {
                     self.queue_watcher = Some(*id);
-                    waker.wake();
+                    self.wakes.push(waker);
                     return;
                 }
             }
         }
-    }
-
-    /// The `pollfd`s a blocked waiter should sleep on (plus `bell`).
-    pub fn poll_set(&self, bell: RawFd) -> Vec<libc::pollfd> {
-        let mut fds: Vec<libc::pollfd> = self
-            .workers
-            .iter()
-            .flatten()
-            .map(|w| libc::pollfd {
-                fd: w.chan.as_raw_fd(),
-                events: libc::POLLIN | if w.wants_write() { libc::POLLOUT } else { 0 },
-                revents: 0,
-            })
-            .collect();
-        fds.push(libc::pollfd {
-            fd: bell,
-            events: libc::POLLIN,
-            revents: 0,
-        });
-        fds
     }
 }
 
