@@ -36,8 +36,8 @@
 //! ## Reading order
 //!
 //! `pool.rs` (the API) → `state.rs` (the parent's pump, then
-//! `state/lifecycle.rs` and `state/waiting.rs`) → `handle.rs` → `wire.rs`
-//! (frames) → `child.rs` (the worker) → `forkserver.rs` → `sys.rs`.
+//! `state/dispatch.rs`, `state/lifecycle.rs` and `state/waiting.rs`) →
+//! `handle.rs` → `wire.rs` (frames) → `child.rs` (the worker) → `forkserver.rs` → `sys.rs`.
 
 mod child;
 mod error;
