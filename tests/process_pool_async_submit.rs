@@ -83,7 +83,9 @@ fn failures_arrive_through_await() {
         );
         assert_eq!(rs[2], Err(TaskError::TimedOut));
         assert!(
-            matches!(&rs[3], Err(TaskError::Panicked { message }) if message.contains("right out"))
+            matches!(&rs[3], Err(TaskError::Panicked { message }) if message.contains("right out")),
+            "{:?}",
+            rs[3]
         );
         for i in [0usize, 4, 5, 6, 7] {
             assert_eq!(rs[i], Ok(i as u64));
