@@ -425,42 +425,14 @@ impl<Out: DeserializeOwned> State<Out> {
         let fd = w.chan.as_raw_fd();
         let write_failed = flush(w, &self.jobs).is_err();
         let mut buf = std::mem::take(&mut w.inbuf);
-        let mut outcome: Option<Result<AfterReply, Loss>> = None;
-        // Its socket may stay open after its death (a grandchild inherited
-        // it), so a busy worker's process is asked too. Asked *before*
-        // reading: whatever it wrote before dying is then already readable.
-        let exited = !w.inflight.is_empty()
-            && w.pidfd
-                .as_ref()
-                .is_some_and(|p| sys::readable_now(p.as_raw_fd()));
-        'read: loop {
-            match buf.fill(fd) {
-                Ok(0) => {
-                    outcome = Some(Err(Loss::Gone));
-                    break;
-                }
-                Ok(_) => loop {
-                    match buf.next_frame(cfg.max_frame) {
-                        Ok(Some(payload)) => match self.on_reply(slot, payload, cfg) {
-                            Ok(AfterReply::Continue) => {}
-                            other => {
-                                outcome = Some(other);
-                                break 'read;
-                            }
-                        },
-                        Ok(None) => break,
-                        Err(e) => {
-                            outcome = Some(Err(Loss::Protocol(e.to_string())));
-                            break 'read;
-                        }
-                    }
-                },
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(_) => {
-                    outcome = Some(Err(Loss::Gone));
-                    break;
-                }
-            }
+        let (mut outcome, read_any) = self.read_replies(slot, fd, &mut buf, cfg);
+        // A busy worker that said nothing may be dead with its socket still
+        // open (a grandchild of its task inherited it): ask the process. If
+        // it exited, whatever it wrote before dying is readable by now, so
+        // read once more before calling it lost.
+        if outcome.is_none() && !write_failed && !read_any && self.busy_and_exited(slot) {
+            let (last, _) = self.read_replies(slot, fd, &mut buf, cfg);
+            outcome = Some(last.unwrap_or(Err(Loss::Gone)));
         }
         match outcome {
             None if write_failed => self.lose(slot, Loss::Gone),
@@ -468,13 +440,53 @@ impl<Out: DeserializeOwned> State<Out> {
                 if let Some(w) = self.workers[slot].as_mut() {
                     w.inbuf = buf;
                 }
-                if exited {
-                    self.lose(slot, Loss::Gone);
-                }
             }
             Some(Ok(_)) => self.retire(slot),
             Some(Err(loss)) => self.lose(slot, loss),
         }
+    }
+
+    /// Reads worker `slot`'s socket until `WouldBlock`, completing tasks
+    /// from its replies. Returns what ended the worker's service, if
+    /// anything did, and whether any bytes arrived.
+    fn read_replies(
+        &mut self,
+        slot: usize,
+        fd: RawFd,
+        buf: &mut FrameBuf,
+        cfg: &Config,
+    ) -> (Option<Result<AfterReply, Loss>>, bool) {
+        let mut read_any = false;
+        loop {
+            match buf.fill(fd) {
+                Ok(0) => return (Some(Err(Loss::Gone)), read_any),
+                Ok(_) => {
+                    read_any = true;
+                    loop {
+                        match buf.next_frame(cfg.max_frame) {
+                            Ok(Some(payload)) => match self.on_reply(slot, payload, cfg) {
+                                Ok(AfterReply::Continue) => {}
+                                other => return (Some(other), read_any),
+                            },
+                            Ok(None) => break,
+                            Err(e) => return (Some(Err(Loss::Protocol(e.to_string()))), read_any),
+                        }
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return (None, read_any),
+                Err(_) => return (Some(Err(Loss::Gone)), read_any),
+            }
+        }
+    }
+
+    /// Whether worker `slot` has tasks in flight and its pidfd says it exited.
+    fn busy_and_exited(&self, slot: usize) -> bool {
+        self.workers[slot].as_ref().is_some_and(|w| {
+            !w.inflight.is_empty()
+                && w.pidfd
+                    .as_ref()
+                    .is_some_and(|p| sys::readable_now(p.as_raw_fd()))
+        })
     }
 
     /// Handles one reply frame from the worker in `slot`.
