@@ -67,6 +67,7 @@ fn main() {
         work: Work::Compute,
         calibration: Calibration::measure(),
         workers,
+        timeout: strategies::REQUEST_TIMEOUT,
     };
     let rt = Runtimes {
         processes: Some(&pool),

@@ -29,4 +29,6 @@ pub mod carts;
 pub mod event_loop;
 pub mod http;
 pub mod process_pool;
+pub mod stdio;
+pub mod sys;
 pub mod thread_pool;

@@ -4,6 +4,12 @@
 //!   (see `src/carts/cli.rs`).
 //! * `homemade serve`: the dummyjson-compatible cart server (see `src/http/cli.rs`).
 //! * `homemade fetch URL`: a tiny curl on our own HTTP client.
+//!
+//! Before any command runs, the soft limit on open files is raised to the
+//! hard limit (`homemade::sys::raise_fd_limit`, as Go's runtime does at
+//! start), so a busy server or client is not refused by a default of 1024.
+//! The commands print through `homemade::stdio`, which never panics on a
+//! write error (DESIGN.md §5.9).
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -27,7 +33,11 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    match Cli::parse().command {
+    let cli = Cli::parse();
+    // Best effort: where the kernel refuses, the process runs with the
+    // limit it was given, as it always did.
+    let _ = homemade::sys::raise_fd_limit();
+    match cli.command {
         Command::Carts(args) => homemade::carts::cli::run(args),
         Command::Serve(args) => homemade::http::cli::serve(args),
         Command::Fetch(args) => homemade::http::cli::fetch(args),

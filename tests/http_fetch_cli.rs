@@ -39,7 +39,7 @@ fn fetch_prints_bodies_and_reports_failures_in_one_line() {
     assert!(out.status.success());
     assert!(String::from_utf8(out.stdout)
         .unwrap()
-        .contains("POST is not allowed"));
+        .contains("Route 'POST /carts/1' not found"));
 
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -98,6 +98,21 @@ fn cases() -> Vec<(&'static str, Vec<u8>, bool, Expect)> {
             Err(|e| matches!(e, Error::BodyTooLarge { .. }))),
         ("chunk data without CRLF", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcX\r\n0\r\n\r\n".to_vec(), false,
             Err(|e| matches!(e, Error::MissingChunkTerminator))),
+        ("trailing spaces after the chunk size", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5  \r\nhello\r\n0\r\n\r\n".to_vec(), false,
+            Err(|e| matches!(e, Error::InvalidChunkSize(_)))),
+        ("a tab after the last chunk size", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\t\r\n\r\n".to_vec(), false,
+            Err(|e| matches!(e, Error::InvalidChunkSize(_)))),
+        ("nothing after the semicolon", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2;\r\nok\r\n0\r\n\r\n".to_vec(), false,
+            Err(|e| matches!(e, Error::InvalidChunkSize(_)))),
+        ("an extension with an empty value", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2;a=\r\nok\r\n0\r\n\r\n".to_vec(), false,
+            Err(|e| matches!(e, Error::InvalidChunkSize(_)))),
+        ("a space before the chunk size", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n 2\r\nok\r\n0\r\n\r\n".to_vec(), false,
+            Err(|e| matches!(e, Error::InvalidChunkSize(_)))),
+        ("an unclosed quoted extension value", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2;a=\"x\r\nok\r\n0\r\n\r\n".to_vec(), false,
+            Err(|e| matches!(e, Error::InvalidChunkSize(_)))),
+        ("well-formed extensions: spaces around ';' and '=', a quoted value",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2 ; a = b;c=\"x \\\" y\"\r\nok\r\n0;last\r\n\r\n".to_vec(), false,
+            Ok { status: 200, body: b"ok", reusable: true }),
         ("endless chunk-size line", [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;".to_vec(), vec![b'a'; 10_000]].concat(), false,
             Err(|e| matches!(e, Error::ChunkLineTooLong { .. }))),
         ("endless trailers", [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n".to_vec(), b"X-T: 1\r\n".repeat(5000)].concat(), false,
@@ -201,4 +216,58 @@ fn the_header_count_limit_is_configurable_both_ways() {
         .push(&head)
         .unwrap_err();
     assert!(matches!(e, Error::TooManyHeaders { limit: 10 }));
+}
+
+/// A request case: its name, its bytes, and the body or the error it gives.
+type RequestCase = (
+    &'static str,
+    Vec<u8>,
+    Result<&'static [u8], fn(&Error) -> bool>,
+);
+
+/// The request side of the table: how the server's parser frames a request
+/// body, and the heads it must refuse (RFC 9112 §3.2, §6.1).
+fn request_cases() -> Vec<RequestCase> {
+    let smuggling =
+        |e: &Error| matches!(e, Error::MalformedHeader(m) if m.contains("Transfer-Encoding"));
+    vec![
+        ("content-length", b"POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc".to_vec(), Ok(b"abc")),
+        ("chunked", b"POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n".to_vec(), Ok(b"abc")),
+        ("no length, no body", b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(), Ok(b"")),
+        ("CL then TE", b"POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n".to_vec(), Err(smuggling)),
+        ("TE then CL", b"POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n".to_vec(), Err(smuggling)),
+        ("CL and TE in other cases", b"POST /a HTTP/1.1\r\nHost: x\r\ncOnTeNt-LeNgTh: 0\r\ntransfer-ENCODING: chunked\r\n\r\n0\r\n\r\n".to_vec(), Err(smuggling)),
+        ("CL and a non-chunked TE", b"POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: gzip\r\n\r\nabcde".to_vec(), Err(smuggling)),
+        ("TE in HTTP/1.0", b"POST /a HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n".to_vec(), Err(smuggling)),
+        ("no Host in HTTP/1.1", b"GET /a HTTP/1.1\r\n\r\n".to_vec(), Err(|e| matches!(e, Error::MalformedHeader(m) if m.contains("no Host")))),
+        ("two Hosts", b"GET /a HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n".to_vec(), Err(|e| matches!(e, Error::MalformedHeader(m) if m.contains("2 Host")))),
+        ("request line over the limit", [b"GET /".to_vec(), vec![b'a'; 70_000]].concat(), Err(|e| matches!(e, Error::RequestLineTooLong { .. }))),
+    ]
+}
+
+#[test]
+fn every_request_framing_case_parses_right_or_fails_with_the_right_error() {
+    use homemade::http::RequestParser;
+    for (name, input, expect) in request_cases() {
+        for step in [input.len(), 7, 1] {
+            let mut parser = RequestParser::new(Limits::default());
+            let mut result = Ok(None);
+            for piece in input.chunks(step) {
+                parser.push(piece);
+                result = parser.next_request();
+                if !matches!(result, Ok(None)) {
+                    break;
+                }
+            }
+            match (&expect, result) {
+                (Ok(body), Ok(Some(request))) => {
+                    assert_eq!(&request.body[..], *body, "{name} (step {step})")
+                }
+                (Err(check), Err(e)) => {
+                    assert!(check(&e), "{name} (step {step}): wrong error {e:?}")
+                }
+                (_, other) => panic!("{name} (step {step}): unexpected {other:?}"),
+            }
+        }
+    }
 }

@@ -90,7 +90,11 @@ fn curl_talks_to_homemade_serve() {
     assert!(answer.starts_with("HTTP/1.1 404 "));
     assert!(answer.ends_with(r#"{"message":"Cart with id '0' not found"}"#));
     let answer = curl(&["-i", "-X", "POST", "-d", "x=1", &format!("{base}/carts/1")]);
-    assert!(answer.starts_with("HTTP/1.1 405 "));
+    assert!(answer.starts_with("HTTP/1.1 404 "), "{answer}");
+    let add = r#"{"userId":1,"products":[{"id":1,"quantity":2}]}"#;
+    let answer = curl(&["-i", "-d", add, &format!("{base}/carts/add")]);
+    assert!(answer.starts_with("HTTP/1.1 201 "), "{answer}");
+    assert!(answer.contains(r#""totalQuantity":2"#), "{answer}");
 
     // `homemade fetch` against the same server, through the binary too.
     let out = Command::new(env!("CARGO_BIN_EXE_homemade"))

@@ -132,4 +132,117 @@ proptest! {
             prop_assert_eq!(&request.body, body);
         }
     }
+
+    /// A request carrying both `Content-Length` and `Transfer-Encoding`, after
+    /// valid pipelined ones: under any split, the requests before it come out
+    /// and then the error, never a request from the bytes behind it.
+    #[test]
+    fn a_cl_te_request_is_refused_under_any_split(
+        before in 0usize..3,
+        te_first in any::<bool>(),
+        cuts in prop::collection::vec(any::<usize>(), 0..10),
+    ) {
+        use homemade::http::{Error, RequestParser};
+        let mut wire = b"GET /carts/1 HTTP/1.1\r\nHost: x\r\n\r\n".repeat(before);
+        let (first, second) = if te_first {
+            ("Transfer-Encoding: chunked", "Content-Length: 5")
+        } else {
+            ("Content-Length: 5", "Transfer-Encoding: chunked")
+        };
+        wire.extend_from_slice(format!("POST /carts/add HTTP/1.1\r\nHost: x\r\n{first}\r\n{second}\r\n\r\n0\r\n\r\n").as_bytes());
+        wire.extend_from_slice(b"GET /carts/2 HTTP/1.1\r\nHost: x\r\n\r\n");
+        let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (wire.len() + 1)).collect();
+        cuts.sort_unstable();
+        let mut parser = RequestParser::new(Limits::default());
+        let (mut got, mut error) = (0, None);
+        let mut start = 0;
+        'feed: for end in cuts.into_iter().chain([wire.len()]) {
+            parser.push(&wire[start..end]);
+            start = end;
+            loop {
+                match parser.next_request() {
+                    Ok(Some(request)) => {
+                        prop_assert_eq!(request.path(), "/carts/1");
+                        got += 1;
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        error = Some(e);
+                        break 'feed;
+                    }
+                }
+            }
+        }
+        prop_assert_eq!(got, before);
+        prop_assert!(matches!(error, Some(Error::MalformedHeader(_))), "{:?}", error);
+    }
+}
+
+/// Chunk-size lines RFC 9112 §7.1.1 forbids (and llhttp refuses), and
+/// well-formed ones, for the strict chunk-line property below.
+const BAD_CHUNK_LINES: &[&str] = &[
+    "5  ", "5\t", "5;", "5 ;", "5;a=", "5;;a", " 5", "5;a=\"x", "5 x", "5;a b",
+];
+const GOOD_CHUNK_LINES: &[&str] = &["5", "5;a", "5 ; a = b", "5;a=\"q \\\" r\";b", "5\t;x=1"];
+
+/// Pushes `wire` cut at `cuts` into a fresh response parser, or a fresh
+/// request parser: the body, or the first error.
+fn chunked_under_split(
+    wire_body: &[u8],
+    cuts: &[usize],
+    server: bool,
+) -> Result<Vec<u8>, homemade::http::Error> {
+    use homemade::http::RequestParser;
+    let head: &[u8] = if server {
+        b"POST /carts/add HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+    } else {
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+    };
+    let wire = [head, wire_body].concat();
+    let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (wire.len() + 1)).collect();
+    cuts.sort_unstable();
+    let mut start = 0;
+    let mut response = ResponseParser::new();
+    let mut request = RequestParser::new(Limits::default());
+    for end in cuts.into_iter().chain([wire.len()]) {
+        let piece = &wire[start..end];
+        start = end;
+        if server {
+            request.push(piece);
+            if let Some(r) = request.next_request()? {
+                return Ok(r.body);
+            }
+        } else if let Some(r) = response.push(piece)? {
+            return Ok(r.body);
+        }
+    }
+    if server {
+        Err(homemade::http::Error::Internal("request incomplete".into()))
+    } else {
+        response.push_eof().map(|r| r.body)
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(150))]
+
+    /// Both parsers refuse a loose chunk-size line and accept a strict one,
+    /// whatever the split (the decoder is shared; both sides are checked).
+    #[test]
+    fn chunk_lines_are_parsed_strictly_on_both_sides_under_any_split(
+        bad in 0..BAD_CHUNK_LINES.len(),
+        good in 0..GOOD_CHUNK_LINES.len(),
+        server in any::<bool>(),
+        cuts in prop::collection::vec(any::<usize>(), 0..10),
+    ) {
+        let body = format!("{}\r\nhello\r\n0\r\n\r\n", BAD_CHUNK_LINES[bad]);
+        let result = chunked_under_split(body.as_bytes(), &cuts, server);
+        prop_assert!(
+            matches!(result, Err(homemade::http::Error::InvalidChunkSize(_))),
+            "{:?} accepted (server: {}): {:?}", BAD_CHUNK_LINES[bad], server, result
+        );
+        let body = format!("{}\r\nhello\r\n0\r\n\r\n", GOOD_CHUNK_LINES[good]);
+        let result = chunked_under_split(body.as_bytes(), &cuts, server);
+        prop_assert_eq!(result.ok(), Some(b"hello".to_vec()), "{:?} (server: {})", GOOD_CHUNK_LINES[good], server);
+    }
 }

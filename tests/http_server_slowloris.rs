@@ -38,7 +38,7 @@ fn a_trickled_request_is_cut_off() {
     // A prompt client on the same server is served.
     let mut s = TcpStream::connect(server.addr()).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    s.write_all(b"GET /carts/1 HTTP/1.1\r\nConnection: close\r\n\r\n")
+    s.write_all(b"GET /carts/1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         .unwrap();
     let mut answer = Vec::new();
     let _ = s.read_to_end(&mut answer);

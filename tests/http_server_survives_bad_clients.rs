@@ -41,30 +41,33 @@ fn malformed_oversized_and_abandoned_requests_do_not_hurt_the_server() {
         "{answer}"
     );
 
-    let answer = raw(addr, b"GET /carts/1 HTTP/1.1\r\nContent-Length: x\r\n\r\n");
+    let answer = raw(
+        addr,
+        b"GET /carts/1 HTTP/1.1\r\nHost: x\r\nContent-Length: x\r\n\r\n",
+    );
     assert!(answer.starts_with("HTTP/1.1 400 "), "{answer}");
 
-    let mut huge = b"GET /carts/1 HTTP/1.1\r\n".to_vec();
+    let mut huge = b"GET /carts/1 HTTP/1.1\r\nHost: x\r\n".to_vec();
     huge.extend_from_slice(format!("X-Big: {}\r\n\r\n", "a".repeat(70 * 1024)).as_bytes());
     let answer = raw(addr, &huge);
     assert!(answer.starts_with("HTTP/1.1 431 "), "{answer}");
 
     let answer = raw(
         addr,
-        b"POST /carts/1 HTTP/1.1\r\nContent-Length: 10000000\r\n\r\n",
+        b"POST /carts/1 HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n",
     );
     assert!(answer.starts_with("HTTP/1.1 413 "), "{answer}");
 
     let answer = raw(
         addr,
-        b"POST /carts HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        b"POST /carts HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
     );
     assert!(answer.starts_with("HTTP/1.1 400 "), "{answer}");
 
     // Clients that vanish half way: in the head, in the body.
     for partial in [
         &b"GET /carts/1 HTTP/1.1\r\nHo"[..],
-        b"POST /carts/1 HTTP/1.1\r\nContent-Length: 50\r\n\r\nabc",
+        b"POST /carts/1 HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\nabc",
     ] {
         let mut s = TcpStream::connect(addr).unwrap();
         s.write_all(partial).unwrap();
@@ -107,7 +110,7 @@ fn pipelined_requests_are_answered_in_order() {
     let server = EmbeddedServer::start("127.0.0.1:0".parse().unwrap()).unwrap();
     let answer = raw(
         server.addr(),
-        b"GET /carts/1 HTTP/1.1\r\n\r\nGET /carts/2 HTTP/1.1\r\n\r\nGET /carts/3 HTTP/1.1\r\nConnection: close\r\n\r\n",
+        b"GET /carts/1 HTTP/1.1\r\nHost: x\r\n\r\nGET /carts/2 HTTP/1.1\r\nHost: x\r\n\r\nGET /carts/3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
     );
     let ids: Vec<usize> = ["{\"id\":1,", "{\"id\":2,", "{\"id\":3,"]
         .iter()
@@ -122,7 +125,7 @@ fn an_uploader_still_reads_its_413() {
     let mut s = TcpStream::connect(server.addr()).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     s.set_write_timeout(Some(Duration::from_secs(10))).unwrap();
-    s.write_all(b"POST /carts/1 HTTP/1.1\r\nContent-Length: 3000000\r\n\r\n")
+    s.write_all(b"POST /carts/1 HTTP/1.1\r\nHost: x\r\nContent-Length: 3000000\r\n\r\n")
         .unwrap();
     // Keep uploading a little after the head, as a real client would.
     let _ = s.write_all(&vec![b'x'; 256 * 1024]);

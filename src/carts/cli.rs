@@ -10,7 +10,8 @@
 //!    many rounds make a millisecond on this machine (`pricing.rs`).
 //! 3. **The server.** Unless `--url` names one, the dummyjson-compatible cart
 //!    server starts on 127.0.0.1 with an ephemeral port, on its own event loop
-//!    and thread (`routes.rs`).
+//!    and thread (`routes.rs`). Either way it is then asked for the first
+//!    cart once (`preflight.rs`), before anything is printed.
 //! 4. **The strategies**, in the report's order; each row is printed as soon
 //!    as its strategy finishes.
 //! 5. **The lower bound** (`bound.rs`), from what `sequential` measured, with
@@ -20,21 +21,26 @@
 //!
 //! Any failure (an unreachable `--url`, a missing cart, a malformed
 //! response, a pool that cannot start) prints one line on stderr and exits
-//! with status 1. A wrong grand total is reported loudly in its row and also
-//! makes the exit status 1.
+//! with status 1. What can be checked before the run is checked before it
+//! (`--timeline`'s file, the process pool, the server), so that line is all
+//! the user sees. A wrong grand total is reported loudly in its row and also
+//! makes the exit status 1. The report is written through `crate::stdio`: a
+//! write error (`> /dev/full`) is one more such failure, and a closed pipe
+//! (`| head`) stops the command quietly with status 0.
 //!
 //! Read next: `strategies.rs`.
 
 use super::bound::CriticalPath;
 use super::error::CartError;
 use super::model::CartStore;
+use super::preflight;
 use super::pricing::{Calibration, Work};
 use super::report::{self, Row};
 use super::routes::EmbeddedServer;
 use super::strategies::{self, Outcome, RunResult, Runtimes, Strategy, Workload, MAX_DELAY_MS};
 use super::timeline;
+use crate::stdio::{self, Stream};
 use serde::Serialize;
-use std::io::Write;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -78,6 +84,10 @@ pub struct CartsArgs {
     /// Print every figure as JSON on stdout (the human report goes to stderr).
     #[arg(long)]
     pub json: bool,
+    /// Give up on a request after this many seconds (connect, send and the
+    /// whole response), on every client.
+    #[arg(long, value_name = "SECONDS", default_value_t = strategies::REQUEST_TIMEOUT.as_secs_f64())]
+    pub timeout: f64,
 }
 
 /// Runs `homemade carts`; prints the report, returns the exit status.
@@ -85,10 +95,8 @@ pub fn run(args: CartsArgs) -> ExitCode {
     match run_inner(&args) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
-        Err(e) => {
-            eprintln!("homemade carts: {e}");
-            ExitCode::from(1)
-        }
+        Err(Fatal::Output(stream, e)) => stdio::write_failed("carts", stream, &e),
+        Err(e) => stdio::fail("carts", &e.to_string()),
     }
 }
 
@@ -99,8 +107,10 @@ enum Fatal {
     Usage(String),
     /// A strategy failed.
     Cart(Strategy, CartError),
-    /// Writing a file failed.
+    /// Something around the run failed: a file, the server, the process pool.
     Io(String),
+    /// The report could not be written to this stream.
+    Output(Stream, std::io::Error),
 }
 
 impl std::fmt::Display for Fatal {
@@ -108,6 +118,7 @@ impl std::fmt::Display for Fatal {
         match self {
             Fatal::Usage(why) | Fatal::Io(why) => write!(f, "{why}"),
             Fatal::Cart(s, e) => write!(f, "{} failed: {e}", s.name()),
+            Fatal::Output(stream, e) => write!(f, "cannot write to {}: {e}", stream.name()),
         }
     }
 }
@@ -144,15 +155,15 @@ struct Out {
 }
 
 impl Out {
-    /// Prints a line and flushes, so rows appear as they finish.
-    fn line(&self, text: &str) {
-        if self.json {
-            eprintln!("{text}");
+    /// Prints a line and flushes, so rows appear as they finish; a write
+    /// error stops the command (`crate::stdio` says how).
+    fn line(&self, text: &str) -> Result<(), Fatal> {
+        let stream = if self.json {
+            Stream::Stderr
         } else {
-            let mut stdout = std::io::stdout().lock();
-            let _ = writeln!(stdout, "{text}");
-            let _ = stdout.flush();
-        }
+            Stream::Stdout
+        };
+        stdio::line(stream, text).map_err(|e| Fatal::Output(stream, e))
     }
 }
 
@@ -175,24 +186,28 @@ fn run_inner(args: &CartsArgs) -> Result<bool, Fatal> {
             "--workers {workers}: expected 1..=256"
         )));
     }
+    if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 1e6) {
+        return Err(Fatal::Usage(format!(
+            "--timeout {}: expected a positive number of seconds",
+            args.timeout
+        )));
+    }
+    let timeout = Duration::from_secs_f64(args.timeout);
     if let Some(url) = &args.url {
         crate::http::Url::parse(url).map_err(|e| Fatal::Usage(format!("--url {url}: {e}")))?;
+    }
+    if let Some(path) = &args.timeline {
+        preflight::timeline_file(path).map_err(Fatal::Usage)?;
     }
     let selected: Vec<Strategy> = Strategy::ALL
         .into_iter()
         .filter(|s| args.only.is_empty() || args.only.contains(s))
         .collect();
 
-    // 1. The process pool, while this process still has one thread.
-    let mut pool_error = None;
+    // 1. The process pool, while this process still has one thread. A pool
+    // that cannot start (fork refused) ends the command here.
     let pool = if selected.iter().any(|s| s.needs_process_pool()) {
-        match strategies::pricing_pool(workers) {
-            Ok(pool) => Some(pool),
-            Err(e) => {
-                pool_error = Some(e.to_string());
-                None
-            }
-        }
+        Some(strategies::pricing_pool(workers).map_err(|e| Fatal::Io(e.to_string()))?)
     } else {
         None
     };
@@ -211,6 +226,9 @@ fn run_inner(args: &CartsArgs) -> Result<bool, Fatal> {
         (None, Some(server)) => server.base_url(),
         (None, None) => unreachable!("a server was started when no --url was given"),
     };
+    if let Some(&first) = ids.first() {
+        preflight::server(&base_url, first, timeout).map_err(|e| Fatal::Io(e.to_string()))?;
+    }
     let wl = Workload {
         base_url,
         ids,
@@ -218,16 +236,17 @@ fn run_inner(args: &CartsArgs) -> Result<bool, Fatal> {
         work: args.work,
         calibration,
         workers,
+        timeout,
     };
     let out = Out { json: args.json };
-    intro(&out, &wl, unit_ms, cores, server.is_some());
+    intro(&out, &wl, unit_ms, cores, server.is_some())?;
 
     // 4. The strategies, one row each, printed as they finish.
     let expected = CartStore::embedded().total_cents(wl.ids.iter().copied());
     let rt = Runtimes {
         processes: pool.as_ref(),
     };
-    out.line(&report::header());
+    out.line(&report::header())?;
     let mut outcomes: Vec<(Strategy, Outcome)> = Vec::new();
     let mut rows: Vec<Option<Row>> = Vec::new();
     let mut bound: Option<CriticalPath> = None;
@@ -235,10 +254,7 @@ fn run_inner(args: &CartsArgs) -> Result<bool, Fatal> {
     let mut sequential_s = None;
     let mut all_correct = true;
     for &strategy in &selected {
-        let outcome = match (&pool_error, strategy.needs_process_pool()) {
-            (Some(why), true) => Outcome::Unavailable(why.clone()),
-            _ => strategies::run(strategy, &wl, rt).map_err(|e| Fatal::Cart(strategy, e))?,
-        };
+        let outcome = strategies::run(strategy, &wl, rt).map_err(|e| Fatal::Cart(strategy, e))?;
         match &outcome {
             Outcome::Ran(run) => {
                 if strategy == Strategy::Sequential {
@@ -251,31 +267,31 @@ fn run_inner(args: &CartsArgs) -> Result<bool, Fatal> {
                     CriticalPath::ideal(&wl.ids, wl.unit.as_secs_f64(), bound_cores(&wl, cores))
                 });
                 let row = Row::new(run, expected, sequential_s, Some(bound_now));
-                out.line(&report::format_row(&row));
+                out.line(&report::format_row(&row))?;
                 for line in report::retry_lines(run) {
-                    out.line(&line);
+                    out.line(&line)?;
                 }
                 all_correct &= row.correct || expected.is_none();
                 rows.push(Some(row));
             }
             Outcome::Unavailable(why) => {
-                out.line(&report::format_unavailable(strategy, why));
+                out.line(&report::format_unavailable(strategy, why))?;
                 rows.push(None);
             }
         }
         outcomes.push((strategy, outcome));
     }
-    out.line("");
+    out.line("")?;
     out.line(
         "fetch = time with a request in flight, compute = time with a cart being priced; \
          fetch + compute > total means they overlapped.",
-    );
+    )?;
 
     // 5. The bound, the explainer's lines, the pictures.
     if let Some(b) = &bound {
         let unit_s = wl.unit.as_secs_f64();
         for line in report::bound_lines(b, bound_measured, &wl.ids, unit_s, wl.work) {
-            out.line(&line);
+            out.line(&line)?;
         }
     }
     let runs: Vec<&RunResult> = outcomes
@@ -289,23 +305,23 @@ fn run_inner(args: &CartsArgs) -> Result<bool, Fatal> {
         .iter()
         .find(|r| r.strategy == Strategy::EventLoopProcesses)
     {
-        out.line("");
-        out.line("The explainer's program (event-loop+processes), in its own words:");
+        out.line("")?;
+        out.line("The explainer's program (event-loop+processes), in its own words:")?;
         for line in report::explainer_lines(explainer, &wl.ids, wl.unit.as_secs_f64()) {
-            out.line(&format!("  {line}"));
+            out.line(&format!("  {line}"))?;
         }
         if let Some(pipelined) = runs.iter().find(|r| r.strategy == Strategy::Pipelined) {
-            out.line(&report::pipelining_line(explainer, pipelined));
+            out.line(&report::pipelining_line(explainer, pipelined))?;
         }
     }
     if !runs.is_empty() {
         let axis = timeline::axis_ns(&runs);
-        out.line("");
-        out.line("Timelines (one lane per thread, worker process or event loop):");
+        out.line("")?;
+        out.line("Timelines (one lane per thread, worker process or event loop):")?;
         for run in &runs {
-            out.line(timeline::ascii(run, axis).trim_end());
+            out.line(timeline::ascii(run, axis).trim_end())?;
         }
-        out.line(&timeline::ascii_legend(axis));
+        out.line(&timeline::ascii_legend(axis))?;
     }
     if let Some(path) = &args.timeline {
         let title = format!(
@@ -316,10 +332,13 @@ fn run_inner(args: &CartsArgs) -> Result<bool, Fatal> {
         );
         std::fs::write(path, timeline::svg(&runs, &title))
             .map_err(|e| Fatal::Io(format!("cannot write {}: {e}", path.display())))?;
-        out.line(&format!("Timeline picture written to {}", path.display()));
+        out.line(&format!("Timeline picture written to {}", path.display()))?;
     }
     if !all_correct {
-        eprintln!("homemade carts: ERROR: a strategy computed a wrong grand total (see ✗ above)");
+        stdio::error_line(
+            "carts",
+            "ERROR: a strategy computed a wrong grand total (see ✗ above)",
+        );
     }
     if args.json {
         let json = JsonReport {
@@ -353,20 +372,26 @@ fn run_inner(args: &CartsArgs) -> Result<bool, Fatal> {
         };
         let text = serde_json::to_string_pretty(&json)
             .map_err(|e| Fatal::Io(format!("cannot encode the JSON report: {e}")))?;
-        println!("{text}");
+        stdio::line(Stream::Stdout, &text).map_err(|e| Fatal::Output(Stream::Stdout, e))?;
     }
     drop(server);
     Ok(all_correct)
 }
 
 /// The lines printed before the table.
-fn intro(out: &Out, wl: &Workload, unit_ms: f64, cores: usize, embedded: bool) {
+fn intro(
+    out: &Out,
+    wl: &Workload,
+    unit_ms: f64,
+    cores: usize,
+    embedded: bool,
+) -> Result<(), Fatal> {
     out.line(&format!(
         "homemade carts: {} cart(s) from {}{}",
         wl.ids.len(),
         wl.base_url,
         if embedded { " (embedded server)" } else { "" }
-    ));
+    ))?;
     let unit = format_ms(unit_ms);
     out.line(&format!(
         "  cart i waits i x {unit} on the server and {} i x {unit}; \
@@ -377,19 +402,19 @@ fn intro(out: &Out, wl: &Workload, unit_ms: f64, cores: usize, embedded: bool) {
         },
         wl.workers,
         wl.calibration.rounds_per_ms
-    ));
+    ))?;
     if unit_ms.fract() != 0.0 {
         out.line(
             "  note: the server's delays are whole milliseconds, so each cart's wait is i x unit rounded",
-        );
+        )?;
     }
     let longest = wl.ids.iter().max().copied().unwrap_or(0);
     if (longest as f64 * unit_ms).round() as u64 > MAX_DELAY_MS {
         out.line(&format!(
             "  note: server delays are capped at {MAX_DELAY_MS} ms, so the slowest carts wait less than i x unit"
-        ));
+        ))?;
     }
-    out.line("");
+    out.line("")
 }
 
 /// The cores the bound may assume: the machine's, except that sleeps (the

@@ -9,7 +9,7 @@
 //! * [`bound`]: the critical-path lower bound no strategy can beat.
 //! * [`report`] and [`timeline`]: the table, the ASCII lanes and the SVG picture.
 //! * [`error`]: the one-line errors of a failed run.
-//! * [`cli`]: `homemade carts`.
+//! * [`cli`]: `homemade carts`, and [`preflight`]: what it checks before it begins.
 //!
 //! Read in this order: `model.rs`, `pricing.rs`, `strategies.rs` (and its
 //! files), `bound.rs`, `report.rs`, `timeline.rs`, `cli.rs`. Chapter 5 of
@@ -19,6 +19,7 @@ pub mod bound;
 pub mod cli;
 pub mod error;
 pub mod model;
+pub mod preflight;
 pub mod pricing;
 pub mod report;
 pub mod routes;

@@ -75,13 +75,62 @@ pub fn cents(amount: f64) -> i64 {
     (amount * 100.0).round() as i64
 }
 
+impl Product {
+    /// This product with another quantity, its `total` and `discounted_total`
+    /// recomputed as dummyjson's data has them: `total` is `price * quantity`
+    /// as a JavaScript number (so `109.99 * 3` is `329.96999999999997`), and
+    /// `discounted_total` is that less `discount_percentage` percent, rounded
+    /// to cents the way `Math.round` rounds. Every line of the 208 embedded
+    /// carts obeys this rule exactly (a unit test checks it).
+    pub fn with_quantity(&self, quantity: u64) -> Product {
+        let total = self.price * quantity as f64;
+        let discounted = round_cents(total * (100.0 - self.discount_percentage) / 100.0);
+        Product {
+            quantity,
+            total,
+            discounted_total: discounted,
+            ..self.clone()
+        }
+    }
+}
+
+impl Cart {
+    /// A cart of these lines, with `total` and `discounted_total` (the sums
+    /// of the lines', rounded to cents), `total_products` and
+    /// `total_quantity` computed from them, as in dummyjson's data.
+    pub fn from_products(id: u64, user_id: u64, products: Vec<Product>) -> Cart {
+        let total: f64 = products.iter().map(|p| p.total).sum();
+        let discounted: f64 = products.iter().map(|p| p.discounted_total).sum();
+        Cart {
+            id,
+            total: round_cents(total),
+            discounted_total: round_cents(discounted),
+            user_id,
+            total_products: products.len() as u64,
+            total_quantity: products.iter().map(|p| p.quantity).sum(),
+            products,
+        }
+    }
+}
+
+/// Rounds a money amount to cents as JavaScript's `Math.round(x * 100) / 100`
+/// does (halves go up).
+fn round_cents(amount: f64) -> f64 {
+    (amount * 100.0 + 0.5).floor() / 100.0
+}
+
 /// The embedded JSON text of all 208 carts.
 const CARTS_JSON: &str = include_str!("../../data/dummyjson-carts.json");
 
-/// The carts the embedded server serves, in id order.
+/// The carts the embedded server serves, in id order, and the product
+/// table built from them.
 #[derive(Debug)]
 pub struct CartStore {
     carts: Vec<Cart>,
+    /// Every product that appears in a cart, once, in id order (dummyjson
+    /// prices new carts from its product catalogue; we ship only the carts,
+    /// so this table holds the 189 products they use).
+    products: Vec<Product>,
 }
 
 impl CartStore {
@@ -89,17 +138,43 @@ impl CartStore {
     pub fn embedded() -> &'static CartStore {
         static STORE: OnceLock<CartStore> = OnceLock::new();
         STORE.get_or_init(|| {
-            let mut carts: Vec<Cart> =
+            let carts: Vec<Cart> =
                 serde_json::from_str(CARTS_JSON).expect("data/dummyjson-carts.json is valid JSON");
-            carts.sort_by_key(|c| c.id);
-            CartStore { carts }
+            CartStore::from_carts(carts)
         })
     }
 
     /// A store over any list of carts (kept in id order).
     pub fn from_carts(mut carts: Vec<Cart>) -> CartStore {
         carts.sort_by_key(|c| c.id);
-        CartStore { carts }
+        let mut products: Vec<Product> = carts
+            .iter()
+            .flat_map(|c| c.products.iter().cloned())
+            .collect();
+        products.sort_by_key(|p| p.id); // stable: the first cart's copy comes first
+        products.dedup_by_key(|p| p.id);
+        CartStore { carts, products }
+    }
+
+    /// The product with this id from the product table (its `quantity` and
+    /// totals are those of some cart; use [`Product::with_quantity`]).
+    pub fn product(&self, id: u64) -> Option<&Product> {
+        self.products
+            .binary_search_by_key(&id, |p| p.id)
+            .ok()
+            .map(|i| &self.products[i])
+    }
+
+    /// The carts of this user, in id order.
+    pub fn carts_of_user(&self, user_id: u64) -> impl Iterator<Item = &Cart> {
+        self.carts.iter().filter(move |c| c.user_id == user_id)
+    }
+
+    /// True when some cart belongs to this user. dummyjson checks user ids
+    /// against its user data, which we do not ship; the embedded carts
+    /// belong to the users 1 to 208, and those are the users here.
+    pub fn has_user(&self, user_id: u64) -> bool {
+        self.carts.iter().any(|c| c.user_id == user_id)
     }
 
     /// All carts, in id order.
@@ -169,6 +244,37 @@ mod tests {
         assert_eq!(store.page(207, 30).len(), 1);
         assert!(store.page(500, 30).is_empty());
         assert_eq!(store.page(0, usize::MAX).len(), 208);
+    }
+
+    #[test]
+    fn recomputing_every_cart_from_its_quantities_gives_the_data_back() {
+        let store = CartStore::embedded();
+        for cart in store.all() {
+            let lines = cart
+                .products
+                .iter()
+                .map(|p| store.product(p.id).unwrap().with_quantity(p.quantity))
+                .collect();
+            let again = Cart::from_products(cart.id, cart.user_id, lines);
+            // Compared in cents: serde_json reads some of the data's long
+            // decimals (`99.94999999999999`) one unit in the last place off.
+            let money = |c: &Cart| {
+                let lines: Vec<_> = c
+                    .products
+                    .iter()
+                    .map(|p| (p.id, p.quantity, cents(p.total), cents(p.discounted_total)))
+                    .collect();
+                (lines, cents(c.total), cents(c.discounted_total))
+            };
+            assert_eq!(money(&again), money(cart), "cart {}", cart.id);
+            assert_eq!(
+                (again.user_id, again.total_products, again.total_quantity),
+                (cart.user_id, cart.total_products, cart.total_quantity)
+            );
+        }
+        assert!(store.has_user(1) && store.has_user(208) && !store.has_user(209));
+        assert_eq!(store.product(144).unwrap().title, "Cricket Helmet");
+        assert!(store.product(0).is_none());
     }
 
     #[test]

@@ -8,14 +8,20 @@
 //! |---|---|
 //! | `GET /carts/{id}` | `200` and the cart's JSON; `404` `{"message":"Cart with id '{id}' not found"}` |
 //! | `GET /carts?limit=&skip=` | `200` `{"carts":[...],"total":208,"skip":S,"limit":L}` (`limit` defaults to 30, `0` means all; the envelope's `limit` is the number of carts returned) |
+//! | `GET /carts/user/{userId}` | the same envelope over that user's carts; `404` `User with id '...' not found`, `400` `Invalid user id '...'` |
+//! | `POST /carts/add`, `PUT`/`PATCH`/`DELETE /carts/{id}` | simulated writes, computed and not stored (`routes/writes.rs`) |
+//! | `?select=a,b` on a cart or a list | each cart reduced to `id`, `a` and `b`, in that order |
 //! | `?delay=ms` on any route | waits that long first, `0..=5000`; otherwise `400` with dummyjson's message |
-//! | other paths | `404` `{"message":"Route '...' not found"}`; other methods on `/carts` `405` |
+//! | a path ending in `/` (`/carts/`) | `301` to the path without it, query kept |
+//! | other paths and methods | `404` `{"message":"Route '...' not found"}` |
 //!
 //! The messages are dummyjson's own: `Delay should be a positive number in
 //! milliseconds`, `Delay should be less than 5 seconds (5000 milliseconds)`,
 //! `Invalid 'limit' - should be a positive number` (and the same for `skip`).
-//! As there, the parameters are checked before the delay, so a bad request is
-//! refused at once.
+//! As there, the parameters are checked (on every route) before the delay,
+//! so a bad request is refused at once, and they are read the JavaScript
+//! way (`routes/js.rs`): `?limit=2.9` is 2, `?limit=1e3` is 1, `?limit=` is
+//! "not a number" and returns no cart.
 //!
 //! ## The delay is a timer, not a sleeping thread
 //!
@@ -28,11 +34,14 @@
 //! ## Speed
 //!
 //! Each cart's JSON is rendered once, on first use, and shared; a request
-//! costs parsing, a lookup and a copy into the socket.
+//! without a query costs parsing, a lookup and a copy into the socket.
 //!
 //! Read next: `strategies.rs`, which fetches these carts in eight ways.
 
-use super::model::CartStore;
+mod js;
+mod writes;
+
+use super::model::{Cart, CartStore};
 use crate::event_loop::{sleep, EventLoop};
 use crate::http::server::{Server, ServerConfig, ServerResponse, ServerStats};
 use crate::http::IncomingRequest;
@@ -50,19 +59,100 @@ pub const MAX_DELAY_MS: u64 = 5000;
 
 /// Answers one request of the cart API (a handler for [`Server::serve`]).
 pub async fn handle(request: IncomingRequest) -> ServerResponse {
-    let delay = match parse_delay(request.query("delay")) {
-        Ok(d) => d,
-        Err(message) => return ServerResponse::message(400, message),
-    };
-    let route = route(&request);
-    let response = match route {
-        Ok(response) => response,
+    if let Some(redirect) = without_trailing_slash(&request) {
+        return redirect;
+    }
+    let params = match Params::read(&request) {
+        Ok(params) => params,
         Err(response) => return response, // parameter errors are answered at once
     };
-    if let Some(delay) = delay {
+    let response = route(&request, &params);
+    if let Some(delay) = params.delay {
         sleep(delay).await;
     }
     response
+}
+
+/// dummyjson's first step: `/carts/` (or `//carts//`) is a `301` to
+/// `/carts`, with the query kept.
+fn without_trailing_slash(request: &IncomingRequest) -> Option<ServerResponse> {
+    let path = request.path();
+    if path.len() <= 1 || !path.ends_with('/') {
+        return None;
+    }
+    let mut location = String::with_capacity(request.target.len());
+    for c in path[..path.len() - 1].chars() {
+        if !(c == '/' && location.ends_with('/')) {
+            location.push(c);
+        }
+    }
+    location.push_str(&request.target[path.len()..]);
+    let mut response = ServerResponse::new(301);
+    response
+        .headers
+        .append("Content-Type", "text/plain; charset=utf-8");
+    response.body = format!("Moved Permanently. Redirecting to {location}").into_bytes();
+    response.headers.append("Location", location);
+    Some(response)
+}
+
+/// The query parameters every route reads, as dummyjson reads them.
+struct Params {
+    /// `parseInt(limit)`; `None` is JavaScript's `NaN`.
+    limit: Option<f64>,
+    /// `parseInt(skip)`; `None` is `NaN`.
+    skip: Option<f64>,
+    /// `id` and the fields named by `?select=a,b`.
+    select: Option<Vec<String>>,
+    delay: Option<Duration>,
+}
+
+impl Params {
+    /// Reads and checks `limit`, `skip`, `select` and `delay`, in dummyjson's order.
+    fn read(request: &IncomingRequest) -> Result<Params, ServerResponse> {
+        let mut params = Params {
+            limit: Some(30.0),
+            skip: Some(0.0),
+            select: None,
+            delay: None,
+        };
+        if !request.target.contains('?') {
+            return Ok(params); // the usual case: nothing to read
+        }
+        for (name, slot) in [("limit", &mut params.limit), ("skip", &mut params.skip)] {
+            if let Some(value) = request.query(name) {
+                let n = js::number(value);
+                if n.is_nan() || n < 0.0 {
+                    return Err(ServerResponse::message(
+                        400,
+                        &format!("Invalid '{name}' - should be a positive number"),
+                    ));
+                }
+                *slot = js::parse_int(value);
+            }
+        }
+        params.select = request.query("select").filter(|s| !s.is_empty()).map(|s| {
+            std::iter::once("id")
+                .chain(s.split(','))
+                .map(String::from)
+                .collect()
+        });
+        params.delay = parse_delay(request.query("delay"))
+            .map_err(|message| ServerResponse::message(400, message))?;
+        Ok(params)
+    }
+
+    /// dummyjson's paging: drop `skip` carts, then keep `limit` of them
+    /// (`0`, or more than there are, keeps all; `NaN` keeps none).
+    fn page<'a>(&self, carts: Vec<&'a Cart>) -> Vec<&'a Cart> {
+        let skip = self.skip.filter(|s| *s > 0.0).map_or(0, |s| s as usize);
+        let rest: Vec<&Cart> = carts.into_iter().skip(skip).collect();
+        match self.limit {
+            Some(l) if l == 0.0 || l > rest.len() as f64 => rest,
+            Some(l) => rest.into_iter().take(l as usize).collect(),
+            None => Vec::new(),
+        }
+    }
 }
 
 /// Reads `?delay=` as dummyjson does: absent or empty means no delay.
@@ -70,88 +160,148 @@ fn parse_delay(value: Option<&str>) -> Result<Option<Duration>, &'static str> {
     let Some(value) = value.filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
-    let ms: f64 = value
-        .parse()
-        .ok()
-        .filter(|ms: &f64| ms.is_finite() && *ms >= 0.0)
-        .ok_or("Delay should be a positive number in milliseconds")?;
+    let ms = js::number(value);
+    if ms.is_nan() || ms < 0.0 {
+        return Err("Delay should be a positive number in milliseconds");
+    }
     if ms > MAX_DELAY_MS as f64 {
         return Err("Delay should be less than 5 seconds (5000 milliseconds)");
     }
+    // dummyjson waits `parseInt(delay)` milliseconds.
+    let ms = js::parse_int(value).unwrap_or(0.0).max(0.0);
     Ok(Some(Duration::from_millis(ms as u64)))
 }
 
-/// Reads a paging parameter (`limit`, `skip`): absent means `default`.
-fn parse_count(value: Option<&str>, name: &str, default: usize) -> Result<usize, ServerResponse> {
-    match value {
-        None => Ok(default),
-        Some(v) => v
-            .parse::<f64>()
-            .ok()
-            .filter(|n| n.is_finite() && *n >= 0.0)
-            .map(|n| n.min(usize::MAX as f64) as usize)
-            .ok_or_else(|| {
-                ServerResponse::message(
-                    400,
-                    &format!("Invalid '{name}' - should be a positive number"),
-                )
-            }),
-    }
-}
-
-/// Picks the answer; `Err` for answers that must not wait for the delay.
-fn route(request: &IncomingRequest) -> Result<ServerResponse, ServerResponse> {
+/// Picks the answer.
+fn route(request: &IncomingRequest, params: &Params) -> ServerResponse {
     let path = request.path();
-    let is_get = request.method == "GET" || request.method == "HEAD";
+    let method = request.method.as_str();
+    let is_get = method == "GET" || method == "HEAD";
     let store = CartStore::embedded();
-    if (path == "/carts" || path.starts_with("/carts/")) && !is_get {
-        return Ok(ServerResponse::message(
-            405,
-            &format!(
-                "Method {} is not allowed on {path} (this server is read-only)",
-                request.method
-            ),
-        ));
+    match path.strip_prefix("/carts") {
+        Some("") if is_get => return list(params, store.all().iter().collect()),
+        Some(rest) => {
+            let segment = rest.strip_prefix('/').unwrap_or("/");
+            if let Some(user) = segment.strip_prefix("user/").filter(|u| !u.contains('/')) {
+                if is_get {
+                    return match writes::verify_user(user) {
+                        Ok(user) => list(params, store.carts_of_user(user).collect()),
+                        Err(response) => response,
+                    };
+                }
+            } else if !segment.contains('/') {
+                match method {
+                    "GET" | "HEAD" => return one(segment, params),
+                    "POST" if segment == "add" => return writes::add(request),
+                    "PUT" | "PATCH" => return writes::update(request, segment),
+                    "DELETE" => return writes::delete(segment),
+                    _ => {}
+                }
+            }
+        }
+        None => {}
     }
-    if path == "/carts" {
-        let limit = parse_count(request.query("limit"), "limit", 30)?;
-        let skip = parse_count(request.query("skip"), "skip", 0)?;
-        let limit = if limit == 0 { usize::MAX } else { limit };
-        let page = store.page(skip, limit);
-        let envelope = Envelope {
-            carts: page,
-            total: store.len(),
-            skip,
-            limit: page.len(),
-        };
-        let body = serde_json::to_vec(&envelope).expect("carts serialize");
-        return Ok(ServerResponse::json(200, body));
-    }
-    if let Some(id) = path.strip_prefix("/carts/") {
-        // dummyjson compares the id as text: "01" is not cart 1.
-        let found = id
-            .parse::<u64>()
-            .ok()
-            .filter(|n| n.to_string() == id)
-            .and_then(|n| cart_json(n));
-        return Ok(match found {
-            Some(json) => ServerResponse::json(200, json.clone()),
-            None => ServerResponse::message(404, &format!("Cart with id '{id}' not found")),
-        });
-    }
-    Ok(ServerResponse::message(
+    ServerResponse::message(
         404,
-        &format!("Route '{} {path}' not found (try /carts/1)", request.method),
-    ))
+        &format!("Route '{method} {path}' not found (try /carts/1)"),
+    )
 }
 
-/// dummyjson's paging envelope, fields in its order.
-#[derive(serde::Serialize)]
-struct Envelope<'a> {
-    carts: &'a [super::model::Cart],
-    total: usize,
-    skip: usize,
-    limit: usize,
+/// `GET /carts/{id}`.
+fn one(id: &str, params: &Params) -> ServerResponse {
+    let cart = match writes::find_cart(id) {
+        Ok(cart) => cart,
+        Err(response) => return response,
+    };
+    match &params.select {
+        None => match cart_json(cart.id) {
+            Some(json) => ServerResponse::json(200, json.clone()),
+            None => ServerResponse::message(500, "cart JSON missing"),
+        },
+        Some(fields) => match selected(cart, fields) {
+            Ok(picked) => render(200, &picked),
+            Err(response) => response,
+        },
+    }
+}
+
+/// dummyjson's paging envelope over `carts`, fields in its order.
+fn list(params: &Params, carts: Vec<&Cart>) -> ServerResponse {
+    #[derive(serde::Serialize)]
+    struct Envelope<T> {
+        carts: Vec<T>,
+        total: usize,
+        skip: Option<u64>,
+        limit: usize,
+    }
+    let total = carts.len();
+    let page = params.page(carts);
+    let skip = params.skip.map(|s| s.max(0.0) as u64);
+    let limit = page.len();
+    match &params.select {
+        None => render(
+            200,
+            &Envelope {
+                carts: page,
+                total,
+                skip,
+                limit,
+            },
+        ),
+        Some(fields) => match page.iter().map(|c| selected(c, fields)).collect() {
+            Ok(carts) => render(
+                200,
+                &Envelope::<Selected> {
+                    carts,
+                    total,
+                    skip,
+                    limit,
+                },
+            ),
+            Err(response) => response,
+        },
+    }
+}
+
+/// A cart reduced to some of its fields, in the order asked (JSON objects in
+/// `serde_json` are sorted by key, so the order is kept in a list).
+struct Selected(Vec<(String, serde_json::Value)>);
+
+impl serde::Serialize for Selected {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in &self.0 {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+}
+
+/// `cart` reduced to `fields`: each named field once, unknown ones left out.
+fn selected(cart: &Cart, fields: &[String]) -> Result<Selected, ServerResponse> {
+    let serde_json::Value::Object(all) = serde_json::to_value(cart)
+        .map_err(|e| ServerResponse::message(500, &format!("could not render a cart: {e}")))?
+    else {
+        return Err(ServerResponse::message(500, "a cart is not a JSON object"));
+    };
+    let mut picked: Vec<(String, serde_json::Value)> = Vec::new();
+    for name in fields {
+        if let Some(value) = all.get(name) {
+            if !picked.iter().any(|(n, _)| n == name) {
+                picked.push((name.clone(), value.clone()));
+            }
+        }
+    }
+    Ok(Selected(picked))
+}
+
+/// A `200`-style JSON answer of any serializable value.
+fn render(status: u16, value: &impl serde::Serialize) -> ServerResponse {
+    match serde_json::to_vec(value) {
+        Ok(body) => ServerResponse::json(status, body),
+        Err(e) => ServerResponse::message(500, &format!("could not render the answer: {e}")),
+    }
 }
 
 /// The JSON of cart `id`, rendered once and shared.

@@ -53,6 +53,8 @@ mod looped;
 mod peers;
 mod threaded;
 
+pub(crate) use fetch::probe;
+
 pub use fetch::cart_url;
 
 use super::error::CartError;
@@ -230,7 +232,14 @@ pub struct Workload {
     pub calibration: Calibration,
     /// Worker threads or processes of the pooled strategies.
     pub workers: usize,
+    /// The deadline of each request, from connect to the last body byte, on
+    /// every client (blocking, event loop, tokio); [`REQUEST_TIMEOUT`] unless
+    /// `carts --timeout` says otherwise.
+    pub timeout: Duration,
 }
+
+/// The default deadline of one cart request (`carts --timeout`).
+pub const REQUEST_TIMEOUT: Duration = crate::http::blocking::TIMEOUT;
 
 impl Workload {
     /// The URL of cart `id`, with its server-side delay.

@@ -26,6 +26,36 @@
 //! completes, the `Timeout` is dropped, and the `Sleep`'s drop removes its
 //! timer entry (no garbage in the timer table).
 //!
+//! "The inner future is not ready" is only a fair verdict if the inner
+//! future had its chance, and after the loop was blocked past a deadline
+//! (a task that computed for a second, say) it may not have. So when the
+//! deadline has passed and the inner future returned `Pending`, `Timeout`
+//! reports [`Elapsed`] only if both of these hold; otherwise it parks its
+//! waker like `yield_now` and judges again on its next poll, after the
+//! next turn:
+//!
+//! * **the inner future had I/O budget.** If the task's budget
+//!   (`COOP_BUDGET`) was already spent *before* the inner future was
+//!   polled, its socket read was refused whatever the socket held: the
+//!   `Pending` says nothing about the data. The next poll starts with a
+//!   fresh budget. If instead the inner future itself spent the last of the
+//!   budget, the deadline is judged at once: a future that always finds
+//!   data must not escape its timeout by hiding behind the budget. (tokio
+//!   has the same two rules: its `Sleep` is budget-aware, and its
+//!   `Timeout` checks the deadline anyway when the inner future used the
+//!   budget up, tokio PR #4314.)
+//! * **a turn has begun since the deadline.** A turn asks the reactor for
+//!   events before it fires timers, so once a turn has begun after the
+//!   deadline, every answer that arrived by the deadline has been
+//!   dispatched to its waker, and the inner future has seen it. Before
+//!   that, an answer may sit in the socket with its readiness not yet
+//!   reported.
+//!
+//! Both waits are short: one turn, and the next poll of the task. (The
+//! second rule also means that a timeout that fires after the loop slept
+//! until its deadline is judged one non-blocking turn later: the turn's
+//! start time is taken just before `epoll_wait`, a safe lower bound.)
+//!
 //! # `gather`: O(1) work per wake
 //!
 //! The obvious `gather` polls every unfinished child each time it is woken.
@@ -48,7 +78,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
@@ -120,6 +150,11 @@ pub struct Timeout<F> {
 /// Runs `future`, giving up after `duration` with [`Elapsed`] (like
 /// `asyncio.wait_for`). The future is dropped when time runs out.
 ///
+/// A deadline that passed while the loop was busy is judged only once the
+/// future has had a fair chance: after a turn of the loop has dispatched the
+/// I/O that arrived meanwhile, and with I/O budget left (see the module
+/// docs), so an answer already in its socket is never reported as late.
+///
 /// # Panics
 ///
 /// Outside [`EventLoop::block_on`](super::EventLoop::block_on).
@@ -141,8 +176,26 @@ impl<F: Future> Future for Timeout<F> {
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: see above; `this.future` stays where it is.
         let future = unsafe { Pin::new_unchecked(&mut this.future) };
+        let budget_before = with_local(|l| l.coop_left());
         if let Poll::Ready(out) = future.poll(cx) {
             return Poll::Ready(Ok(out));
+        }
+        if Instant::now() >= this.sleep.deadline() {
+            // The deadline has passed, but may we say so yet? Not if the
+            // inner future may have been kept from ready I/O (see "timeout"
+            // in the module docs): then come back after the next turn.
+            let deadline = this.sleep.deadline();
+            let not_yet = with_local(|l| {
+                let refused_io = budget_before == Some(0);
+                let undispatched_io = !l.turned_since(deadline);
+                if refused_io || undispatched_io {
+                    l.defer(cx.waker().clone());
+                }
+                refused_io || undispatched_io
+            });
+            if not_yet == Some(true) {
+                return Poll::Pending;
+            }
         }
         match this.sleep.poll_sleep(cx) {
             Poll::Ready(()) => Poll::Ready(Err(Elapsed(()))),

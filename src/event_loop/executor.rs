@@ -74,6 +74,10 @@
 //! `yield_now`. 128 reads of even a few bytes amortise a loop turn well, and
 //! a well-behaved task (a handful of operations per poll) never notices the
 //! budget. tokio's "cooperative scheduling" budget works the same way.
+//! Because a refused operation says nothing about its socket, `timeout` does
+//! not judge a passed deadline while the budget is spent, nor before a turn
+//! has dispatched the I/O that arrived by the deadline (`turned_at`; see
+//! `timeout` in `combinators.rs`).
 //!
 //! # Skipping an empty reactor
 //!
@@ -87,6 +91,9 @@
 //! [`JoinError`](super::JoinError) carrying its message, and the loop goes
 //! on. `block_on`'s own future is polled without `catch_unwind`, so its
 //! panic propagates to the caller of `block_on` (the loop stays usable).
+//! Every other piece of user code the loop runs (dropping a future, an
+//! output or a panic payload; waking a stored waker) is contained by
+//! `unwind.rs`, so the turn's bookkeeping never stops half way.
 //!
 //! # Dropping the loop
 //!
@@ -118,6 +125,7 @@ use super::shared::{next_task_id, Handle, Injector, Shared};
 use super::task::{JoinHandle, Runnable, Task, NO_SLOT};
 use super::timers::Timers;
 use super::trace::{Phase, TaskId, Trace, TraceEvent, TraceKind, WakeSource};
+use super::unwind;
 
 /// Task polls between two turns of the loop (see "Fairness" above).
 pub const BUDGET: usize = 61;
@@ -176,6 +184,10 @@ pub(crate) struct Local {
     polls: Cell<u64>,
     /// I/O operations the running task may still complete in this poll.
     coop: Cell<u32>,
+    /// When the last turn began, i.e. just before it asked the reactor for
+    /// events: I/O that was ready by then has been dispatched (see
+    /// `Timeout` in `combinators.rs`).
+    turned_at: Cell<Instant>,
 }
 
 impl Local {
@@ -229,6 +241,17 @@ impl Local {
         }
         self.coop.set(left - 1);
         true
+    }
+
+    /// I/O operations the running task may still complete in this poll.
+    pub(crate) fn coop_left(&self) -> u32 {
+        self.coop.get()
+    }
+
+    /// Has a turn begun at or after `deadline`? Then every I/O event that
+    /// happened by the deadline has been dispatched to its waker.
+    pub(crate) fn turned_since(&self, deadline: Instant) -> bool {
+        self.turned_at.get() >= deadline
     }
 
     /// Parks the waker of a task that called `yield_now` until the end of the turn.
@@ -288,6 +311,7 @@ impl Local {
             next.map(|d| d.saturating_duration_since(Instant::now()))
         };
         let has_sources = self.shared.io_len.load(Ordering::Acquire) > 0;
+        self.turned_at.set(Instant::now());
         if timeout != Some(Duration::ZERO) || has_sources {
             self.poll_reactor(timeout);
         }
@@ -320,9 +344,7 @@ impl Local {
         let mut wakers = std::mem::take(&mut *self.wake_scratch.borrow_mut());
         super::reactor::dispatch(&self.shared, &events, &mut wakers);
         drop(events);
-        for w in wakers.drain(..) {
-            w.wake();
-        }
+        unwind::wake_all(&mut wakers);
         *self.wake_scratch.borrow_mut() = wakers;
         if self.trace.is_on() {
             self.trace.set_phase(Phase::Idle);
@@ -348,9 +370,7 @@ impl Local {
             self.trace.record(TraceKind::TimersFired { count });
             self.trace.set_phase(Phase::Timers);
         }
-        for w in wakers.drain(..) {
-            w.wake();
-        }
+        unwind::wake_all(&mut wakers);
         if self.trace.is_on() {
             self.trace.set_phase(Phase::Idle);
         }
@@ -369,9 +389,7 @@ impl Local {
         if self.trace.is_on() {
             self.trace.set_phase(Phase::Yields);
         }
-        for w in deferred.drain(..) {
-            w.wake();
-        }
+        unwind::wake_all(&mut deferred);
         *self.deferred_spare.borrow_mut() = deferred;
         if self.trace.is_on() {
             self.trace.set_phase(Phase::Idle);
@@ -507,6 +525,7 @@ impl EventLoop {
                 trace: Trace::new(),
                 polls: Cell::new(0),
                 coop: Cell::new(COOP_BUDGET),
+                turned_at: Cell::new(Instant::now()),
             },
             _not_send: PhantomData,
         })
@@ -608,13 +627,18 @@ impl Drop for EventLoop {
         for task in queued {
             task.cancel();
         }
-        // Drop stored wakers: they hold tasks, and tasks hold `Shared`.
-        local.deferred.borrow_mut().clear();
+        // Drop stored wakers: they hold tasks, and tasks hold `Shared`. Each
+        // is taken out of its table first and dropped outside any borrow or
+        // lock, one by one, so a waker whose drop panics cannot stop the rest.
+        let deferred = std::mem::take(&mut *local.deferred.borrow_mut());
         let timers = std::mem::take(&mut *local.shared.timers.lock());
         local.shared.timers_len.store(0, Ordering::Release);
-        drop(timers);
         let io_wakers = local.shared.io.lock().take_wakers();
-        drop(io_wakers);
+        deferred
+            .into_iter()
+            .chain(timers.into_wakers())
+            .chain(io_wakers)
+            .for_each(unwind::drop_contained);
     }
 }
 

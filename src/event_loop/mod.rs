@@ -31,7 +31,9 @@
 //! | `timers.rs` | [`sleep`], [`sleep_until`], the timer table | `asyncio.sleep`, `loop.call_at` |
 //! | `net.rs` | [`net::TcpListener`], [`net::TcpStream`] | `asyncio.open_connection`, `start_server` |
 //! | `combinators.rs` | [`yield_now`], [`timeout`], [`gather`] | `asyncio.sleep(0)`, `wait_for`, `gather` |
+//! | `sync.rs` | [`sync::Mutex`], [`sync::Semaphore`]: fair, cancel-safe, single-threaded | `asyncio.Lock`, `asyncio.Semaphore` |
 //! | `trace.rs` | the recorder of scheduling events | `PYTHONASYNCIODEBUG`, roughly |
+//! | `unwind.rs` | containing panics from user `Drop`s and wakers the loop calls | (none: Python has no destructors that unwind) |
 //!
 //! Start with `executor.rs`: its module docs draw one tick of the loop.
 //! `DESIGN.md`, chapter 1, explains the invariants and compares with tokio.
@@ -50,9 +52,11 @@ mod executor;
 pub mod net;
 mod reactor;
 mod shared;
+pub mod sync;
 mod task;
 mod timers;
 pub mod trace;
+mod unwind;
 
 pub use combinators::{gather, timeout, yield_now, Elapsed, Gather, Timeout, YieldNow};
 pub use executor::{spawn, EventLoop, LoopStats, BUDGET, COOP_BUDGET};

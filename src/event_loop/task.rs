@@ -92,6 +92,7 @@ use parking_lot::Mutex;
 use super::executor::Local;
 use super::shared::Shared;
 use super::trace::{TaskId, TraceKind};
+use super::unwind;
 
 /// The task is on a run queue.
 const SCHEDULED: u8 = 1;
@@ -204,7 +205,9 @@ where
     fn finish(&self, local: Option<&Local>, output: Result<F::Output, JoinError>) {
         // SAFETY: called on the owning loop thread only (from `run`/`cancel`).
         let future = unsafe { &mut *self.future.get() };
-        let _ = catch_unwind(AssertUnwindSafe(|| *future = None));
+        // The future's destructor is user code: a panic there must not stop
+        // the bookkeeping below (see `unwind.rs`).
+        unwind::contain(|| *future = None);
         self.header.state.fetch_or(COMPLETE, Ordering::AcqRel);
         if let Some(local) = local {
             local.forget_task(&self.header);
@@ -212,14 +215,16 @@ where
         let mut slot = self.join.lock();
         if slot.detached {
             drop(slot);
-            drop(output); // nobody will read it; drop it here, on the loop thread
+            // Nobody will read it; drop it here, on the loop thread.
+            unwind::drop_contained(output);
             return;
         }
         slot.output = Some(output);
         let waker = slot.waker.take();
         drop(slot);
         if let Some(w) = waker {
-            w.wake();
+            // The waiter's waker may be anyone's; its panic is contained.
+            unwind::wake_contained(w);
         }
     }
 }
@@ -549,6 +554,8 @@ impl JoinError {
         } else {
             "<non-string panic payload>".to_string()
         };
+        // The payload may be any user value, with a destructor that panics.
+        unwind::drop_payload(payload);
         JoinError {
             task,
             repr: JoinErrorRepr::Panicked(msg),

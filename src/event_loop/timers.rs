@@ -123,6 +123,12 @@ impl Timers {
     pub(crate) fn len(&self) -> usize {
         self.map.len()
     }
+
+    /// Every stored waker, in deadline order (used when the loop is dropped,
+    /// so the caller can drop them one at a time).
+    pub(crate) fn into_wakers(self) -> impl Iterator<Item = Waker> {
+        self.map.into_values()
+    }
 }
 
 /// A future that completes at a deadline; see [`sleep`] and [`sleep_until`].

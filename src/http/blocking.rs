@@ -8,52 +8,88 @@
 //! what the event loop buys (one thread, many sockets).
 //!
 //! Each call opens a connection, sends the request with `Connection: close`
-//! and reads until the response is complete. Connect and each read or write
-//! time out after [`TIMEOUT`]. Host names are resolved with the system
-//! resolver (blocking is fine here: this thread has nothing else to do).
+//! and reads until the response is complete.
+//!
+//! ## One deadline for the whole exchange
+//!
+//! A per-read timeout is not enough: a server that sends one byte every few
+//! seconds never lets a single read time out, and would hold the thread
+//! forever. So every request gets one [`Deadline`] (by default [`TIMEOUT`]
+//! from the start) covering connect, send, head and body, as the event-loop
+//! client's request timeout does. Before each connect, write and read the
+//! socket timeout is set to what is left of it; once nothing is left the
+//! request fails with [`Error::Timeout`].
+//!
+//! ## A bound on connections per host
+//!
+//! Threads that all fetch from one host at once would each hold a socket
+//! (and, with the server in the same process, it would hold one more each):
+//! 208 threads exhaust a low `ulimit -n`. So at most
+//! [`default_connections_per_host`]
+//! blocking requests per host are in flight at once, process-wide; the
+//! others wait their turn, within their deadline (`budget.rs`).
+//!
+//! ## Every address of the host
+//!
+//! A name can have several addresses (`localhost` is `127.0.0.1` and `::1`).
+//! They are tried in order, each attempt getting an equal share of the time
+//! left (so an address that swallows SYNs cannot starve the next one), and
+//! the error of the last one is reported if none answers. Host names are
+//! resolved with the system resolver (blocking is fine here: this thread has
+//! nothing else to do; the resolver itself is not bounded by the deadline).
 //!
 //! Read next: `client.rs`, the same job without blocking.
 
+use super::budget::{default_connections_per_host, HostGate};
 use super::{Error, Request, Response, ResponseParser, Url};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-/// The connect, read and write timeout of the blocking helpers.
+/// The default deadline of a blocking request, from start to last byte.
 pub const TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Fetches `url` with a blocking GET and returns the complete response.
+/// Fetches `url` with a blocking GET and returns the complete response
+/// (within [`TIMEOUT`]).
 pub fn get(url: &str) -> Result<Response, Error> {
-    let request = Request::get(url)?.header("Connection", "close");
-    send(&request)
+    get_within(url, TIMEOUT)
 }
 
-/// Sends any request over a fresh blocking connection.
+/// Fetches `url` with a blocking GET that must be complete within `timeout`.
+pub fn get_within(url: &str, timeout: Duration) -> Result<Response, Error> {
+    let request = Request::get(url)?.header("Connection", "close");
+    send_within(&request, timeout)
+}
+
+/// Sends any request over a fresh blocking connection (within [`TIMEOUT`]).
 pub fn send(request: &Request) -> Result<Response, Error> {
-    let addr = resolve(&request.url)?;
-    let mut stream = TcpStream::connect_timeout(&addr, TIMEOUT).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::TimedOut {
-            Error::ConnectTimeout {
-                addr,
-                after: TIMEOUT,
-            }
-        } else {
-            Error::Connect { addr, source: e }
-        }
-    })?;
-    stream.set_read_timeout(Some(TIMEOUT))?;
-    stream.set_write_timeout(Some(TIMEOUT))?;
+    send_within(request, TIMEOUT)
+}
+
+/// Sends any request over a fresh blocking connection; the whole exchange
+/// must be complete within `timeout`.
+pub fn send_within(request: &Request, timeout: Duration) -> Result<Response, Error> {
+    let deadline = Deadline::after(timeout);
+    // At most `default_connections_per_host()` of these open at once per host
+    // (across all threads): the pass is held until the response is read.
+    let key = (request.url.host().to_ascii_lowercase(), request.url.port());
+    let _pass = HostGate::global().enter(key, default_connections_per_host(), &deadline)?;
+    let mut stream = connect(&request.url, &deadline)?;
     let _ = stream.set_nodelay(true);
     let mut out = Vec::new();
     request.encode(&mut out)?;
-    stream.write_all(&out).map_err(timeout_or_io)?;
+    stream.set_write_timeout(Some(deadline.left()?))?;
+    stream
+        .write_all(&out)
+        .map_err(|e| deadline.timeout_or_io(e))?;
     let mut parser = ResponseParser::for_method(&request.method);
     let mut buf = vec![0u8; 16 * 1024];
     loop {
+        stream.set_read_timeout(Some(deadline.left()?))?;
         let n = match stream.read(&mut buf) {
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(timeout_or_io(e)),
+            Err(e) => return Err(deadline.timeout_or_io(e)),
         };
         if n == 0 {
             return parser.push_eof();
@@ -64,31 +100,96 @@ pub fn send(request: &Request) -> Result<Response, Error> {
     }
 }
 
-/// The address of the URL's host: literals at once, other names through the system resolver.
-pub(crate) fn resolve(url: &Url) -> Result<SocketAddr, Error> {
-    if let Some(addr) = url.literal_addr() {
-        return Ok(addr);
+/// The moment a whole exchange must be over by.
+#[derive(Clone, Copy, Debug)]
+pub struct Deadline {
+    at: Instant,
+    after: Duration,
+}
+
+impl Deadline {
+    /// A deadline `after` from now.
+    pub fn after(after: Duration) -> Deadline {
+        Deadline {
+            at: Instant::now() + after,
+            after,
+        }
+    }
+
+    /// The time left, or [`Error::Timeout`] once there is none (never
+    /// `Duration::ZERO`, which the socket calls would take as "no timeout").
+    pub fn left(&self) -> Result<Duration, Error> {
+        match self.at.checked_duration_since(Instant::now()) {
+            Some(left) if left >= Duration::from_millis(1) => Ok(left),
+            _ => Err(Error::Timeout { after: self.after }),
+        }
+    }
+
+    /// A socket timeout becomes [`Error::Timeout`] (naming the whole
+    /// deadline); any other error is [`Error::Io`].
+    fn timeout_or_io(&self, e: std::io::Error) -> Error {
+        match e.kind() {
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
+                Error::Timeout { after: self.after }
+            }
+            _ => Error::connection(e),
+        }
+    }
+}
+
+/// Connects to the first of the URL's addresses that answers, before the deadline.
+fn connect(url: &Url, deadline: &Deadline) -> Result<TcpStream, Error> {
+    let addrs = resolve_all(url)?;
+    let mut last = None;
+    for (i, &addr) in addrs.iter().enumerate() {
+        let left = deadline.left().map_err(|_| Error::ConnectTimeout {
+            addr,
+            after: deadline.after,
+        })?;
+        let share = (left / (addrs.len() - i) as u32).max(Duration::from_millis(1));
+        match TcpStream::connect_timeout(&addr, share) {
+            Ok(stream) => return Ok(stream),
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                last = Some(Error::ConnectTimeout {
+                    addr,
+                    after: deadline.after,
+                })
+            }
+            Err(source) => last = Some(Error::connect(addr, source)),
+        }
+    }
+    Err(last.unwrap_or_else(|| no_address(url.host())))
+}
+
+/// Every address of the URL's host, in the resolver's order: literals (and
+/// `localhost`) at once, other names through the system resolver.
+pub(crate) fn resolve_all(url: &Url) -> Result<Vec<SocketAddr>, Error> {
+    if let Some(addrs) = url.literal_addrs() {
+        return Ok(addrs);
     }
     let host = url.host().to_string();
-    (host.as_str(), url.port())
+    let mut addrs: Vec<SocketAddr> = Vec::new();
+    let found = (host.as_str(), url.port())
         .to_socket_addrs()
         .map_err(|source| Error::Resolve {
             host: host.clone(),
             source,
-        })?
-        .next()
-        .ok_or_else(|| Error::Resolve {
-            host,
-            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no address found"),
-        })
+        })?;
+    for addr in found {
+        if !addrs.contains(&addr) {
+            addrs.push(addr);
+        }
+    }
+    if addrs.is_empty() {
+        return Err(no_address(&host));
+    }
+    Ok(addrs)
 }
 
-/// Maps a socket timeout to [`Error::Timeout`].
-fn timeout_or_io(e: std::io::Error) -> Error {
-    match e.kind() {
-        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
-            Error::Timeout { after: TIMEOUT }
-        }
-        _ => Error::Io(e),
+/// The error for a name that resolved to nothing.
+pub(crate) fn no_address(host: &str) -> Error {
+    Error::Resolve {
+        host: host.to_string(),
+        source: std::io::Error::new(std::io::ErrorKind::NotFound, "no address found"),
     }
 }

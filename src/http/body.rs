@@ -127,7 +127,10 @@ enum Progress {
 #[derive(Debug)]
 pub struct BodyDecoder {
     progress: Progress,
+    /// Decoded bytes not yet taken (all of them, unless the body is streamed).
     body: Vec<u8>,
+    /// Decoded bytes so far, taken or not (what the body limit is checked against).
+    total: u64,
     trailers: Option<Headers>,
     max_body: u64,
 }
@@ -154,6 +157,7 @@ impl BodyDecoder {
         Ok(BodyDecoder {
             progress,
             body: Vec::with_capacity(capacity),
+            total: 0,
             trailers: None,
             max_body,
         })
@@ -167,6 +171,7 @@ impl BodyDecoder {
             Progress::Length { remaining, .. } => {
                 let n = (*remaining).min(input.len() as u64) as usize;
                 self.body.extend_from_slice(&input[..n]);
+                self.total += n as u64;
                 *remaining -= n as u64;
                 if *remaining == 0 {
                     self.progress = Progress::Done;
@@ -184,12 +189,13 @@ impl BodyDecoder {
                 Ok(used)
             }
             Progress::UntilClose => {
-                if self.body.len() as u64 + input.len() as u64 > self.max_body {
+                if self.total.saturating_add(input.len() as u64) > self.max_body {
                     return Err(Error::BodyTooLarge {
                         limit: self.max_body,
                     });
                 }
                 self.body.extend_from_slice(input);
+                self.total += input.len() as u64;
                 Ok(input.len())
             }
         }
@@ -220,6 +226,15 @@ impl BodyDecoder {
     /// True once the whole body was read.
     pub fn is_done(&self) -> bool {
         matches!(self.progress, Progress::Done)
+    }
+
+    /// Moves the body bytes decoded so far into `into`, replacing what it
+    /// held; the decoder keeps `into`'s old buffer for the next bytes. This
+    /// is how a streamed body is read piece by piece with two buffers that
+    /// trade places, however long the body.
+    pub fn take_body(&mut self, into: &mut Vec<u8>) {
+        into.clear();
+        std::mem::swap(&mut self.body, into);
     }
 
     /// Takes the body (and the trailers, if chunked) out of a finished decoder.

@@ -23,6 +23,12 @@
 //! decoded body by `max_body` (checked *before* reading a chunk, so a claimed
 //! size of `ffffffffffff` is refused without allocating anything).
 //!
+//!
+//! The size line is parsed strictly, on the client and the server alike
+//! (both use this decoder): hex digits, then only well-formed `;name[=value]`
+//! extensions. `5  ` (trailing spaces) and `5;` (an empty extension) are
+//! errors, as in llhttp; see `parse_chunk_size`.
+//!
 //! Read next: `body.rs`, which decides when a body is chunked at all.
 
 use super::{Error, Headers, Limits};
@@ -207,11 +213,27 @@ fn take_line(input: &[u8], line: &mut Vec<u8>, limit: usize) -> Result<(usize, b
     }
 }
 
-/// Parses the hex size at the start of a chunk-size line; extensions are ignored.
+/// Parses a chunk-size line strictly (RFC 9112 §7.1.1) and returns the size;
+/// the extensions are checked for shape, then ignored.
+///
+/// ```text
+/// chunk-line = 1*HEXDIG *( BWS ";" BWS ext-name [ BWS "=" BWS ext-value ] )
+/// ext-name   = token
+/// ext-value  = token / quoted-string
+/// BWS        = *( SP / HTAB )
+/// ```
+///
+/// So `5`, `5;a`, `5 ; a=b` and `5;a="x y"` are fine, while `5  ` (spaces
+/// with no extension after them), `5;` (an empty extension), ` 5` and
+/// `5;a=` are refused, as llhttp refuses them: a lenient reader here and a
+/// strict one elsewhere on the path would disagree about where a body ends.
 fn parse_chunk_size(line: &[u8]) -> Result<u64, Error> {
     let invalid = || Error::InvalidChunkSize(String::from_utf8_lossy(line).into_owned());
-    let digits = line.split(|&b| b == b';').next().unwrap_or(b"");
-    let digits = trim_ascii(digits);
+    let digits_end = line
+        .iter()
+        .position(|b| !b.is_ascii_hexdigit())
+        .unwrap_or(line.len());
+    let digits = &line[..digits_end];
     if digits.is_empty() {
         return Err(invalid());
     }
@@ -228,7 +250,83 @@ fn parse_chunk_size(line: &[u8]) -> Result<u64, Error> {
                 ))
             })?;
     }
-    Ok(size)
+    if extensions_are_well_formed(&line[digits_end..]) {
+        Ok(size)
+    } else {
+        Err(invalid())
+    }
+}
+
+/// True when `rest` (what follows the hex digits) is a sequence of zero or
+/// more well-formed `;name[=value]` extensions.
+fn extensions_are_well_formed(mut rest: &[u8]) -> bool {
+    while !rest.is_empty() {
+        rest = skip_bws(rest);
+        let Some(after_semicolon) = rest.strip_prefix(b";") else {
+            return false; // trailing spaces, or junk, with no ';'
+        };
+        rest = skip_bws(after_semicolon);
+        let name_len = token_len(rest);
+        if name_len == 0 {
+            return false; // `5;` or `5; ;x`: an empty extension name
+        }
+        rest = &rest[name_len..];
+        let after_name = skip_bws(rest);
+        if let Some(after_equals) = after_name.strip_prefix(b"=") {
+            let value = skip_bws(after_equals);
+            let value_len = match value.first() {
+                Some(b'"') => match quoted_string_len(value) {
+                    Some(n) => n,
+                    None => return false,
+                },
+                _ => token_len(value),
+            };
+            if value_len == 0 {
+                return false; // `5;a=`
+            }
+            rest = &value[value_len..];
+        }
+    }
+    true
+}
+
+/// Skips optional whitespace (`BWS`: spaces and tabs).
+fn skip_bws(mut s: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = s {
+        s = rest;
+    }
+    s
+}
+
+/// The length of the token (RFC 9110 §5.6.2) at the start of `s` (0 if none).
+fn token_len(s: &[u8]) -> usize {
+    s.iter().position(|&b| !is_tchar(b)).unwrap_or(s.len())
+}
+
+/// A token character: visible ASCII except the delimiters `"(),/:;<=>?@[\]{}`.
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// The length of the quoted string (with both quotes) at the start of `s`,
+/// or `None` if it is not closed or holds a control character.
+fn quoted_string_len(s: &[u8]) -> Option<usize> {
+    let mut i = 1; // after the opening quote
+    while i < s.len() {
+        match s[i] {
+            b'"' => return Some(i + 1),
+            b'\\' => {
+                let escaped = *s.get(i + 1)?;
+                if escaped != b'\t' && (escaped < b' ' || escaped == 0x7f) {
+                    return None;
+                }
+                i += 2;
+            }
+            b'\t' | b' '..=0x7e | 0x80..=0xff => i += 1,
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// Splits a trailer line into name and value.
@@ -240,15 +338,4 @@ fn parse_trailer(line: &[u8]) -> Result<(String, String), Error> {
         }
         _ => Err(Error::MalformedHeader(format!("trailer line {text:?}"))),
     }
-}
-
-/// Strips spaces and tabs at both ends.
-fn trim_ascii(mut s: &[u8]) -> &[u8] {
-    while let [b' ' | b'\t', rest @ ..] = s {
-        s = rest;
-    }
-    while let [rest @ .., b' ' | b'\t'] = s {
-        s = rest;
-    }
-    s
 }

@@ -4,17 +4,23 @@
 //! * `homemade serve [--port 8888] [--host 127.0.0.1]` binds the address,
 //!   prints `listening on http://...` and serves the cart API until Ctrl-C
 //!   (the default SIGINT action ends the process; nothing needs flushing).
-//! * `homemade fetch URL [-i] [-X METHOD] [-d BODY]` prints the body. With
-//!   `-i` it first prints the status line and the headers as received and an
-//!   empty line, like `curl -i`. `-d` without `-X` means `POST`, as in curl.
-//!   It exits 0 when a complete response arrived, whatever its status, and 1
-//!   with a one-line error on stderr otherwise.
+//!   When that line cannot be written (`> /dev/full`) it exits 1 with one
+//!   line on stderr; when stdout is a pipe already closed, quietly with 0.
+//! * `homemade fetch URL [-i] [-X METHOD] [-d BODY] [--timeout S]` prints
+//!   the body as it arrives (streamed: memory stays at one read buffer
+//!   whatever the body's size, and there is no size limit). With `-i` it
+//!   first prints the status line and the headers as received and an empty
+//!   line, like `curl -i`. `-d` without `-X` means `POST`, as in curl. It
+//!   exits 0 when a complete response arrived, whatever its status, and 1
+//!   with a one-line error on stderr otherwise (a body cut short after some
+//!   of it was printed included).
 //!
 //! Read next: `server.rs` and `client.rs`.
 
 use super::server::Server;
 use super::{Client, Request};
 use crate::event_loop::EventLoop;
+use crate::stdio::{self, Stream};
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
@@ -63,8 +69,12 @@ pub fn serve(args: ServeArgs) -> ExitCode {
             Err(e) => return fail("serve", &format!("could not listen on {addr}: {e}")),
         };
         let bound = server.local_addr().unwrap_or(addr);
-        println!("homemade serve: listening on http://{bound} (try /carts/1; Ctrl-C to stop)");
-        let _ = std::io::stdout().flush();
+        let banner =
+            format!("homemade serve: listening on http://{bound} (try /carts/1; Ctrl-C to stop)");
+        // A full disk is an error; a closed pipe, a quiet exit (stdio.rs).
+        if let Err(e) = stdio::line(Stream::Stdout, &banner) {
+            return stdio::write_failed("serve", Stream::Stdout, &e);
+        }
         server.serve(crate::carts::routes::handle).await;
         ExitCode::SUCCESS
     })
@@ -95,30 +105,51 @@ pub fn fetch(args: FetchArgs) -> ExitCode {
         Ok(l) => l,
         Err(e) => return fail("fetch", &format!("could not start the event loop: {e}")),
     };
-    let response = match event_loop.block_on(client.request(request)) {
+    let mut response = match event_loop.block_on(client.request_streaming(request)) {
         Ok(r) => r,
         Err(e) => return fail("fetch", &e.to_string()),
     };
     let mut out = std::io::stdout().lock();
-    let mut text = Vec::new();
-    if args.include {
-        text.extend_from_slice(response.status_line().as_bytes());
-        text.extend_from_slice(b"\r\n");
-        for (name, value) in response.headers.iter() {
-            text.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
+    let printed = event_loop.block_on(async {
+        if args.include {
+            let head = response.head();
+            let mut text = Vec::with_capacity(256);
+            text.extend_from_slice(head.status_line().as_bytes());
+            text.extend_from_slice(b"\r\n");
+            for (name, value) in head.headers.iter() {
+                text.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
+            }
+            text.extend_from_slice(b"\r\n");
+            out.write_all(&text).map_err(Failure::Write)?;
         }
-        text.extend_from_slice(b"\r\n");
-    }
-    text.extend_from_slice(&response.body);
-    match out.write_all(&text).and_then(|_| out.flush()) {
+        // The body goes out piece by piece as it arrives: memory stays at
+        // one read buffer whatever its size.
+        while let Some(piece) = response.chunk().await.map_err(Failure::Fetch)? {
+            out.write_all(piece).map_err(Failure::Write)?;
+        }
+        out.flush().map_err(Failure::Write)
+    });
+    match printed {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => fail("fetch", &format!("could not write the body: {e}")),
+        Err(Failure::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(Failure::Write(e)) => fail("fetch", &format!("could not write the body: {e}")),
+        Err(Failure::Fetch(e)) => {
+            let _ = out.flush();
+            fail("fetch", &e.to_string())
+        }
     }
 }
 
-/// Prints a one-line error and returns the failure exit code.
+/// Why printing a response stopped.
+enum Failure {
+    /// Writing to stdout failed.
+    Write(std::io::Error),
+    /// The body could not be read (truncated, malformed, timed out).
+    Fetch(super::Error),
+}
+
+/// Prints a one-line error and returns the failure exit code; a broken
+/// stderr does not turn it into a panic (`crate::stdio`).
 fn fail(command: &str, message: &str) -> ExitCode {
-    eprintln!("homemade {command}: {message}");
-    ExitCode::FAILURE
+    stdio::fail(command, message)
 }

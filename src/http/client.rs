@@ -12,8 +12,9 @@
 //!    the same `host:port`, or budget for a new one. A new one needs an
 //!    address: IP literals and `localhost` are answered at once; any other
 //!    name is resolved on a short-lived helper thread, so the loop never
-//!    blocks inside `getaddrinfo`. The connect itself runs under the connect
-//!    timeout (a loop timer).
+//!    blocks inside `getaddrinfo`. The addresses are tried in order (for
+//!    `localhost`, `127.0.0.1` then `::1`) under the connect timeout (a loop
+//!    timer), shared among them.
 //! 3. **Exchange.** The encoded request is written, and bytes are read and
 //!    pushed into a [`ResponseParser`] until it returns a complete response.
 //! 4. **Back to the pool** if the parser says the connection is
@@ -42,6 +43,7 @@
 //! Read next: `pool.rs` (the keep-alive rules), then `server.rs`.
 
 use super::pool::{Checkout, HostKey, Lease, Pool};
+use super::streaming::{within, Deadline, StreamingResponse};
 use super::{Error, Limits, Request, Response, ResponseParser, Url};
 use crate::event_loop::net::TcpStream;
 use crate::event_loop::timeout;
@@ -84,8 +86,10 @@ impl ClientBuilder {
         self
     }
 
-    /// At most this many open connections per `host:port` (default: no cap).
-    /// Requests beyond it wait for a connection to free up.
+    /// At most this many open connections per `host:port` (default:
+    /// [`default_connections_per_host`](super::default_connections_per_host),
+    /// sized from the descriptor limit). Requests beyond it wait for a
+    /// connection to free up.
     pub fn max_connections_per_host(mut self, n: usize) -> Self {
         self.config.max_connections_per_host = Some(n.max(1));
         self
@@ -169,9 +173,9 @@ impl Client {
             config: Config {
                 connect_timeout: Some(Duration::from_secs(10)),
                 request_timeout: Some(Duration::from_secs(30)),
-                max_connections_per_host: None,
+                max_connections_per_host: Some(super::budget::default_connections_per_host()),
                 max_idle_per_host: 64,
-                limits: Limits::default(),
+                limits: Limits::for_responses(),
             },
         }
     }
@@ -191,15 +195,50 @@ impl Client {
         self.request(Request::new("POST", url)?.body(body)).await
     }
 
-    /// Sends any request and returns the complete response.
+    /// Sends any request and returns the complete response (its body held
+    /// in memory, up to the body limit: 64 MiB unless
+    /// [`max_body_bytes`](ClientBuilder::max_body_bytes) says otherwise).
     pub async fn request(&self, request: Request) -> Result<Response, Error> {
-        let exchange = self.send(request);
-        match self.inner.config.request_timeout {
-            Some(after) => timeout(after, exchange)
-                .await
-                .unwrap_or(Err(Error::Timeout { after })),
-            None => exchange.await,
+        let deadline = self.deadline();
+        match within(deadline, self.send(&request, false)).await? {
+            Sent::Whole(response) => Ok(response),
+            Sent::Head(_) => Err(Error::Internal(
+                "a buffered request stopped at the head".into(),
+            )),
         }
+    }
+
+    /// `GET url`, with the body to be read piece by piece as it arrives
+    /// (see [`StreamingResponse`]).
+    pub async fn get_streaming(&self, url: &str) -> Result<StreamingResponse, Error> {
+        self.request_streaming(Request::get(url)?).await
+    }
+
+    /// Sends any request and returns as soon as the head of the response is
+    /// in; the body is then read with [`StreamingResponse::chunk`], so memory
+    /// stays bounded by one read buffer whatever the body's size (there is no
+    /// body limit here: the caller decides what to keep). The request
+    /// timeout still covers the whole exchange, the last chunk included.
+    pub async fn request_streaming(&self, request: Request) -> Result<StreamingResponse, Error> {
+        let deadline = self.deadline();
+        let sent = within(deadline, self.send(&request, true)).await?;
+        Ok(match sent {
+            Sent::Whole(response) => StreamingResponse::complete(response, deadline),
+            Sent::Head(parts) => {
+                let HeadOnly {
+                    head,
+                    lease,
+                    parser,
+                    buf,
+                } = *parts;
+                StreamingResponse::streaming(head, lease, parser, buf, deadline)
+            }
+        })
+    }
+
+    /// When the request that starts now must be over, if there is a limit.
+    fn deadline(&self) -> Option<Deadline> {
+        self.inner.config.request_timeout.map(Deadline::after)
     }
 
     /// TCP connections this client has opened so far.
@@ -212,8 +251,10 @@ impl Client {
         Url::parse(url).map_or(0, |u| self.inner.pool.idle_count(&key_of(&u)))
     }
 
-    /// Checkout, exchange, park; with the one stale-connection retry.
-    async fn send(&self, request: Request) -> Result<Response, Error> {
+    /// Checkout, exchange, park; with the one stale-connection retry. With
+    /// `streaming`, stops as soon as the head is in (unless the whole
+    /// response came at once) and hands over the connection with it.
+    async fn send(&self, request: &Request, streaming: bool) -> Result<Sent, Error> {
         let mut wire = Vec::with_capacity(256 + request.body.len());
         request.encode(&mut wire)?;
         let key = key_of(&request.url);
@@ -227,27 +268,44 @@ impl Client {
                     (lease, false)
                 }
             };
-            let mut parser =
-                ResponseParser::with_limits(request.is_head(), self.inner.config.limits.clone());
+            let limits = if streaming {
+                self.inner.config.limits.clone().with_max_body(u64::MAX)
+            } else {
+                self.inner.config.limits.clone()
+            };
+            let mut parser = ResponseParser::with_limits(request.is_head(), limits);
             let mut buf = self
                 .inner
                 .buffers
                 .borrow_mut()
                 .pop()
                 .unwrap_or_else(|| vec![0u8; READ_BUFFER]);
-            let outcome = exchange(&lease, &wire, &mut parser, &mut buf).await;
+            let outcome = exchange(&lease, &wire, &mut parser, &mut buf, streaming).await;
+            if let Ok(None) = outcome {
+                // Streaming, and the head is in: the body is the caller's to read.
+                let head = parser
+                    .head_so_far()
+                    .ok_or_else(|| Error::Internal("no head after the head".into()))?;
+                return Ok(Sent::Head(Box::new(HeadOnly {
+                    head,
+                    lease,
+                    parser,
+                    buf,
+                })));
+            }
             let mut spare = self.inner.buffers.borrow_mut();
             if spare.len() < SPARE_BUFFERS {
                 spare.push(buf);
             }
             drop(spare);
             match outcome {
-                Ok(response) => {
+                Ok(Some(response)) => {
                     if parser.reusable() {
                         lease.park();
                     }
-                    return Ok(response);
+                    return Ok(Sent::Whole(response));
                 }
+                Ok(None) => unreachable!("handled above"),
                 Err(error)
                     if reused
                         && !fresh
@@ -265,24 +323,50 @@ impl Client {
         }
     }
 
-    /// Resolves the URL's host without blocking the loop, then connects
-    /// under the connect timeout.
+    /// Resolves the URL's host without blocking the loop, then connects to
+    /// its addresses in turn (see [`connect_any`]) under the connect timeout.
     async fn connect(&self, url: &Url) -> Result<TcpStream, Error> {
-        let addr = resolve(url).await?;
-        let connecting = async {
-            TcpStream::connect(addr)
-                .await
-                .map_err(|source| Error::Connect { addr, source })
-        };
-        let stream = match self.inner.config.connect_timeout {
-            Some(after) => timeout(after, connecting)
-                .await
-                .unwrap_or(Err(Error::ConnectTimeout { addr, after }))?,
-            None => connecting.await?,
-        };
+        let addrs = resolve(url).await?;
+        let stream = connect_any(&addrs, self.inner.config.connect_timeout).await?;
         let _ = stream.set_nodelay(true);
         Ok(stream)
     }
+}
+
+/// Connects to the first of `addrs` that accepts. With a connect timeout,
+/// the whole walk shares it and each attempt gets an equal share of what is
+/// left, so an address that swallows SYNs cannot use up the time of the
+/// next one (`localhost` is `127.0.0.1` and `::1`, and a server may listen
+/// on either). The error of the last attempt is reported if none succeeds.
+async fn connect_any(addrs: &[SocketAddr], limit: Option<Duration>) -> Result<TcpStream, Error> {
+    let started = std::time::Instant::now();
+    let mut last = None;
+    for (i, &addr) in addrs.iter().enumerate() {
+        let attempt = async {
+            TcpStream::connect(addr)
+                .await
+                .map_err(|source| Error::connect(addr, source))
+        };
+        let result = match limit {
+            None => attempt.await,
+            Some(after) => {
+                let left = after.saturating_sub(started.elapsed());
+                let share = left / (addrs.len() - i) as u32;
+                if share.is_zero() {
+                    Err(Error::ConnectTimeout { addr, after })
+                } else {
+                    timeout(share, attempt)
+                        .await
+                        .unwrap_or(Err(Error::ConnectTimeout { addr, after }))
+                }
+            }
+        };
+        match result {
+            Ok(stream) => return Ok(stream),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| Error::Internal("no address to connect to".into())))
 }
 
 /// Bytes read from a connection at a time.
@@ -297,22 +381,44 @@ fn key_of(url: &Url) -> HostKey {
     (url.host().to_ascii_lowercase(), url.port())
 }
 
-/// Writes the request and reads until the parser has the whole response.
+/// What [`Client::send`] got to.
+enum Sent {
+    /// The complete response.
+    Whole(Response),
+    /// Streaming: the head, and what is needed to read the body (boxed: it
+    /// is much larger than a response, and only streaming requests make one).
+    Head(Box<HeadOnly>),
+}
+
+/// A streaming request's state once its head is in.
+struct HeadOnly {
+    head: Response,
+    lease: Lease,
+    parser: ResponseParser,
+    buf: Vec<u8>,
+}
+
+/// Writes the request and reads until the parser has the whole response
+/// (`Some`), or, with `head_is_enough`, at least its head (`None`).
 async fn exchange(
     lease: &Lease,
     wire: &[u8],
     parser: &mut ResponseParser,
     buf: &mut [u8],
-) -> Result<Response, Error> {
+    head_is_enough: bool,
+) -> Result<Option<Response>, Error> {
     let stream = lease.stream.as_ref().expect("a leased connection");
     stream.write_all(wire).await?;
     loop {
         let n = stream.read(buf).await?;
         if n == 0 {
-            return parser.push_eof();
+            return parser.push_eof().map(Some);
         }
         if let Some(response) = parser.push(&buf[..n])? {
-            return Ok(response);
+            return Ok(Some(response));
+        }
+        if head_is_enough && parser.has_head() {
+            return Ok(None);
         }
     }
 }
@@ -333,12 +439,12 @@ fn is_stale(error: &Error) -> bool {
 }
 
 /// What the resolver thread leaves for the loop: the answer, and who to wake.
-type Resolution = (Option<Result<SocketAddr, Error>>, Option<Waker>);
+type Resolution = (Option<Result<Vec<SocketAddr>, Error>>, Option<Waker>);
 
-/// The address to connect to: literals at once, other names on a helper thread.
-async fn resolve(url: &Url) -> Result<SocketAddr, Error> {
-    if let Some(addr) = url.literal_addr() {
-        return Ok(addr);
+/// The addresses to connect to: literals at once, other names on a helper thread.
+async fn resolve(url: &Url) -> Result<Vec<SocketAddr>, Error> {
+    if let Some(addrs) = url.literal_addrs() {
+        return Ok(addrs);
     }
     let slot: Arc<Mutex<Resolution>> = Arc::new(Mutex::new((None, None)));
     let for_thread = Arc::clone(&slot);
@@ -346,7 +452,7 @@ async fn resolve(url: &Url) -> Result<SocketAddr, Error> {
     std::thread::Builder::new()
         .name("homemade-dns".into())
         .spawn(move || {
-            let result = super::blocking::resolve(&url_for_thread);
+            let result = super::blocking::resolve_all(&url_for_thread);
             let waker = {
                 let mut guard = for_thread.lock().unwrap_or_else(|p| p.into_inner());
                 guard.0 = Some(result);

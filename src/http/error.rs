@@ -55,6 +55,10 @@ pub enum Error {
     },
     /// Reading or writing the connection failed.
     Io(io::Error),
+    /// The process (or the system) has no file descriptor left for a new
+    /// socket (`EMFILE`, `ENFILE`): raise `ulimit -n`, or open fewer
+    /// connections at once.
+    TooManyOpenFiles(io::Error),
     /// The server closed the connection before sending a single byte of the response.
     ConnectionClosed,
     /// The status line is not `HTTP/1.x NNN reason`.
@@ -118,6 +122,11 @@ pub enum Error {
     InvalidRequest(String),
     /// The event loop or a helper thread failed on the way.
     Internal(String),
+    /// A request line longer than the head limit (the server answers `414`).
+    RequestLineTooLong {
+        /// The limit in bytes.
+        limit: usize,
+    },
 }
 
 impl fmt::Display for Error {
@@ -140,6 +149,10 @@ impl fmt::Display for Error {
             }
             Timeout { after } => write!(f, "request timed out after {after:?}"),
             Io(e) => write!(f, "connection error: {e}"),
+            TooManyOpenFiles(e) => write!(
+                f,
+                "too many open files: no file descriptor left for a socket ({e}); raise `ulimit -n` or open fewer connections at once"
+            ),
             ConnectionClosed => write!(
                 f,
                 "connection closed by the server before any byte of the response arrived"
@@ -182,6 +195,9 @@ impl fmt::Display for Error {
             Json(e) => write!(f, "body is not the expected JSON: {e}"),
             InvalidRequest(why) => write!(f, "invalid request: {why}"),
             Internal(why) => write!(f, "internal error: {why}"),
+            RequestLineTooLong { limit } => {
+                write!(f, "request line longer than the limit of {limit} bytes")
+            }
         }
     }
 }
@@ -190,7 +206,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Resolve { source, .. } | Error::Connect { source, .. } => Some(source),
-            Error::Io(e) => Some(e),
+            Error::Io(e) | Error::TooManyOpenFiles(e) => Some(e),
             Error::InvalidUtf8(e) => Some(e),
             Error::Json(e) => Some(e),
             _ => None,
@@ -200,13 +216,44 @@ impl std::error::Error for Error {
 
 impl From<io::Error> for Error {
     fn from(e: io::Error) -> Self {
-        Error::Io(e)
+        Error::connection(e)
     }
 }
 
 impl Error {
+    /// The error of a failed TCP connect to `addr`. A reset or abort means
+    /// the handshake had completed (a refused connect is
+    /// `ConnectionRefused`): the server accepted and then dropped the
+    /// connection, so that is reported as a connection error, not as a
+    /// failure to connect.
+    pub(crate) fn connect(addr: SocketAddr, source: io::Error) -> Error {
+        match source.kind() {
+            io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted => {
+                Error::connection(source)
+            }
+            _ if is_out_of_descriptors(&source) => Error::TooManyOpenFiles(source),
+            _ => Error::Connect { addr, source },
+        }
+    }
+
+    /// The error of a failed read or write: [`Error::Io`], or
+    /// [`Error::TooManyOpenFiles`] when the process ran out of descriptors.
+    pub(crate) fn connection(source: io::Error) -> Error {
+        if is_out_of_descriptors(&source) {
+            Error::TooManyOpenFiles(source)
+        } else {
+            Error::Io(source)
+        }
+    }
+
     /// True for the errors of the timers (connect timeout or request timeout).
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Timeout { .. } | Error::ConnectTimeout { .. })
     }
+}
+
+/// True for `EMFILE` (this process is at its descriptor limit) and `ENFILE`
+/// (the whole system is).
+fn is_out_of_descriptors(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::ENFILE | libc::EMFILE))
 }

@@ -6,7 +6,8 @@
 //! print them as the server sent them), and look them up ignoring case.
 //!
 //! Values are kept as text; bytes that are not UTF-8 (legal but rare in
-//! header values) are replaced with U+FFFD.
+//! header values) are replaced with U+FFFD, and a value folded over several
+//! lines (obs-fold, RFC 9112 §5.2) is joined with single spaces.
 
 /// Header fields in arrival order; lookups ignore the case of the name.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -87,12 +88,36 @@ impl Headers {
             fields: parsed
                 .iter()
                 .map(|h| {
-                    (
-                        h.name.to_string(),
-                        String::from_utf8_lossy(h.value).into_owned(),
-                    )
+                    let value = if h.value.iter().any(|&b| b == b'\n' || b == b'\r') {
+                        unfold(h.value)
+                    } else {
+                        String::from_utf8_lossy(h.value).into_owned()
+                    };
+                    (h.name.to_string(), value)
                 })
                 .collect(),
         }
     }
+}
+
+/// Replaces each obs-fold of a header value (a line break followed by
+/// spaces or tabs: the old way of continuing a header on the next line) with
+/// one space, as RFC 9112 §5.2 asks of a user agent: `hello\r\n  there`
+/// becomes `hello there`. `httparse` hands such values over with the line
+/// breaks still in them (only responses may contain them; see `response.rs`).
+fn unfold(value: &[u8]) -> String {
+    let mut out = Vec::with_capacity(value.len());
+    let mut i = 0;
+    while i < value.len() {
+        if value[i] == b'\r' || value[i] == b'\n' {
+            while i < value.len() && matches!(value[i], b'\r' | b'\n' | b' ' | b'\t') {
+                i += 1;
+            }
+            out.push(b' ');
+        } else {
+            out.push(value[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

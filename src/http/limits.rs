@@ -10,7 +10,8 @@
 pub struct Limits {
     /// The start line plus all header lines, in bytes (default 64 KiB).
     pub max_head_bytes: usize,
-    /// Header lines in the head (default 100).
+    /// Header lines in the head (default 100, the server's bound;
+    /// [`Limits::for_responses`] allows [`RESPONSE_MAX_HEADERS`]).
     pub max_headers: usize,
     /// One chunk-size line including extensions (default 4 KiB).
     pub max_chunk_line: usize,
@@ -33,6 +34,16 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// The limits of a client reading responses: the defaults, but up to
+    /// [`RESPONSE_MAX_HEADERS`] header lines (servers send many `Set-Cookie`
+    /// lines, and curl accepts them; `max_head_bytes` still bounds memory).
+    pub fn for_responses() -> Limits {
+        Limits {
+            max_headers: RESPONSE_MAX_HEADERS,
+            ..Limits::default()
+        }
+    }
+
     /// The same limits with another body limit.
     pub fn with_max_body(mut self, bytes: u64) -> Limits {
         self.max_body_bytes = bytes;
@@ -89,6 +100,11 @@ impl HeadScanner {
         *self = HeadScanner::default();
     }
 }
+
+/// Header lines a response may carry by default ([`Limits::for_responses`]):
+/// well past what real servers send (a page setting 120 cookies works), while
+/// `max_head_bytes` keeps the head's memory bounded.
+pub const RESPONSE_MAX_HEADERS: usize = 1000;
 
 /// Header slots that fit on the stack (the default limit); more go on the heap.
 pub(crate) const STACK_HEADERS: usize = 100;

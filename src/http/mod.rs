@@ -13,7 +13,10 @@
 //! | `headers.rs`, `url.rs`, `limits.rs`, `error.rs` | the small types everything shares |
 //! | `client.rs` | [`Client`]: requests on our event loop, timeouts, the stale-connection retry |
 //! | `pool.rs` | the keep-alive pool per `host:port` and the per-host connection cap |
-//! | `server.rs` | [`Server`]: keep-alive, limits (400/431/413), idle timeout, one task per connection |
+//! | `budget.rs` | the default per-host cap, from the descriptor limit (`ulimit -n`) |
+//! | `streaming.rs` | [`StreamingResponse`]: a body read piece by piece as it arrives |
+//! | `server.rs` | [`Server`]: keep-alive, limits (400/414/431/413), idle timeout, one task per connection |
+//! | `idle.rs` | the server's open connections, to shed the one idle longest when out of descriptors |
 //! | `cli.rs` | `homemade serve` and `homemade fetch` |
 //! | `blocking.rs` | [`blocking::get`]: one GET over `std::net`, for the thread strategies |
 //!
@@ -47,23 +50,28 @@
 
 pub mod blocking;
 pub mod body;
+mod budget;
 pub mod chunked;
 pub mod cli;
 mod client;
 mod error;
 mod headers;
+mod idle;
 mod limits;
 mod pool;
 pub mod request;
 pub mod response;
 pub mod server;
+mod streaming;
 mod url;
 
+pub use budget::{default_connections_per_host, RESERVED_DESCRIPTORS};
 pub use client::{Client, ClientBuilder};
 pub use error::Error;
 pub use headers::Headers;
-pub use limits::Limits;
+pub use limits::{Limits, RESPONSE_MAX_HEADERS};
 pub use request::{IncomingRequest, Request, RequestParser};
 pub use response::{Response, ResponseParser};
 pub use server::{Server, ServerConfig, ServerResponse, ServerStats};
+pub use streaming::StreamingResponse;
 pub use url::Url;

@@ -143,7 +143,8 @@ fn is_token_byte(b: u8) -> bool {
 pub struct IncomingRequest {
     /// The method, e.g. `GET`.
     pub method: String,
-    /// The request target as sent, e.g. `/carts/1?delay=5`.
+    /// The request target, e.g. `/carts/1?delay=5`; an absolute-form target
+    /// (`http://host/carts/1`) arrives here in that origin form.
     pub target: String,
     /// The minor version: `1` for HTTP/1.1, `0` for HTTP/1.0.
     pub version: u8,
@@ -264,7 +265,10 @@ impl RequestParser {
         &mut self,
     ) -> Result<Option<(IncomingRequest, super::body::Framing, usize)>, Error> {
         if !self.scanner.worth_parsing(&self.buf) {
-            return self.limits.incomplete_head(self.buf.len());
+            return self
+                .limits
+                .incomplete_head(self.buf.len())
+                .map_err(|_| self.head_too_large());
         }
         let mut on_stack = [httparse::EMPTY_HEADER; STACK_HEADERS];
         let mut on_heap = Vec::new();
@@ -272,15 +276,16 @@ impl RequestParser {
         let mut parsed = httparse::Request::new(slots);
         match parsed.parse(&self.buf) {
             Ok(httparse::Status::Complete(len)) if len > self.limits.max_head_bytes => {
-                Err(self.limits.head_too_large())
+                Err(self.head_too_large())
             }
             Ok(httparse::Status::Complete(len)) => {
                 let headers = Headers::from_httparse(parsed.headers);
                 let version = parsed.version.unwrap_or(1);
+                check_framing_and_host(version, &headers)?;
                 let framing = request_framing(&headers)?;
                 let request = IncomingRequest {
                     method: parsed.method.unwrap_or("").to_string(),
-                    target: parsed.path.unwrap_or("").to_string(),
+                    target: origin_form(parsed.path.unwrap_or("")),
                     version,
                     keep_alive: keep_alive(version, &headers),
                     headers,
@@ -288,18 +293,110 @@ impl RequestParser {
                 };
                 Ok(Some((request, framing, len)))
             }
-            Ok(httparse::Status::Partial) => self.limits.incomplete_head(self.buf.len()),
+            Ok(httparse::Status::Partial) => self
+                .limits
+                .incomplete_head(self.buf.len())
+                .map_err(|_| self.head_too_large()),
             Err(e) => Err(head_error(e, &self.buf, self.limits.max_headers, false)),
         }
+    }
+
+    /// The error for a head past the limit: `414` when the request line
+    /// alone is that long (no line end within the limit), else `431`.
+    fn head_too_large(&self) -> Error {
+        let limit = self.limits.max_head_bytes;
+        let window = &self.buf[..self.buf.len().min(limit)];
+        if window.contains(&b'\n') {
+            self.limits.head_too_large()
+        } else {
+            Error::RequestLineTooLong { limit }
+        }
+    }
+}
+
+/// The checks RFC 9112 asks of a server before it trusts a request head.
+///
+/// * `Content-Length` together with `Transfer-Encoding` (§6.1), or any
+///   `Transfer-Encoding` in HTTP/1.0 (which has none): two front ends may
+///   disagree on where this body ends, and the bytes one of them takes for
+///   body the other takes for a second, smuggled request. Refused, and the
+///   server closes the connection after its `400`.
+/// * `Host` (§3.2): exactly one in HTTP/1.1 (at most one in HTTP/1.0), with a
+///   value that can be a `host[:port]`.
+fn check_framing_and_host(version: u8, headers: &Headers) -> Result<(), Error> {
+    let mut hosts = 0;
+    let (mut length, mut coding) = (false, false);
+    for (name, value) in headers.iter() {
+        if name.eq_ignore_ascii_case("host") {
+            hosts += 1;
+            if !value.bytes().all(is_host_byte) {
+                return Err(Error::MalformedHeader(format!("invalid Host {value:?}")));
+            }
+        } else if name.eq_ignore_ascii_case("content-length") {
+            length = true;
+        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            coding = true;
+        }
+    }
+    if coding && length {
+        return Err(Error::MalformedHeader(
+            "both Content-Length and Transfer-Encoding (a request smuggling attempt?)".into(),
+        ));
+    }
+    if coding && version == 0 {
+        return Err(Error::MalformedHeader(
+            "Transfer-Encoding in an HTTP/1.0 request".into(),
+        ));
+    }
+    match hosts {
+        0 if version >= 1 => Err(Error::MalformedHeader(
+            "no Host header (HTTP/1.1 requires one)".into(),
+        )),
+        0 | 1 => Ok(()),
+        n => Err(Error::MalformedHeader(format!("{n} Host headers"))),
+    }
+}
+
+/// The bytes of a `uri-host [ ":" port ]` (RFC 3986: a name, an IPv4
+/// address or a bracketed IPv6 literal, possibly percent-encoded).
+fn is_host_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:[]%".contains(&b)
+}
+
+/// Reduces an absolute-form target (`http://host/carts/1?x`, which a server
+/// MUST accept, RFC 9112 §3.2.2) to its origin form (`/carts/1?x`); other
+/// targets are returned as they came.
+fn origin_form(target: &str) -> String {
+    if target.starts_with('/') {
+        return target.to_string(); // the usual case, checked first
+    }
+    let scheme_len = ["http://", "https://"]
+        .iter()
+        .find(|s| {
+            target
+                .get(..s.len())
+                .is_some_and(|t| t.eq_ignore_ascii_case(s))
+        })
+        .map(|s| s.len());
+    let Some(scheme_len) = scheme_len else {
+        return target.to_string(); // `*` or authority-form: for the handler
+    };
+    let rest = &target[scheme_len..];
+    match rest.find(['/', '?']) {
+        Some(i) if rest.as_bytes()[i] == b'/' => rest[i..].to_string(),
+        Some(i) => format!("/{}", &rest[i..]),
+        None => "/".to_string(),
     }
 }
 
 impl Error {
     /// The status a server answers with when parsing a request fails this way:
-    /// `431` for an oversized head, `413` for an oversized body, `501` for an
-    /// unknown transfer coding, `400` for anything malformed.
+    /// `414` for an oversized request line, `431` for an oversized head, `413`
+    /// for an oversized body, `501` for an unknown transfer coding, `400` for
+    /// anything malformed.
     pub fn server_status(&self) -> u16 {
         match self {
+            Error::RequestLineTooLong { .. } => 414,
             Error::HeadTooLarge { .. } | Error::TooManyHeaders { .. } => 431,
             Error::BodyTooLarge { .. } => 413,
             Error::UnsupportedTransferEncoding(_) => 501,

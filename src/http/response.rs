@@ -16,8 +16,11 @@
 //!
 //! 1. **Head.** Bytes are buffered until `httparse` finds the empty line that
 //!    ends the head. The buffer is bounded by [`Limits::max_head_bytes`]
-//!    (64 KiB) and the header count by [`Limits::max_headers`] (100); a head
-//!    that is still incomplete past the limit is [`Error::HeadTooLarge`].
+//!    (64 KiB) and the header count by [`Limits::max_headers`] (1,000 in
+//!    [`Limits::for_responses`]: real servers send a hundred `Set-Cookie`
+//!    lines, and the byte limit already bounds memory); a head that is still
+//!    incomplete past the limit is [`Error::HeadTooLarge`]. A header folded
+//!    over several lines (obs-fold) is accepted and joined with spaces.
 //! 2. **Interim responses.** A `1xx` head (other than `101`) is dropped and
 //!    parsing starts over on the bytes after it: the real response follows.
 //! 3. **Body.** The framing rules of `body.rs` (RFC 9112 §6.3) pick a
@@ -37,7 +40,7 @@
 //! Read next: `client.rs` (the parser under the event loop).
 
 use super::body::{response_framing, BodyDecoder, Framing};
-use super::limits::{header_slots, HeadScanner, STACK_HEADERS};
+use super::limits::{HeadScanner, STACK_HEADERS};
 use super::{Error, Headers, Limits};
 use serde::de::DeserializeOwned;
 
@@ -75,8 +78,14 @@ impl Response {
     }
 
     /// The status line, e.g. `HTTP/1.1 200 OK`.
+    /// With no reason phrase it ends after the code (`HTTP/1.1 200`), with no
+    /// trailing space.
     pub fn status_line(&self) -> String {
-        format!("HTTP/1.{} {} {}", self.version, self.status, self.reason)
+        if self.reason.is_empty() {
+            format!("HTTP/1.{} {}", self.version, self.status)
+        } else {
+            format!("HTTP/1.{} {} {}", self.version, self.status, self.reason)
+        }
     }
 }
 
@@ -124,13 +133,13 @@ impl Default for ResponseParser {
 impl ResponseParser {
     /// A parser for the response to a request that is not `HEAD`, with default limits.
     pub fn new() -> ResponseParser {
-        ResponseParser::with_limits(false, Limits::default())
+        ResponseParser::with_limits(false, Limits::for_responses())
     }
 
     /// A parser for the response to a request with this method (`HEAD`
     /// responses have no body whatever their headers say).
     pub fn for_method(method: &str) -> ResponseParser {
-        ResponseParser::with_limits(method.eq_ignore_ascii_case("HEAD"), Limits::default())
+        ResponseParser::with_limits(method.eq_ignore_ascii_case("HEAD"), Limits::for_responses())
     }
 
     /// A parser with explicit limits; `head_request` is true for a response to `HEAD`.
@@ -193,6 +202,40 @@ impl ResponseParser {
     /// True once a complete response was returned.
     pub fn is_complete(&self) -> bool {
         matches!(self.state, State::Done)
+    }
+
+    /// True once the head has arrived and while the body is still coming.
+    pub fn has_head(&self) -> bool {
+        matches!(self.state, State::Body(..))
+    }
+
+    /// Once the head has arrived and while the body is still coming: the
+    /// head as a [`Response`] with an empty body. This is what a streaming
+    /// reader looks at before it reads the body piece by piece with
+    /// [`take_body`](Self::take_body).
+    pub fn head_so_far(&self) -> Option<Response> {
+        match &self.state {
+            State::Body(head, _) => Some(Response {
+                status: head.status,
+                reason: head.reason.clone(),
+                version: head.version,
+                headers: head.headers.clone(),
+                body: Vec::new(),
+                trailers: Headers::new(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// While the body is coming: moves the body bytes decoded so far into
+    /// `into` (replacing what it held), so that the parser holds no more
+    /// than one read's worth at a time. The bytes decoded after the last
+    /// call come in the complete [`Response`]'s `body`.
+    pub fn take_body(&mut self, into: &mut Vec<u8>) {
+        match &mut self.state {
+            State::Body(_, decoder) => decoder.take_body(into),
+            _ => into.clear(),
+        }
     }
 
     /// Bytes received after the end of the response (normally none).
@@ -258,31 +301,59 @@ impl ResponseParser {
     }
 
     /// Parses a head at the start of the buffer: `None` while it is incomplete.
+    ///
+    /// The header slots live on the stack ([`STACK_HEADERS`] of them), so the
+    /// usual head allocates nothing; only a head with more header lines than
+    /// that is parsed again with slots on the heap, up to `max_headers`.
     fn parse_head(&mut self) -> Result<Option<(Head, usize)>, Error> {
         if !self.scanner.worth_parsing(&self.buf) {
             return self.limits.incomplete_head(self.buf.len());
         }
+        let max = self.limits.max_headers;
         let mut on_stack = [httparse::EMPTY_HEADER; STACK_HEADERS];
-        let mut on_heap = Vec::new();
-        let slots = header_slots(self.limits.max_headers, &mut on_stack, &mut on_heap);
-        let mut parsed = httparse::Response::new(slots);
-        match parsed.parse(&self.buf) {
-            Ok(httparse::Status::Complete(len)) if len > self.limits.max_head_bytes => {
-                Err(self.limits.head_too_large())
+        let first_try = parse_head_into(
+            &mut on_stack[..max.min(STACK_HEADERS)],
+            &self.buf,
+            &self.limits,
+        );
+        match first_try {
+            Err(httparse::Error::TooManyHeaders) if max > STACK_HEADERS => {
+                let mut on_heap = vec![httparse::EMPTY_HEADER; max];
+                parse_head_into(&mut on_heap, &self.buf, &self.limits)
             }
-            Ok(httparse::Status::Complete(len)) => Ok(Some((
-                Head {
-                    status: parsed.code.unwrap_or(0),
-                    reason: parsed.reason.unwrap_or("").to_string(),
-                    version: parsed.version.unwrap_or(1),
-                    headers: Headers::from_httparse(parsed.headers),
-                },
-                len,
-            ))),
-            Ok(httparse::Status::Partial) => self.limits.incomplete_head(self.buf.len()),
-            Err(e) => Err(head_error(e, &self.buf, self.limits.max_headers, true)),
+            other => other,
         }
+        .map_err(|e| head_error(e, &self.buf, max, true))?
     }
+}
+
+/// One `httparse` pass over `buf` with these header slots. Obsolete line
+/// folding is allowed, as RFC 9112 §5.2 asks of a user agent (the folds are
+/// replaced with spaces in [`Headers::from_httparse`]).
+fn parse_head_into<'b>(
+    slots: &mut [httparse::Header<'b>],
+    buf: &'b [u8],
+    limits: &Limits,
+) -> Result<Result<Option<(Head, usize)>, Error>, httparse::Error> {
+    let mut parsed = httparse::Response::new(slots);
+    let status = httparse::ParserConfig::default()
+        .allow_obsolete_multiline_headers_in_responses(true)
+        .parse_response(&mut parsed, buf)?;
+    Ok(match status {
+        httparse::Status::Complete(len) if len > limits.max_head_bytes => {
+            Err(limits.head_too_large())
+        }
+        httparse::Status::Complete(len) => Ok(Some((
+            Head {
+                status: parsed.code.unwrap_or(0),
+                reason: parsed.reason.unwrap_or("").to_string(),
+                version: parsed.version.unwrap_or(1),
+                headers: Headers::from_httparse(parsed.headers),
+            },
+            len,
+        ))),
+        httparse::Status::Partial => limits.incomplete_head(buf.len()),
+    })
 }
 
 /// Turns an `httparse` error into ours, quoting the offending start line.

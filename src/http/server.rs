@@ -17,8 +17,9 @@
 //!
 //! ## Limits and error answers
 //!
-//! Requests are parsed with [`Limits`]: a malformed request gets `400`, an
-//! oversized head (over 64 KiB or 100 headers) `431`, a body over the limit
+//! Requests are parsed with [`Limits`]: a malformed request gets `400`, a
+//! request line longer than the head limit `414`, an oversized head (over
+//! 64 KiB or 100 headers) `431`, a body over the limit
 //! (1 MiB by default) `413`. Each error answer is JSON (`{"message": ...}`),
 //! says `Connection: close`, and the connection is closed after it: once the
 //! framing is in doubt no later byte can be trusted. The close is a
@@ -33,6 +34,14 @@
 //! `Content-Length` passed the body limit, else the answer is `413` at once)
 //! the server sends `HTTP/1.1 100 Continue` and the client goes on.
 //!
+//! ## Out of file descriptors
+//!
+//! When `accept` fails with `EMFILE` (the process holds as many descriptors
+//! as its limit allows), the server closes the keep-alive connection that
+//! has been idle longest and accepts again, so idle clients cannot shut new
+//! ones out until their timeout (`idle.rs` explains how; a connection in the
+//! middle of a request is never closed this way).
+//!
 //! ## Timeouts
 //!
 //! A connection that sends nothing for [`ServerConfig::idle_timeout`]
@@ -43,6 +52,7 @@
 //!
 //! Read next: `src/carts/routes.rs`, the handler that serves the carts.
 
+use super::idle::{IdleConnections, Registration};
 use super::{Error, Headers, IncomingRequest, Limits, RequestParser};
 use crate::event_loop::net::{TcpListener, TcpStream};
 use crate::event_loop::{sleep, spawn, timeout};
@@ -131,6 +141,7 @@ pub fn reason(status: u16) -> &'static str {
         405 => "Method Not Allowed",
         408 => "Request Timeout",
         413 => "Content Too Large",
+        414 => "URI Too Long",
         431 => "Request Header Fields Too Large",
         500 => "Internal Server Error",
         501 => "Not Implemented",
@@ -165,6 +176,7 @@ pub struct ServerStats {
     accepted: AtomicU64,
     requests: AtomicU64,
     errors: AtomicU64,
+    shed: AtomicU64,
 }
 
 impl ServerStats {
@@ -178,9 +190,15 @@ impl ServerStats {
         self.requests.load(Ordering::Relaxed)
     }
 
-    /// Requests refused with 400, 413 or 431 so far.
+    /// Requests refused with 400, 413, 414 or 431 so far.
     pub fn bad_requests(&self) -> u64 {
         self.errors.load(Ordering::Relaxed)
+    }
+
+    /// Idle connections closed to make room for a new one when the process
+    /// was out of file descriptors.
+    pub fn connections_shed(&self) -> u64 {
+        self.shed.load(Ordering::Relaxed)
     }
 }
 
@@ -228,30 +246,55 @@ impl Server {
     {
         let handler = Rc::new(handler);
         let config = Rc::new(self.config);
+        let connections = Rc::new(IdleConnections::default());
         loop {
             match self.listener.accept().await {
                 Ok((stream, _peer)) => {
                     self.stats.accepted.fetch_add(1, Ordering::Relaxed);
                     let _ = stream.set_nodelay(true);
                     let task = serve_connection(
-                        stream,
+                        connections.register(stream),
                         Rc::clone(&handler),
                         Rc::clone(&config),
                         Arc::clone(&self.stats),
                     );
                     drop(spawn(task)); // dropping the handle detaches: the task ends with its connection
                 }
-                // Out of descriptors or a connection reset before accept:
-                // breathe, then go on; one bad moment must not end the server.
+                // Out of descriptors: close the connection idle longest and
+                // retry at once, so a new client is not shut out by idle ones.
+                Err(e) if out_of_descriptors(&e) => match connections.shed_oldest() {
+                    Some(shed) => {
+                        self.stats.shed.fetch_add(1, Ordering::Relaxed);
+                        // Its task closes the descriptor when it next runs.
+                        for _ in 0..100 {
+                            if shed.strong_count() == 0 {
+                                break;
+                            }
+                            sleep(Duration::from_millis(1)).await;
+                        }
+                    }
+                    None => sleep(Duration::from_millis(10)).await, // all busy
+                },
+                // A connection reset before accept, or the like: breathe,
+                // then go on; one bad moment must not end the server.
                 Err(_) => sleep(Duration::from_millis(10)).await,
             }
         }
     }
 }
 
+/// True for `EMFILE` (this process is out of descriptors) and `ENFILE` (the
+/// whole system is).
+fn out_of_descriptors(error: &io::Error) -> bool {
+    matches!(
+        error.raw_os_error(),
+        Some(libc::EMFILE) | Some(libc::ENFILE)
+    )
+}
+
 /// One connection's task: read, parse, answer, until close or idle.
 async fn serve_connection<H, F>(
-    stream: TcpStream,
+    connection: Registration,
     handler: Rc<H>,
     config: Rc<ServerConfig>,
     stats: Arc<ServerStats>,
@@ -259,6 +302,7 @@ async fn serve_connection<H, F>(
     H: Fn(IncomingRequest) -> F,
     F: Future<Output = ServerResponse>,
 {
+    let stream = connection.stream();
     let mut parser = RequestParser::new(config.limits.clone());
     let mut buf = vec![0u8; 16 * 1024];
     let mut out = Vec::with_capacity(4096);
@@ -280,13 +324,13 @@ async fn serve_connection<H, F>(
                     stats.requests.fetch_add(1, Ordering::Relaxed);
                     out.clear();
                     response.encode(keep_alive, head_only, &mut out);
-                    if !write_within(&stream, &out, config.idle_timeout).await || !keep_alive {
+                    if !write_within(stream, &out, config.idle_timeout).await || !keep_alive {
                         return;
                     }
                 }
                 Ok(None) => {
                     if parser.take_continue()
-                        && !write_within(&stream, CONTINUE, config.idle_timeout).await
+                        && !write_within(stream, CONTINUE, config.idle_timeout).await
                     {
                         return;
                     }
@@ -296,8 +340,8 @@ async fn serve_connection<H, F>(
                     stats.errors.fetch_add(1, Ordering::Relaxed);
                     out.clear();
                     error_response(&error).encode(false, false, &mut out);
-                    if write_within(&stream, &out, config.idle_timeout).await {
-                        linger(&stream, &mut buf).await;
+                    if write_within(stream, &out, config.idle_timeout).await {
+                        linger(stream, &mut buf).await;
                     }
                     return;
                 }
@@ -307,13 +351,16 @@ async fn serve_connection<H, F>(
         // the request deadline (so trickling a byte a minute does not help).
         let wait = if parser.is_idle() {
             request_started = None;
+            connection.set_idle(); // may be shed while waiting (see idle.rs)
             config.idle_timeout
         } else {
             let started = *request_started.get_or_insert_with(Instant::now);
             config.idle_timeout.saturating_sub(started.elapsed())
         };
-        match timeout(wait, stream.read(&mut buf)).await {
-            Ok(Ok(0)) | Ok(Err(_)) | Err(_) => return, // closed, reset, or too slow
+        let read = timeout(wait, stream.read(&mut buf)).await;
+        connection.set_busy();
+        match read {
+            Ok(Ok(0)) | Ok(Err(_)) | Err(_) => return, // closed, reset, too slow, or shed
             Ok(Ok(n)) => {
                 if parser.is_idle() {
                     request_started = Some(Instant::now());

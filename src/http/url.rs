@@ -14,13 +14,14 @@
 //!
 //! ## Resolving without blocking
 //!
-//! [`Url::literal_addr`] answers for IP literals and `localhost` at once,
+//! [`Url::literal_addrs`] answers for IP literals and `localhost` (both
+//! `127.0.0.1` and `::1`) at once,
 //! without asking the system resolver; the client resolves any other name on
 //! a helper thread so the event loop never blocks on DNS (see `client.rs`).
 
 use super::Error;
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 /// A parsed `http://` URL.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -100,7 +101,21 @@ impl Url {
         }
     }
 
-    /// The socket address when the host is an IP literal or `localhost`
+    /// Every address to try when the host is an IP literal or `localhost`
+    /// (`127.0.0.1`, then `::1`, as a server may listen on either), answered
+    /// without the system resolver; `None` for other names.
+    pub fn literal_addrs(&self) -> Option<Vec<SocketAddr>> {
+        if self.host.eq_ignore_ascii_case("localhost") {
+            return Some(vec![
+                SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), self.port),
+                SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), self.port),
+            ]);
+        }
+        self.literal_addr().map(|addr| vec![addr])
+    }
+
+    /// The first address of [`literal_addrs`](Self::literal_addrs): the
+    /// socket address when the host is an IP literal or `localhost`
     /// (answered without the system resolver); `None` for other names.
     pub fn literal_addr(&self) -> Option<SocketAddr> {
         if self.host.eq_ignore_ascii_case("localhost") {
@@ -191,6 +206,9 @@ mod tests {
         let u = Url::parse("http://localhost?x=1").unwrap();
         assert_eq!(u.path_and_query(), "/?x=1");
         assert!(u.literal_addr().unwrap().ip().is_loopback());
+        let both = u.literal_addrs().unwrap();
+        assert_eq!(both.len(), 2);
+        assert!(both[0].is_ipv4() && both[1].is_ipv6());
     }
 
     #[test]

@@ -39,6 +39,7 @@ use super::job::StackJob;
 use super::latch::SpinLatch;
 use super::pool::ThreadPool;
 use super::registry::Registry;
+use super::unwind::{drop_quietly, AbortOnUnwind};
 use super::worker::WorkerThread;
 
 /// Runs `a` and `b`, potentially in parallel, and returns `(a(), b())`.
@@ -69,10 +70,10 @@ where
     RA: Send,
     RB: Send,
 {
-    match WorkerThread::current() {
+    WorkerThread::with_current(|worker| match worker {
         Some(worker) => join_in_worker(worker, a, b),
         None => global_registry().in_worker(|| join(a, b)),
-    }
+    })
 }
 
 /// The registry of the global pool used by `join` called outside any pool.
@@ -104,6 +105,11 @@ where
     // of the two before returning or unwinding.
     let job_b_ref = unsafe { job_b.as_job_ref() };
     worker.push_join(job_b_ref);
+    // From the push until `b` is back or done, another thread may hold a
+    // pointer into this frame: nothing may unwind out of it (unwind.rs).
+    let guard = AbortOnUnwind {
+        what: "a join while its other half was shared",
+    };
 
     let result_a = panic::catch_unwind(AssertUnwindSafe(a));
 
@@ -111,13 +117,17 @@ where
         match worker.pop() {
             Some(job) if job == job_b_ref => {
                 // Nobody stole `b`: it is ours alone again.
+                guard.disarm();
                 return match result_a {
                     Ok(ra) => {
                         worker.count_inline_job();
                         (ra, job_b.run_inline())
                     }
                     // `a` panicked: drop `b` unrun and re-raise.
-                    Err(payload) => panic::resume_unwind(payload),
+                    Err(payload) => {
+                        drop_quietly(job_b);
+                        panic::resume_unwind(payload)
+                    }
                 };
             }
             Some(other) => worker.execute(other),
@@ -128,8 +138,13 @@ where
             }
         }
     }
+    guard.disarm();
     match result_a {
         Ok(ra) => (ra, job_b.into_result()),
-        Err(payload) => panic::resume_unwind(payload),
+        Err(payload) => {
+            // `b`'s own outcome (a value, or a second panic) is discarded.
+            drop_quietly(job_b);
+            panic::resume_unwind(payload)
+        }
     }
 }

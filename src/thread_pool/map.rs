@@ -28,18 +28,29 @@
 //!
 //! # Panics and memory
 //!
-//! If `f` panics on an item, the panic travels up through `join`, which
-//! waits for every other leaf first; `map` then re-raises it. The input and
-//! output vectors are set to length zero before the work starts, so an
-//! unwinding `map` frees their buffers but drops none of their items twice:
-//! the items not yet mapped and the results already made are leaked, which
-//! is memory-safe.
+//! If `f` panics on an item, that leaf catches the panic, keeps the payload
+//! (the first one wins; later ones are dropped quietly, `unwind.rs`) and
+//! raises a shared `failed` flag, which the other leaves check before each
+//! item, so the remaining work stops early. Every piece then reports
+//! whether it completed: a leaf that did not complete drops the results it
+//! made and the inputs it did not read; a split whose other half did not
+//! complete drops the completed half's results. So when the failure
+//! reaches the top, every input was either consumed by `f` or dropped, and
+//! every result dropped, each exactly once; `map` then re-raises the first
+//! panic. (Nothing unwinds through `join` meanwhile: each half catches its
+//! own panics and returns "not completed".)
 //!
 //! Read next: `task.rs` (`submit` and the `TaskHandle` future).
 
+use std::any::Any;
+use std::panic::{self, AssertUnwindSafe};
 use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use parking_lot::Mutex;
 
 use super::join::join;
+use super::unwind::drop_quietly;
 use super::worker::WorkerThread;
 
 /// How many more times a piece may be split (module docs).
@@ -67,8 +78,12 @@ impl Splitter {
     }
 }
 
-/// A raw pointer that may cross threads; each leaf uses a disjoint range.
-struct Slots<T>(*mut T);
+/// The buffer of a vector as a raw pointer that may cross threads, with
+/// its length: `at` checks the index, so only the dereference is unsafe.
+struct Slots<T> {
+    ptr: *mut T,
+    len: usize,
+}
 impl<T> Clone for Slots<T> {
     fn clone(&self) -> Self {
         *self
@@ -81,11 +96,56 @@ unsafe impl<T: Send> Send for Slots<T> {}
 unsafe impl<T: Send> Sync for Slots<T> {}
 
 impl<T> Slots<T> {
-    /// The pointer to slot `i`. A method (not a field access) so closures
-    /// capture the whole `Slots`, which is `Send`.
+    /// The slots of `vec`'s buffer, `capacity` of them.
+    fn of(vec: &mut Vec<T>, capacity: usize) -> Self {
+        assert!(capacity <= vec.capacity());
+        Slots {
+            ptr: vec.as_mut_ptr(),
+            len: capacity,
+        }
+    }
+
+    /// The pointer to slot `i` (panics if `i` is out of range). A method,
+    /// not a field access, so closures capture the whole `Slots`, which is
+    /// `Send`.
     fn at(self, i: usize) -> *mut T {
-        // SAFETY: callers pass `i < len` of the vector the pointer came from.
-        unsafe { self.0.add(i) }
+        assert!(i < self.len, "slot {i} of {}", self.len);
+        self.ptr.wrapping_add(i)
+    }
+
+    /// Drops the values in slots `from..to`.
+    ///
+    /// # Safety
+    /// Those slots must hold values nobody else reads, drops or writes.
+    unsafe fn drop_range(self, from: usize, to: usize) {
+        if from < to {
+            let slice = ptr::slice_from_raw_parts_mut(self.at(from), to - from);
+            assert!(to <= self.len);
+            // SAFETY: in bounds (checked), initialised and ours (caller).
+            unsafe { ptr::drop_in_place(slice) };
+        }
+    }
+}
+
+/// What every piece of one `map` shares.
+struct MapState<'f, F> {
+    f: &'f F,
+    /// Some leaf panicked: the others stop before their next item.
+    failed: AtomicBool,
+    /// The first panic payload, re-raised by `map_on_worker`.
+    panic: Mutex<Option<Box<dyn Any + Send>>>,
+}
+
+impl<F> MapState<'_, F> {
+    fn record_panic(&self, payload: Box<dyn Any + Send>) {
+        self.failed.store(true, Ordering::Relaxed);
+        let mut slot = self.panic.lock();
+        if slot.is_none() {
+            *slot = Some(payload);
+        } else {
+            drop(slot);
+            drop_quietly(payload);
+        }
     }
 }
 
@@ -98,27 +158,42 @@ where
     F: Fn(T) -> R + Sync,
 {
     let len = items.len();
-    let threads = WorkerThread::current()
-        .map(|w| w.registry().num_threads())
-        .unwrap_or(1);
+    let threads =
+        WorkerThread::with_current(|w| w.map(|w| w.registry().num_threads())).unwrap_or(1);
     let mut output: Vec<R> = Vec::with_capacity(len);
-    // SAFETY: from here on the items are moved out by `ptr::read`, each
-    // exactly once; with length 0 the vector will only free its buffer.
+    let input = Slots::of(&mut items, len);
+    let out = Slots::of(&mut output, len);
+    // SAFETY: from here on the items are moved out by `ptr::read` (or
+    // dropped in place), each exactly once; with length 0 the vector will
+    // only free its buffer.
     unsafe { items.set_len(0) };
-    let input = Slots(items.as_mut_ptr());
-    let out = Slots(output.as_mut_ptr());
     let splitter = Splitter {
         budget: threads,
         threads,
     };
-    map_range(input, out, 0, len, splitter, false, f);
-    // SAFETY: every slot 0..len was written by exactly one leaf (no panic
-    // reached us, so all leaves completed).
-    unsafe { output.set_len(len) };
-    output
+    let state = MapState {
+        f,
+        failed: AtomicBool::new(false),
+        panic: Mutex::new(None),
+    };
+    if map_range(input, out, 0, len, splitter, false, &state) {
+        // SAFETY: every slot 0..len was written by exactly one leaf (every
+        // piece completed).
+        unsafe { output.set_len(len) };
+        output
+    } else {
+        // Every input and result is already dropped (module docs).
+        let payload = state.panic.lock().take();
+        match payload {
+            Some(payload) => panic::resume_unwind(payload),
+            None => unreachable!("a map piece failed without a panic"),
+        }
+    }
 }
 
 /// Maps the items `start..start + len`, splitting while the budget allows.
+/// True if every item of the range was mapped; false if not, and then the
+/// range holds nothing any more (inputs and results dropped).
 fn map_range<T, R, F>(
     input: Slots<T>,
     out: Slots<R>,
@@ -126,36 +201,97 @@ fn map_range<T, R, F>(
     len: usize,
     mut splitter: Splitter,
     stolen: bool,
-    f: &F,
-) where
+    state: &MapState<'_, F>,
+) -> bool
+where
     T: Send,
     R: Send,
     F: Fn(T) -> R + Sync,
 {
-    if splitter.should_split(len, stolen) {
-        let mid = len / 2;
-        let origin = current_index();
-        join(
-            || map_range(input, out, start, mid, splitter, false, f),
-            || {
-                let stolen = current_index() != origin;
-                map_range(input, out, start + mid, len - mid, splitter, stolen, f)
-            },
-        );
-    } else {
-        for i in start..start + len {
-            // SAFETY: slot `i` of the input is read exactly once (ranges of
-            // different leaves are disjoint), slot `i` of the output is
-            // written exactly once, and both vectors outlive the map.
-            unsafe {
-                let item = ptr::read(input.at(i));
-                ptr::write(out.at(i), f(item));
-            }
+    if !splitter.should_split(len, stolen) {
+        return map_leaf(input, out, start, start + len, state);
+    }
+    let mid = len / 2;
+    let origin = current_index();
+    let (left, right) = join(
+        || map_range(input, out, start, mid, splitter, false, state),
+        || {
+            let stolen = current_index() != origin;
+            map_range(input, out, start + mid, len - mid, splitter, stolen, state)
+        },
+    );
+    match (left, right) {
+        (true, true) => true,
+        (false, false) => false,
+        // The completed half's results are written and nobody else touches
+        // them; the map fails, so nobody will read them: drop them.
+        (true, false) => {
+            drop_slots(out, start, start + mid, state);
+            false
+        }
+        (false, true) => {
+            drop_slots(out, start + mid, start + len, state);
+            false
         }
     }
 }
 
+/// Drops the values in slots `from..to` of a failed map, which the caller
+/// owns (initialised, and touched by nobody else). A panicking `Drop` is
+/// kept like a panic of `f` (the first one is re-raised).
+fn drop_slots<X, F>(slots: Slots<X>, from: usize, to: usize, state: &MapState<'_, F>) {
+    // SAFETY: the caller owns these initialised slots (see above).
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| unsafe { slots.drop_range(from, to) }));
+    if let Err(payload) = outcome {
+        state.record_panic(payload);
+    }
+}
+
+/// Maps `start..end` with a plain loop; see `map_range` for the result.
+fn map_leaf<T, R, F>(
+    input: Slots<T>,
+    out: Slots<R>,
+    start: usize,
+    end: usize,
+    state: &MapState<'_, F>,
+) -> bool
+where
+    F: Fn(T) -> R,
+{
+    // Inputs `read..end` are still unread; results `start..written` exist.
+    let mut read = start;
+    let mut written = start;
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+        while read < end {
+            if state.failed.load(Ordering::Relaxed) {
+                return;
+            }
+            // SAFETY: slot `read` of the input is read exactly once (the
+            // ranges of different leaves are disjoint) and the vector's
+            // buffer outlives the map.
+            let item = unsafe { ptr::read(input.at(read)) };
+            read += 1;
+            let value = (state.f)(item);
+            // SAFETY: slot `written` of the output is ours and empty.
+            unsafe { ptr::write(out.at(written), value) };
+            written += 1;
+        }
+    }));
+    if let Err(payload) = outcome {
+        state.record_panic(payload);
+    }
+    if written == end {
+        return true;
+    }
+    // Not completed: drop what this leaf still owns. Inputs `read..end`
+    // were never read and results `start..written` were written by this
+    // leaf; nobody else owns either.
+    drop_slots(input, read, end, state);
+    drop_slots(out, start, written, state);
+    false
+}
+
 /// The current worker's index (`usize::MAX` outside a pool).
 fn current_index() -> usize {
-    WorkerThread::current().map_or(usize::MAX, |w| w.index())
+    WorkerThread::with_current(|w| w.map_or(usize::MAX, |w| w.index()))
 }

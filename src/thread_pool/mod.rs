@@ -28,12 +28,14 @@
 //! | `worker.rs` | the worker loop, the find-task order, `wait_until` |
 //! | `sleep/README.md`, `sleep/mod.rs` | parking and waking: the jobs-event counter protocol |
 //! | `job.rs`, `latch.rs` | type-erased jobs; the "job is done" signals |
+//! | `unwind.rs` | the panic rule: a worker never unwinds |
 //! | `join.rs` | work-first [`join`] |
 //! | `scope.rs` | [`Scope`]: jobs that borrow the caller's stack |
 //! | `map.rs` | `map`/`for_each`: recursive splitting, adaptive granularity |
 //! | `task.rs` | `submit` and [`TaskHandle`] (join it, or `.await` it) |
 //! | `stats.rs`, `trace.rs` | per-worker counters; the scheduling-event recorder |
 //! | `gil.rs` | the simulated global interpreter lock |
+//! | `hooks.rs` | test-only hooks that widen races (hidden from the docs) |
 //!
 //! DESIGN.md chapter 2 compares all this with rayon and gives the measured
 //! figures.
@@ -46,6 +48,8 @@
 //! ```
 
 mod gil;
+#[doc(hidden)]
+pub mod hooks;
 mod job;
 mod join;
 mod latch;
@@ -57,6 +61,7 @@ mod sleep;
 mod stats;
 mod task;
 pub mod trace;
+mod unwind;
 mod worker;
 
 pub use gil::{Gil, GilGuard, DEFAULT_SWITCH_INTERVAL};
@@ -69,5 +74,5 @@ pub use task::{TaskHandle, TaskPanicked};
 /// The index of the pool worker running the caller, or `None` on a thread
 /// outside every pool. Handy for recording "who ran what".
 pub fn current_thread_index() -> Option<usize> {
-    worker::WorkerThread::current().map(|w| w.index())
+    worker::WorkerThread::with_current(|w| w.map(|w| w.index()))
 }

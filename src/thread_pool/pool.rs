@@ -20,13 +20,18 @@
 //! (queued work is finished, not thrown away), then tells each worker to
 //! stop, wakes the parked ones and joins every thread. Nothing outlives the
 //! pool. A job that never ends therefore makes `drop` wait forever, like
-//! joining a thread that never ends. (Dropping the pool from inside one of
-//! its own jobs cannot wait for itself: it then only signals termination
-//! and joins the other threads.)
+//! joining a thread that never ends.
+//!
+//! Dropping the pool from inside one of its own jobs (the job held the
+//! last `Arc<ThreadPool>`) cannot wait: the outstanding jobs include this
+//! one, and a worker to join may be waiting for this job (the stolen half
+//! of its `join`). It then only tells the workers to stop and returns at
+//! once; each worker finishes what it runs, runs what is still queued, and
+//! exits on its own a moment later (`tests/thread_pool_drop_inside_own_job.rs`).
 //!
 //! Read next: `registry.rs` (the shared state), then `worker.rs`.
 
-use std::io;
+use std::io::{self, Write};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 
@@ -275,12 +280,14 @@ impl ThreadPool {
     {
         self.registry.outstanding.increment();
         let job = HeapJob::into_job_ref(move || {
-            let worker = WorkerThread::current().expect("jobs run on pool workers");
-            let registry = worker.registry();
-            if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
-                registry.spawned_job_panicked(worker.index(), payload);
-            }
-            registry.outstanding.decrement();
+            WorkerThread::with_current(|worker| {
+                let worker = worker.expect("jobs run on pool workers");
+                let registry = worker.registry();
+                if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+                    registry.spawned_job_panicked(worker.index(), payload);
+                }
+                registry.outstanding.decrement();
+            })
         });
         self.registry.push_shared(job);
     }
@@ -328,20 +335,28 @@ impl ThreadPool {
 
 impl Drop for ThreadPool {
     fn drop(&mut self) {
-        let inside = WorkerThread::current_in(&self.registry).is_some();
-        if !inside {
-            self.registry.outstanding.wait_for_zero();
+        if WorkerThread::is_current_in(&self.registry) {
+            // Dropped by one of our own jobs: waiting for the outstanding
+            // jobs would wait for this one, and joining a worker could wait
+            // for a worker that waits for us (the stolen half of its
+            // `join`). So only tell the workers to stop: each finishes what
+            // it is running, sweeps the queues and exits on its own; the
+            // threads are detached (dropping a JoinHandle detaches).
+            self.registry.terminate();
+            self.threads.clear();
+            return;
         }
+        self.registry.outstanding.wait_for_zero();
         self.registry.terminate();
-        let me = thread::current().id();
         for handle in self.threads.drain(..) {
-            if handle.thread().id() != me {
-                // A worker never unwinds (every job's panic is caught), so
-                // join only fails if something is badly broken; nothing to
-                // add then but not to hide it.
-                if handle.join().is_err() {
-                    eprintln!("homemade::thread_pool: a worker thread panicked");
-                }
+            // A worker never unwinds (unwind.rs: a panic that escapes a job
+            // aborts the process), so this join cannot fail; if it ever
+            // did, say so rather than hide it, without panicking.
+            if handle.join().is_err() {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "homemade::thread_pool: a worker thread panicked"
+                );
             }
         }
     }

@@ -15,6 +15,7 @@
 //! Read next: `worker.rs` (what a worker does with all this).
 
 use std::any::Any;
+use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crossbeam_deque::{Injector, Stealer};
@@ -25,6 +26,7 @@ use super::latch::{CoreLatch, LockLatch};
 use super::sleep::Sleep;
 use super::stats::{bump, Padded, WorkerCounters};
 use super::trace::{EventKind, Recorder};
+use super::unwind::{drop_quietly, AbortOnUnwind};
 use super::worker::WorkerThread;
 
 /// Called with the payload of a panicking `spawn`ed job.
@@ -73,10 +75,10 @@ impl Registry {
     /// Pushes a heap job: onto the caller's deque if the caller is one of
     /// our workers (cache-warm, stealable), into the injector otherwise.
     pub(crate) fn push_shared(&self, job: JobRef) {
-        match WorkerThread::current_in(self) {
+        WorkerThread::with_current_in(self, |worker| match worker {
             Some(worker) => worker.push_shared(job),
             None => self.inject(job),
-        }
+        })
     }
 
     /// Runs `op` on one of this pool's workers and returns its result.
@@ -86,7 +88,7 @@ impl Registry {
         OP: FnOnce() -> R + Send,
         R: Send,
     {
-        if WorkerThread::current_in(self).is_some() {
+        if WorkerThread::is_current_in(self) {
             op()
         } else {
             self.in_worker_cold(op)
@@ -102,10 +104,14 @@ impl Registry {
         R: Send,
     {
         let job = StackJob::new(LockLatch::new(), op);
+        let guard = AbortOnUnwind {
+            what: "an install while its job was queued",
+        };
         // SAFETY: `job` lives in this frame and we do not leave the frame
-        // before its latch is set (`wait` below).
+        // (not even by unwinding: `guard`) before its latch is set (`wait`).
         self.inject(unsafe { job.as_job_ref() });
         job.latch.wait();
+        guard.disarm();
         job.into_result()
     }
 
@@ -116,14 +122,25 @@ impl Registry {
             .record(Some(worker), EventKind::SpawnedJobPanicked);
         match &self.panic_handler {
             Some(handler) => {
-                // A panicking handler must not take the worker down either.
-                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(payload)));
+                // A panicking handler must not take the worker down either,
+                // nor the payload of its panic (unwind.rs).
+                let outcome =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(payload)));
+                if let Err(handler_panic) = outcome {
+                    drop_quietly(handler_panic);
+                }
             }
-            None => eprintln!(
-                "homemade::thread_pool: a spawned job panicked on worker {worker}: {} \
-                 (the worker keeps running)",
-                panic_message(payload.as_ref())
-            ),
+            None => {
+                // Not `eprintln!`: it panics if stderr is closed. A report
+                // that cannot be written is dropped, the worker lives on.
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "homemade::thread_pool: a spawned job panicked on worker {worker}: {} \
+                     (the worker keeps running)",
+                    panic_message(payload.as_ref())
+                );
+                drop_quietly(payload);
+            }
         }
     }
 

@@ -34,6 +34,7 @@ use parking_lot::Mutex;
 use super::job::HeapJob;
 use super::latch::{CountLatch, Latch};
 use super::registry::Registry;
+use super::unwind::{drop_quietly, AbortOnUnwind};
 use super::worker::WorkerThread;
 
 /// A scope in which jobs borrowing data from outside it can be spawned.
@@ -60,9 +61,15 @@ struct ScopePtr<'scope>(*const Scope<'scope>);
 unsafe impl Send for ScopePtr<'_> {}
 
 impl<'scope> ScopePtr<'scope> {
-    /// The scope. Safe to call while the scope waits for this job.
-    fn get(&self) -> &Scope<'scope> {
-        // SAFETY: the scope waits for every job it spawned before it ends.
+    /// The scope this pointer was made from.
+    ///
+    /// # Safety
+    /// The scope must still be alive for as long as the returned reference
+    /// is used. That holds in a job spawned in the scope until the job
+    /// releases its unit of the scope's count (the scope waits for the
+    /// count to reach zero before it ends), and nowhere else.
+    unsafe fn get(&self) -> &Scope<'scope> {
+        // SAFETY: the caller promises the scope is alive (see above).
         unsafe { &*self.0 }
     }
 }
@@ -87,7 +94,10 @@ impl<'scope> Scope<'scope> {
         self.latch.increment();
         let scope = ScopePtr(self as *const Scope<'scope>);
         let job = HeapJob::into_job_ref(move || {
-            let scope = scope.get();
+            // SAFETY: this job holds one unit of the scope's count until
+            // the `CountLatch::set` below, so the scope is alive until then,
+            // and `scope` is not used after it.
+            let scope = unsafe { scope.get() };
             if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| body(scope))) {
                 scope.keep_first_panic(payload);
             }
@@ -103,6 +113,11 @@ impl<'scope> Scope<'scope> {
         let mut slot = self.panic.lock();
         if slot.is_none() {
             *slot = Some(payload);
+        } else {
+            drop(slot);
+            // Only the first panic is re-raised; this one may not escape,
+            // even if its payload's `Drop` panics (unwind.rs).
+            drop_quietly(payload);
         }
     }
 }
@@ -113,18 +128,30 @@ where
     OP: FnOnce(&Scope<'scope>) -> R + Send,
     R: Send,
 {
-    let worker = WorkerThread::current().expect("scope_in_worker runs on a worker");
-    let scope = Scope::new(worker);
-    let body = panic::catch_unwind(AssertUnwindSafe(|| op(&scope)));
-    // The body is done: release its unit of the count...
-    // SAFETY: the latch lives in this frame, which waits for it just below.
-    unsafe { CountLatch::set(&scope.latch) };
-    // ...and help until every spawned job has finished.
-    worker.wait_until(scope.latch.core());
-    let job_panic = scope.panic.lock().take();
-    match (body, job_panic) {
-        (Err(payload), _) => panic::resume_unwind(payload),
-        (Ok(_), Some(payload)) => panic::resume_unwind(payload),
-        (Ok(value), None) => value,
-    }
+    WorkerThread::with_current(|worker| {
+        let worker = worker.expect("scope_in_worker runs on a worker");
+        let scope = Scope::new(worker);
+        // Spawned jobs point at `scope` until the count is zero: nothing may
+        // unwind out of this frame before then (unwind.rs).
+        let guard = AbortOnUnwind {
+            what: "a scope while its jobs were running",
+        };
+        let body = panic::catch_unwind(AssertUnwindSafe(|| op(&scope)));
+        // The body is done: release its unit of the count...
+        // SAFETY: the latch lives in this frame, which waits for it just below.
+        unsafe { CountLatch::set(&scope.latch) };
+        // ...and help until every spawned job has finished.
+        worker.wait_until(scope.latch.core());
+        guard.disarm();
+        let job_panic = scope.panic.lock().take();
+        match (body, job_panic) {
+            (Err(payload), job_panic) => {
+                // The body's panic wins; a job's panic is discarded quietly.
+                drop_quietly(job_panic);
+                panic::resume_unwind(payload)
+            }
+            (Ok(_), Some(payload)) => panic::resume_unwind(payload),
+            (Ok(value), None) => value,
+        }
+    })
 }

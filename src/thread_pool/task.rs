@@ -179,9 +179,15 @@ impl<R> TaskHandle<R> {
     /// pool: it keeps running queued jobs, and naps 1 ms at a time only
     /// when there are none. `join` and `scope` are the better tools there.
     pub fn join(self) -> Result<R, TaskPanicked> {
-        if let Some(worker) = WorkerThread::current_in(&self.registry) {
-            return self.join_on_worker(worker);
-        }
+        let registry = self.registry.clone();
+        WorkerThread::with_current_in(&registry, move |worker| match worker {
+            Some(worker) => self.join_on_worker(worker),
+            None => self.join_blocking(),
+        })
+    }
+
+    /// `join` on a thread outside the task's pool: block until it is done.
+    fn join_blocking(self) -> Result<R, TaskPanicked> {
         let mut state = self.slot.state.lock();
         while state.result.is_none() {
             self.slot.done.wait(&mut state);

@@ -45,6 +45,7 @@ use super::registry::Registry;
 use super::sleep::IdleStep;
 use super::stats::bump;
 use super::trace::EventKind;
+use super::unwind::AbortOnUnwind;
 
 thread_local! {
     /// The worker running on this thread, or null outside any pool.
@@ -60,23 +61,38 @@ pub(crate) struct WorkerThread {
 }
 
 impl WorkerThread {
-    /// The worker running on the calling thread, if any.
+    /// Calls `f` with the worker running on the calling thread, if any.
     ///
-    /// The returned reference is valid while the worker's main loop runs,
-    /// which is the only time any job (hence any caller) runs on it.
+    /// The worker lives on its thread's stack for the whole main loop, the
+    /// only time any job (hence any caller) runs on it, so a reference is
+    /// valid for as long as the caller's frame runs on this thread. A
+    /// closure expresses exactly that: the reference cannot escape `f`,
+    /// and it cannot leave the thread (`WorkerThread` is not `Sync`).
+    /// (rayon hands out a raw pointer instead; a `&'a` with a lifetime the
+    /// caller chooses, as this function had before, would be unsound.)
     #[inline]
-    pub(crate) fn current<'a>() -> Option<&'a WorkerThread> {
+    pub(crate) fn with_current<R>(f: impl FnOnce(Option<&WorkerThread>) -> R) -> R {
         let ptr = CURRENT.with(Cell::get);
-        // SAFETY: CURRENT is set to a WorkerThread living on this thread's
-        // stack for the whole main loop and reset to null before it is
-        // dropped; jobs only run inside the main loop.
-        unsafe { ptr.as_ref() }
+        // SAFETY: CURRENT is either null or points to the WorkerThread on
+        // this thread's stack, for the whole main loop, and is reset to null
+        // before that is dropped; we are inside the main loop if it is not
+        // null, and the borrow ends before `f` returns.
+        f(unsafe { ptr.as_ref() })
     }
 
-    /// The current worker if it belongs to `registry`.
+    /// `with_current`, with the worker only if it belongs to `registry`.
     #[inline]
-    pub(crate) fn current_in<'a>(registry: &Registry) -> Option<&'a WorkerThread> {
-        WorkerThread::current().filter(|w| ptr::eq(Arc::as_ptr(&w.registry), registry))
+    pub(crate) fn with_current_in<R>(
+        registry: &Registry,
+        f: impl FnOnce(Option<&WorkerThread>) -> R,
+    ) -> R {
+        WorkerThread::with_current(|w| f(w.filter(|w| ptr::eq(Arc::as_ptr(&w.registry), registry))))
+    }
+
+    /// Whether the calling thread is a worker of `registry`.
+    #[inline]
+    pub(crate) fn is_current_in(registry: &Registry) -> bool {
+        WorkerThread::with_current_in(registry, |w| w.is_some())
     }
 
     /// This worker's index in its pool.
@@ -196,9 +212,14 @@ impl WorkerThread {
         bump(&self.registry.counters[self.index].0.jobs_executed);
         let trace = &self.registry.trace;
         trace.record(Some(self.index), EventKind::JobStarted);
+        // Every job catches its user code's panics (unwind.rs); a panic that
+        // still gets out would unwind through frames other threads point
+        // into, so it aborts instead.
+        let guard = AbortOnUnwind { what: "a job" };
         // SAFETY: every JobRef in our queues is live and runs once: whoever
         // created it keeps it alive until it has run (job.rs).
         unsafe { job.execute() };
+        guard.disarm();
         trace.record(Some(self.index), EventKind::JobFinished);
     }
 
@@ -222,12 +243,17 @@ impl WorkerThread {
             // Nothing anywhere: become idle and work towards parking.
             let mut idle = sleep.start_looking(self.index);
             loop {
+                super::hooks::idle(self.index);
+                // Leaving the idle state either way, we may be the idle
+                // worker a publisher counted on to take its job: if work is
+                // still queued anywhere, pass the baton (sleep/README.md,
+                // "Passing the baton").
                 if latch.probe() {
-                    sleep.work_found(|| false);
+                    sleep.work_found(|| self.peek_has_work());
                     break 'busy;
                 }
                 if let Some(job) = self.find_work() {
-                    sleep.work_found(|| !self.registry.injector.is_empty());
+                    sleep.work_found(|| self.peek_has_work());
                     self.execute(job);
                     continue 'busy;
                 }
@@ -257,11 +283,16 @@ pub(crate) fn main_loop(deque: Worker<JobRef>, index: usize, registry: Arc<Regis
         rng: Cell::new((index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
     };
     CURRENT.with(|c| c.set(&worker));
+    // A worker never unwinds (unwind.rs): not even its own loop.
+    let guard = AbortOnUnwind {
+        what: "the worker loop",
+    };
     worker.wait_until(&worker.registry.terminate[index]);
     // Termination comes after `Drop` saw no outstanding job, so this finds
     // nothing in normal use; it is a last sweep so no queued job is dropped.
     while let Some(job) = worker.find_work() {
         worker.execute(job);
     }
+    guard.disarm();
     CURRENT.with(|c| c.set(ptr::null()));
 }

@@ -22,6 +22,7 @@ pub fn workload(base_url: &str, ids: Vec<u64>, unit_ms: f64, work: Work) -> Work
         work,
         calibration: Calibration::measure(),
         workers: 3,
+        timeout: homemade::carts::strategies::REQUEST_TIMEOUT,
     }
 }
 

@@ -55,11 +55,18 @@ fn http_error(id: u64, url: &str, source: http::Error) -> CartError {
     }
 }
 
-/// Fetches cart `id` with the blocking client on the calling thread and
-/// records the fetch bar on `lane`.
-pub(super) fn blocking(url: &str, id: u64, lane: &Lane, spans: &Spans) -> Result<Cart, CartError> {
+/// Fetches cart `id` with the blocking client on the calling thread (the
+/// whole exchange within `timeout`) and records the fetch bar on `lane`.
+pub(super) fn blocking(
+    url: &str,
+    timeout: std::time::Duration,
+    id: u64,
+    lane: &Lane,
+    spans: &Spans,
+) -> Result<Cart, CartError> {
     let start = now_ns();
-    finish(id, url, http::blocking::get(url), start, lane, spans)
+    let response = http::blocking::get_within(url, timeout);
+    finish(id, url, response, start, lane, spans)
 }
 
 /// What every client does once its GET of cart `id` (begun at `start` on the
@@ -77,4 +84,18 @@ pub(super) fn finish(
     let cart = decode(id, url, &response)?;
     spans.record_abs(lane.clone(), SpanKind::Fetch, id, start, now_ns());
     Ok(cart)
+}
+
+/// Fetches cart `id` once, without a delay, and decodes it as every strategy
+/// would: the check `homemade carts` makes before its report begins, so that
+/// an unreachable or wrong server is the first thing the user sees.
+pub(crate) fn probe(
+    base_url: &str,
+    id: u64,
+    timeout: std::time::Duration,
+) -> Result<(), CartError> {
+    let url = cart_url(base_url, id, 0);
+    let response =
+        http::blocking::get_within(&url, timeout).map_err(|e| http_error(id, &url, e))?;
+    decode(id, &url, &response).map(drop)
 }

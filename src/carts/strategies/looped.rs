@@ -41,7 +41,7 @@ use std::collections::HashMap;
 /// Row 4: fetch concurrently, price inline on the loop.
 pub(super) fn event_loop(wl: &Workload, spans: &Spans) -> Result<Vec<Priced>, CartError> {
     let lp = new_loop()?;
-    let client = Client::new();
+    let client = client_for(wl);
     let lane = Lane::this_loop();
     lp.block_on(async {
         let carts = wl.ids.iter().map(|&id| {
@@ -63,7 +63,7 @@ pub(super) fn event_loop_threads(wl: &Workload, spans: &Spans) -> Result<Vec<Pri
     let pool = ThreadPool::new(wl.workers)
         .map_err(|e| CartError::Runtime(format!("cannot start the thread pool: {e}")))?;
     let lp = new_loop()?;
-    let client = Client::new();
+    let client = client_for(wl);
     let lane = Lane::this_loop();
     lp.block_on(async {
         let carts = wl.ids.iter().map(|&id| {
@@ -98,7 +98,7 @@ pub(super) fn event_loop_processes(
     spans: &Spans,
 ) -> Result<(Vec<Priced>, Vec<CartRetry>), CartError> {
     let lp = new_loop()?;
-    let client = Client::new();
+    let client = client_for(wl);
     let lane = Lane::this_loop();
     let carts: Vec<Cart> = lp.block_on(async {
         let fetches = wl
@@ -139,7 +139,7 @@ pub(super) fn pipelined(
     spans: &Spans,
 ) -> Result<(Vec<Priced>, Vec<CartRetry>), CartError> {
     let lp = new_loop()?;
-    let client = Client::new();
+    let client = client_for(wl);
     let lane = Lane::this_loop();
     // Which pool task priced which cart, to name the carts that were retried.
     let tasks = RefCell::new(HashMap::new());
@@ -180,6 +180,11 @@ pub(super) fn pipelined(
 /// A fresh event loop, or a one-line error.
 fn new_loop() -> Result<EventLoop, CartError> {
     EventLoop::new().map_err(|e| CartError::Runtime(format!("cannot start the event loop: {e}")))
+}
+
+/// The event-loop client of a row: every request under the workload's deadline.
+fn client_for(wl: &Workload) -> Client {
+    Client::builder().request_timeout(wl.timeout).build()
 }
 
 /// Fetches cart `id` with our event-loop client and records its fetch bar.

@@ -12,7 +12,10 @@
 //!   `tokio::sync::oneshot` that the rayon job completes: the idiomatic bridge
 //!   between the two.
 //!
-//! Like `pipelined`, pricing starts the moment a response is in.
+//! Like `pipelined`, pricing starts the moment a response is in. Like our
+//! clients, every request runs under the workload's deadline (`--timeout`)
+//! and at most `http::default_connections_per_host()` are in flight at once
+//! (a semaphore), so a low `ulimit -n` is not exhausted.
 //!
 //! Built only with the `peers` feature (on by default).
 //!
@@ -26,6 +29,7 @@ use crate::carts::pricing::{price, NoPacer, Priced};
 use crate::carts::spans::{current_tid, now_ns, Lane, LaneKind, SpanKind, Spans};
 use crate::http::{self, Request, Response, ResponseParser};
 use std::net::SocketAddr;
+use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Row 8: fetch on tokio, price on rayon, pipelined.
@@ -39,11 +43,15 @@ pub(super) fn tokio_rayon(wl: &Workload, spans: &Spans) -> Result<Vec<Priced>, C
         .build()
         .map_err(|e| CartError::Runtime(format!("cannot start rayon: {e}")))?;
     let lane = Lane::this_loop();
+    // As many connections in flight as our client allows per host (sized
+    // from the descriptor limit, see `http::default_connections_per_host`).
+    let permits = http::default_connections_per_host().min(tokio::sync::Semaphore::MAX_PERMITS);
+    let gate = tokio::sync::Semaphore::new(permits);
     runtime.block_on(async {
         let tasks = wl.ids.iter().map(|&id| {
-            let (lane, rayon) = (&lane, &rayon);
+            let (lane, rayon, gate) = (&lane, &rayon, &gate);
             async move {
-                let cart = fetch_tokio(wl, id, lane, spans).await?;
+                let cart = fetch_tokio(wl, id, gate, lane, spans).await?;
                 let effort = wl.effort(id);
                 let (tx, rx) = tokio::sync::oneshot::channel();
                 rayon.spawn(move || {
@@ -122,33 +130,44 @@ impl<F: std::future::Future> std::future::Future for JoinAll<F> {
 }
 
 /// Fetches cart `id` over tokio's `TcpStream` and records its fetch bar.
+/// The whole exchange runs under the workload's deadline, as on the other
+/// clients: a server that accepts and never answers costs `wl.timeout`.
 async fn fetch_tokio(
     wl: &Workload,
     id: u64,
+    gate: &tokio::sync::Semaphore,
     lane: &Lane,
     spans: &Spans,
 ) -> Result<Cart, CartError> {
     let url = wl.url(id);
     let start = now_ns();
-    let response = get(&url).await;
+    let exchange = async {
+        // Waiting for a connection slot counts against the deadline too.
+        let _permit = gate
+            .acquire()
+            .await
+            .map_err(|_| http::Error::Internal("the connection gate was closed".into()))?;
+        get(&url, wl.timeout).await
+    };
+    let response = tokio::time::timeout(wl.timeout, exchange)
+        .await
+        .unwrap_or(Err(http::Error::Timeout { after: wl.timeout }));
     fetch::finish(id, &url, response, start, lane, spans)
 }
 
 /// One GET over a fresh tokio connection, parsed by our sans-io parser.
-async fn get(url: &str) -> Result<Response, http::Error> {
+async fn get(url: &str, deadline: Duration) -> Result<Response, http::Error> {
     let request = Request::get(url)?.header("Connection", "close");
-    let addr = resolve(&request).await?;
-    let mut stream = tokio::net::TcpStream::connect(addr)
-        .await
-        .map_err(|source| http::Error::Connect { addr, source })?;
+    let addrs = resolve(&request).await?;
+    let mut stream = connect_any(&addrs, deadline).await?;
     let _ = stream.set_nodelay(true);
     let mut out = Vec::new();
     request.encode(&mut out)?;
-    stream.write_all(&out).await.map_err(http::Error::Io)?;
+    stream.write_all(&out).await?;
     let mut parser = ResponseParser::for_method(&request.method);
     let mut buf = vec![0u8; 16 * 1024];
     loop {
-        let n = stream.read(&mut buf).await.map_err(http::Error::Io)?;
+        let n = stream.read(&mut buf).await?;
         if n == 0 {
             return parser.push_eof();
         }
@@ -158,21 +177,44 @@ async fn get(url: &str) -> Result<Response, http::Error> {
     }
 }
 
-/// The server's address: IP literals at once, names through tokio's resolver.
-async fn resolve(request: &Request) -> Result<SocketAddr, http::Error> {
-    if let Some(addr) = request.url.literal_addr() {
-        return Ok(addr);
+/// Connects to the first of `addrs` that accepts, each attempt getting an
+/// equal share of what is left of `limit` (the same walk as our client's).
+async fn connect_any(
+    addrs: &[SocketAddr],
+    limit: Duration,
+) -> Result<tokio::net::TcpStream, http::Error> {
+    let started = std::time::Instant::now();
+    let mut last = None;
+    for (i, &addr) in addrs.iter().enumerate() {
+        let share = limit.saturating_sub(started.elapsed()) / (addrs.len() - i) as u32;
+        let timed_out = http::Error::ConnectTimeout { addr, after: limit };
+        let result = match tokio::time::timeout(share, tokio::net::TcpStream::connect(addr)).await {
+            Ok(Ok(stream)) => return Ok(stream),
+            Ok(Err(source)) => http::Error::connect(addr, source),
+            Err(_) => timed_out,
+        };
+        last = Some(result);
+    }
+    Err(last.unwrap_or_else(|| http::Error::Internal("no address to connect to".into())))
+}
+
+/// The server's addresses: IP literals at once, names through tokio's resolver.
+async fn resolve(request: &Request) -> Result<Vec<SocketAddr>, http::Error> {
+    if let Some(addrs) = request.url.literal_addrs() {
+        return Ok(addrs);
     }
     let host = request.url.host().to_string();
     let found = tokio::net::lookup_host((host.as_str(), request.url.port()))
         .await
-        .map(|mut addrs| addrs.next());
+        .map(|addrs| addrs.collect::<Vec<SocketAddr>>());
     match found {
-        Ok(Some(addr)) => Ok(addr),
-        Ok(None) => Err(http::Error::Resolve {
-            host,
-            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no address found"),
-        }),
+        Ok(addrs) => {
+            if addrs.is_empty() {
+                Err(http::blocking::no_address(&host))
+            } else {
+                Ok(addrs)
+            }
+        }
         Err(source) => Err(http::Error::Resolve { host, source }),
     }
 }

@@ -82,7 +82,8 @@ pub(super) fn threads_gil(wl: &Workload, spans: &Spans) -> Result<Vec<Priced>, C
                         // A Python thread starts by taking the GIL...
                         let mut guard = gil.acquire();
                         // ...and drops it while it waits on the socket.
-                        let cart = guard.blocking(|| fetch::blocking(&url, id, &lane, spans))?;
+                        let cart = guard
+                            .blocking(|| fetch::blocking(&url, wl.timeout, id, &lane, spans))?;
                         let mut pacer = GilPacer::new(&mut guard, &lane, id, spans);
                         let priced = price(&cart, wl.effort(id), &mut pacer);
                         pacer.finish(priced.ended_ns);
@@ -102,7 +103,7 @@ fn fetch_and_price(
     lane: &Lane,
     spans: &Spans,
 ) -> Result<Priced, CartError> {
-    let cart = fetch::blocking(&wl.url(id), id, lane, spans)?;
+    let cart = fetch::blocking(&wl.url(id), wl.timeout, id, lane, spans)?;
     let priced = price(&cart, wl.effort(id), &mut NoPacer);
     spans.record_abs(
         lane.clone(),

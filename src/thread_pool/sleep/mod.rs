@@ -107,10 +107,12 @@ impl Sleep {
 
     /// An idle worker found a job (or its latch was set): it is busy again.
     ///
-    /// `more_work_visible` says whether the injector still holds jobs; if so
-    /// and nobody else is idle, pass the baton to one sleeper (the chain
-    /// wake-up that stops a burst of injected jobs from waiting on one
-    /// worker).
+    /// `more_work_visible` says whether any queue (the injector or a
+    /// worker's deque) still holds jobs; if so and nobody else is idle, pass
+    /// the baton to one sleeper. This is the chain wake-up that stops a
+    /// burst of jobs from waiting on one worker, and it is also what makes
+    /// sure a job whose publisher counted on this (then idle) worker gets a
+    /// worker even if this one leaves because its latch was set.
     pub(crate) fn work_found(&self, more_work_visible: impl FnOnce() -> bool) {
         let old = Counters(self.counters.fetch_sub(IDLE_ONE, Ordering::SeqCst));
         if old.sleeping() > 0 && old.idle() == 1 && more_work_visible() {

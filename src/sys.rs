@@ -1,0 +1,69 @@
+//! The crate's libc calls that no one runtime owns: the limit on open files.
+//!
+//! Linux starts most processes with a soft `RLIMIT_NOFILE` of 1024 and a far
+//! higher hard limit (often 524288). The soft limit is what `accept`,
+//! `socket` and `open` run into (`EMFILE`, "too many open files"), and a
+//! process may raise it up to the hard limit on its own. Go's runtime does so
+//! at start; `homemade serve`, `carts` and `fetch` do the same, once, in
+//! `main.rs`, so that a server holding a thousand idle connections, or the
+//! `event-loop` row opening a connection per cart, does not hit a limit that
+//! only exists by default. The hard limit is left alone.
+//!
+//! Why a module of its own: `src/process_pool/sys.rs` is the crate's libc
+//! home, but it belongs to the process pool, and the layers below the front
+//! end (the HTTP client and server) must not import the process pool. This
+//! file sits beside the modules, so anything may use it.
+//!
+//! [`open_files_soft_limit`] reads the limit in force; the HTTP clients size
+//! their default per-host connection cap from it (`http/budget.rs`).
+//!
+//! Read next: `process_pool/sys.rs`, the process pool's libc calls.
+
+use std::io;
+
+/// Raises the soft limit on open file descriptors to the hard limit.
+///
+/// Returns the soft limit now in effect. Where the kernel refuses the hard
+/// limit as a soft one (macOS reports an "unlimited" hard limit it will not
+/// grant), the soft limit stays as it was and the error is returned; the
+/// caller may ignore it, since the process runs as before.
+pub fn raise_fd_limit() -> io::Result<u64> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes one `rlimit` into the struct we own and pass.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if limit.rlim_cur < limit.rlim_max {
+        let raised = libc::rlimit {
+            rlim_cur: limit.rlim_max,
+            rlim_max: limit.rlim_max,
+        };
+        // SAFETY: setrlimit only reads the struct we pass.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        limit = raised;
+    }
+    #[allow(clippy::useless_conversion)] // `rlim_t` is not `u64` everywhere
+    Ok(u64::from(limit.rlim_cur))
+}
+
+/// The soft limit on this process's open file descriptors (`RLIMIT_NOFILE`,
+/// what `ulimit -n` shows), or `None` when it is unlimited or unknown. The
+/// HTTP clients size their default per-host connection cap from it.
+pub fn open_files_soft_limit() -> Option<u64> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit only writes the struct we pass, which we own.
+    let rc = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
+    if rc != 0 || limit.rlim_cur == libc::RLIM_INFINITY {
+        None
+    } else {
+        Some(limit.rlim_cur)
+    }
+}

@@ -1,0 +1,110 @@
+//! Few file descriptors on the client side: under a low `RLIMIT_NOFILE`
+//! (set in this test process, with the cart server in the same process, so
+//! every connection costs two descriptors), 208 requests gathered at once on
+//! the event-loop client and 208 threads each with a blocking GET all
+//! complete (and so does the `tokio+rayon` row), because the clients bound their connections per host by the
+//! limit; and when not even one socket can be made, the error says "too
+//! many open files" at once instead of waiting for a timeout.
+
+mod carts_support;
+
+use homemade::carts::pricing::Work;
+use homemade::carts::routes::EmbeddedServer;
+use homemade::carts::strategies::{Runtimes, Strategy};
+use homemade::event_loop::{gather, EventLoop};
+use homemade::http::{blocking, default_connections_per_host, Client, Error};
+
+/// Sets the soft descriptor limit; the old one comes back on drop.
+struct SoftLimit(libc::rlimit);
+
+impl SoftLimit {
+    fn set(soft: u64) -> SoftLimit {
+        let mut old = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit/setrlimit read and write structs we own.
+        unsafe {
+            assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut old), 0);
+            let new = libc::rlimit {
+                rlim_cur: soft as libc::rlim_t,
+                rlim_max: old.rlim_max,
+            };
+            assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &new), 0);
+        }
+        SoftLimit(old)
+    }
+}
+
+impl Drop for SoftLimit {
+    fn drop(&mut self) {
+        // SAFETY: as above.
+        unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &self.0) };
+    }
+}
+
+/// Descriptors open now (the listing's own descriptor left out).
+fn open_descriptors() -> u64 {
+    std::fs::read_dir("/proc/self/fd").unwrap().count() as u64 - 1
+}
+
+#[test]
+fn every_request_completes_under_a_low_limit_and_exhaustion_is_named() {
+    let server = EmbeddedServer::start("127.0.0.1:0".parse().unwrap()).unwrap();
+    let base = server.base_url();
+    let urls: Vec<String> = (1..=208).map(|id| format!("{base}/carts/{id}")).collect();
+    let lp = EventLoop::new().unwrap();
+
+    {
+        // Not one descriptor to spare: the next socket() fails with EMFILE.
+        // (First, while the server holds no connection that could close
+        // and free one.)
+        let client = Client::new();
+        let _limit = SoftLimit::set(open_descriptors() + 8);
+        let mut filler = Vec::new();
+        while let Ok(f) = std::fs::File::open("/dev/null") {
+            filler.push(f); // every descriptor number below the limit taken
+        }
+        let on_loop = lp.block_on(client.get(&urls[0])).unwrap_err();
+        let blocking = blocking::get(&urls[0]).unwrap_err();
+        drop(filler);
+        for err in [on_loop, blocking] {
+            assert!(matches!(err, Error::TooManyOpenFiles(_)), "{err:?}");
+            assert!(err.to_string().starts_with("too many open files"), "{err}");
+        }
+    }
+
+    {
+        let _limit = SoftLimit::set(160);
+        assert_eq!(default_connections_per_host(), (160 - 32) / 3);
+        let client = Client::new();
+        let statuses = lp.block_on(gather(urls.iter().map(|url| {
+            let client = client.clone();
+            async move { client.get(url).await.map(|r| r.status) }
+        })));
+        for (id, status) in (1..).zip(statuses) {
+            assert_eq!(
+                status.unwrap_or_else(|e| panic!("event loop, cart {id}: {e}")),
+                200
+            );
+        }
+        drop(client);
+        let statuses: Vec<_> = std::thread::scope(|s| {
+            let handles: Vec<_> = urls
+                .iter()
+                .map(|url| s.spawn(move || blocking::get(url).map(|r| r.status)))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for (id, status) in (1..).zip(statuses) {
+            assert_eq!(
+                status.unwrap_or_else(|e| panic!("blocking, cart {id}: {e}")),
+                200
+            );
+        }
+        // The tokio row, 208 carts at once, through the same bound.
+        let wl = carts_support::workload(&base, (1..=208).collect(), 0.0, Work::Sleep);
+        let row = carts_support::ran(Strategy::TokioRayon, &wl, Runtimes { processes: None });
+        assert_eq!(row.priced.len(), 208);
+    }
+}
