@@ -428,6 +428,27 @@ pub fn thread_count() -> io::Result<usize> {
     Ok(std::fs::read_dir("/proc/self/task")?.count())
 }
 
+/// A pidfd for process `pid` (`pidfd_open`, Linux 5.3 and later; always
+/// close-on-exec). It becomes readable once the process has exited, whether
+/// or not it is our child, and only then: the pid cannot be recycled while
+/// the process is unreaped, so a pidfd opened before the reap names it
+/// exactly.
+pub fn pidfd_open(pid: Pid) -> io::Result<OwnedFd> {
+    // SAFETY: pidfd_open takes two plain integers and returns a new descriptor.
+    let fd = cvt(unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) })?;
+    Ok(owned(fd as RawFd))
+}
+
+/// Whether `fd` is readable right now (a `poll` with a zero timeout).
+pub fn readable_now(fd: RawFd) -> bool {
+    let mut p = [libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    }];
+    matches!(poll(&mut p, Some(Duration::ZERO)), Ok(n) if n > 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
