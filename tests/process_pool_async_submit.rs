@@ -51,8 +51,11 @@ fn submit_all_then_await_in_reverse_order() {
 }
 
 fn failures_arrive_through_await() {
+    // The limit must exceed a worker's first panic: with RUST_BACKTRACE=1
+    // its backtrace is symbolized, measured at about 260 ms in a debug build
+    // on a loaded machine, and 300 ms then timed task 3 out now and then.
     let pool = ProcessPool::builder(2)
-        .task_timeout(Duration::from_millis(300))
+        .task_timeout(Duration::from_millis(1500))
         .build(|x: u64| {
             match x {
                 // SAFETY: kill(getpid(), SIGKILL) takes plain integers.
@@ -83,7 +86,9 @@ fn failures_arrive_through_await() {
         );
         assert_eq!(rs[2], Err(TaskError::TimedOut));
         assert!(
-            matches!(&rs[3], Err(TaskError::Panicked { message }) if message.contains("right out"))
+            matches!(&rs[3], Err(TaskError::Panicked { message }) if message.contains("right out")),
+            "{:?}",
+            rs[3]
         );
         for i in [0usize, 4, 5, 6, 7] {
             assert_eq!(rs[i], Ok(i as u64));

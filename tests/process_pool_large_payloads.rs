@@ -1,7 +1,7 @@
 //! 16 MiB inputs and outputs cross the socket intact, in both directions at
 //! once (several large tasks in flight, so the parent must keep reading
 //! replies while it is still writing task frames), and a frame over the
-//! size limit is refused with a clear error instead of being allocated.
+//! size limit is refused with a clear error instead of being sent.
 
 mod common;
 
@@ -43,15 +43,16 @@ fn frames_over_the_limit_are_refused() {
         .build(|n: usize| "x".repeat(n))
         .unwrap();
     let pid = pool.worker_pids()[0];
-    // A result over the limit: the worker is treated as broken and replaced.
+    // A result over the limit: the worker measures it, sends a short
+    // "too large" reply instead, and stays.
     match pool.submit(MIB).join() {
-        Err(TaskError::Protocol { pid: p, message }) => {
-            assert_eq!(p, pid);
-            assert!(message.contains("exceeds"), "{message}");
+        Err(TaskError::TooLarge { len, limit }) => {
+            assert!(len > MIB, "{len}");
+            assert_eq!(limit, 64 * 1024);
         }
-        other => panic!("expected a protocol error, got {other:?}"),
+        other => panic!("expected a TooLarge error, got {other:?}"),
     }
-    assert_ne!(pool.worker_pids(), vec![pid]);
+    assert_eq!(pool.worker_pids(), vec![pid]);
     // Small results still work.
     assert_eq!(pool.submit(3).join().unwrap(), "xxx");
 

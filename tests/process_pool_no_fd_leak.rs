@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use homemade::event_loop::{gather, EventLoop};
-use homemade::process_pool::{sys, ProcessPool};
+use homemade::process_pool::ProcessPool;
 
 fn work(x: u64) -> u64 {
     match x {
@@ -25,7 +25,7 @@ fn descriptors_are_all_closed_after_drop() {
     // The event loop's own descriptors are created and closed once first,
     // so any lazily-initialized global state is already in place.
     drop(EventLoop::new().unwrap());
-    let before = sys::open_fds().unwrap();
+    let before = common::open_fds();
     {
         let pool = ProcessPool::builder(2)
             .task_timeout(Duration::from_millis(300))
@@ -37,13 +37,13 @@ fn descriptors_are_all_closed_after_drop() {
         let out = ev.block_on(async { gather((0..20u64).map(|i| pool.submit(i))).await });
         assert_eq!(out.iter().filter(|r| r.is_err()).count(), 2);
         drop(ev);
-        let during = sys::open_fds().unwrap();
+        let during = common::open_fds();
         assert!(
             during.len() > before.len(),
             "the pool holds sockets while alive"
         );
     }
-    let after = sys::open_fds().unwrap();
+    let after = common::open_fds();
     assert_eq!(before, after, "descriptors leaked");
 }
 

@@ -277,6 +277,9 @@ fn run_inner(args: &CartsArgs) -> Result<bool, Fatal> {
                 });
                 let row = Row::new(run, expected, sequential_s, Some(bound_now));
                 out.line(&report::format_row(&row))?;
+                for line in report::retry_lines(run) {
+                    out.line(&line)?;
+                }
                 all_correct &= row.correct || expected.is_none();
                 rows.push(Some(row));
             }

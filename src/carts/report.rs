@@ -285,6 +285,27 @@ pub fn pipelining_line(explainer: &RunResult, pipelined: &RunResult) -> String {
     }
 }
 
+/// One line per cart that was priced again because its worker process
+/// died during the run (see `strategies.rs`, "A worker process killed
+/// mid-run"): which cart, which worker was lost and why, and which process
+/// priced it in the end. Printed under the strategy's row.
+pub fn retry_lines(run: &RunResult) -> Vec<String> {
+    run.retries
+        .iter()
+        .map(|r| {
+            let priced_on = run
+                .priced
+                .iter()
+                .find(|p| p.id == r.cart)
+                .map_or_else(|| "nowhere".to_string(), |p| format!("pid {}", p.pid));
+            format!(
+                "  retried cart {} (attempt {} lost on pid {}: {}); priced again on {priced_on}",
+                r.cart, r.attempt, r.lost_pid, r.reason
+            )
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

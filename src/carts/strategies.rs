@@ -35,6 +35,16 @@
 //! lent to every strategy through [`Runtimes`]. Thread pools, event loops and
 //! tokio runtimes are made per run and torn down at its end.
 //!
+//! ## A worker process killed mid-run
+//!
+//! Pricing a cart is a pure function of the [`PriceJob`], so running it twice
+//! is harmless: the pool is built with `retry_idempotent(PRICING_ATTEMPTS)`.
+//! If a worker dies while pricing (a `kill -9` from outside, the
+//! out-of-memory killer), its carts are priced again on a live worker and
+//! the run still ends with the right grand total; the [`RunResult`] lists
+//! each such cart in [`RunResult::retries`] (which cart, the lost worker's
+//! pid, why), and the report prints a line for each.
+//!
 //! Read next: `strategies/threaded.rs`, then `strategies/looped.rs`.
 
 mod fetch;
@@ -50,9 +60,13 @@ pub use fetch::cart_url;
 use super::error::CartError;
 use super::pricing::{Calibration, Effort, PriceJob, Priced, Work};
 use super::spans::{Span, Spans};
-use crate::process_pool::ProcessPool;
+use crate::process_pool::{ProcessPool, Retry};
 use serde::Serialize;
 use std::time::Duration;
+
+/// Attempts a cart's pricing gets on the process pool before its worker's
+/// death fails the run (see "A worker process killed mid-run").
+pub const PRICING_ATTEMPTS: u32 = 3;
 
 /// The process pool the strategies share: a [`PriceJob`] in, a [`Priced`] out.
 pub type PricingPool = ProcessPool<PriceJob, Priced>;
@@ -65,11 +79,52 @@ pub type PricingPool = ProcessPool<PriceJob, Priced>;
 /// busy worker while a peer sits idle would stretch the end of the run; with
 /// one task per worker, the next cart goes to whichever worker frees up
 /// first, as a work-stealing pool would do.
+///
+/// Pricing is idempotent, so a cart whose worker dies is priced again on a
+/// live worker, up to [`PRICING_ATTEMPTS`] attempts.
 pub fn pricing_pool(workers: usize) -> Result<PricingPool, CartError> {
+    pricing_pool_with(workers, super::pricing::price_job)
+}
+
+/// [`pricing_pool`] with another pricing function in the workers: a test's
+/// that, say, kills its worker on one cart, to watch the retry.
+pub fn pricing_pool_with(
+    workers: usize,
+    price: impl Fn(PriceJob) -> Priced,
+) -> Result<PricingPool, CartError> {
     ProcessPool::builder(workers.max(1))
         .prefetch(1)
-        .build(super::pricing::price_job)
+        .retry_idempotent(PRICING_ATTEMPTS)
+        .build(price)
         .map_err(|e| CartError::Runtime(format!("cannot start the process pool: {e}")))
+}
+
+/// A cart whose pricing was lost with its worker process and run again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CartRetry {
+    /// The cart's id.
+    pub cart: u64,
+    /// The worker that died while pricing it.
+    pub lost_pid: i32,
+    /// Which attempt was lost (1 = the first).
+    pub attempt: u32,
+    /// Why, in words (e.g. "worker 812 was killed by signal 9 (SIGKILL) ...").
+    pub reason: String,
+}
+
+impl CartRetry {
+    /// One entry per cart of a retried pool task; `carts_of` names them.
+    fn from_retry(r: &Retry, carts_of: impl Fn(&Retry) -> Vec<u64>) -> Vec<CartRetry> {
+        carts_of(r)
+            .into_iter()
+            .map(|cart| CartRetry {
+                cart,
+                lost_pid: r.pid,
+                attempt: r.attempt,
+                reason: r.error.to_string(),
+            })
+            .collect()
+    }
 }
 
 /// The eight strategies, in the report's order.
@@ -227,6 +282,9 @@ pub struct RunResult {
     pub wall_ns: u64,
     /// The fetch and compute bars.
     pub spans: Vec<Span>,
+    /// Carts priced again because their worker process died (empty unless
+    /// a worker was killed during the run).
+    pub retries: Vec<CartRetry>,
 }
 
 /// A row of the report: a result, or the reason the strategy cannot run here.
@@ -245,6 +303,7 @@ pub enum Outcome {
 /// it ran and failed (a fetch failed, a worker died).
 pub fn run(strategy: Strategy, wl: &Workload, rt: Runtimes<'_>) -> Result<Outcome, CartError> {
     let spans = Spans::start();
+    let mut retries = Vec::new();
     let priced = match strategy {
         Strategy::Sequential => threaded::sequential(wl, &spans)?,
         Strategy::Threads => threaded::threads(wl, &spans)?,
@@ -257,11 +316,14 @@ pub fn run(strategy: Strategy, wl: &Workload, rt: Runtimes<'_>) -> Result<Outcom
                     "no process pool (it must be created first, while single-threaded)".into(),
                 ));
             };
-            if strategy == Strategy::Pipelined {
+            drop(pool.take_retries()); // an earlier run's, if any
+            let (priced, lost) = if strategy == Strategy::Pipelined {
                 looped::pipelined(wl, pool, &spans)?
             } else {
                 looped::event_loop_processes(wl, pool, &spans)?
-            }
+            };
+            retries = lost;
+            priced
         }
         Strategy::TokioRayon => {
             #[cfg(feature = "peers")]
@@ -277,7 +339,9 @@ pub fn run(strategy: Strategy, wl: &Workload, rt: Runtimes<'_>) -> Result<Outcom
         }
     };
     let wall_ns = spans.elapsed_ns();
-    Ok(Outcome::Ran(finish(strategy, priced, wall_ns, &spans)))
+    let mut run = finish(strategy, priced, wall_ns, &spans);
+    run.retries = retries;
+    Ok(Outcome::Ran(run))
 }
 
 /// Sorts the priced carts and sums them up.
@@ -289,5 +353,6 @@ fn finish(strategy: Strategy, mut priced: Vec<Priced>, wall_ns: u64, spans: &Spa
         priced,
         wall_ns,
         spans: spans.snapshot(),
+        retries: Vec::new(),
     }
 }

@@ -345,6 +345,7 @@ mod tests {
                 span(SpanKind::Compute, 2, 20, 0, 100),
                 span(SpanKind::Compute, 2, 20, 1000, 1100),
             ],
+            retries: Vec::new(),
         };
         let text = ascii(&run, w);
         let rows: Vec<&str> = text.lines().collect();

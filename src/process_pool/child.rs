@@ -3,14 +3,21 @@
 //! A worker is born in the fork server (see `forkserver.rs`) holding one end
 //! of a socket pair; the parent holds the other. Its life:
 //!
-//! 1. **Die with the parent.** `PR_SET_PDEATHSIG(SIGKILL)` asks the kernel to
-//!    kill us when our parent (the fork server) dies. If it died *before* the
-//!    `prctl` call (the race the `prctl` man page warns about), `getppid` no
-//!    longer names it, and we exit at once.
-//! 2. **Close everything else.** Every descriptor except stdin/stdout/stderr
-//!    and our channel is closed. In particular no worker keeps another
-//!    worker's channel open, so one worker's death always reads as end of
-//!    file in the parent.
+//! 1. **Die with the parent.** Before `serve` is called, the fork server's
+//!    side of the fork (`forkserver.rs`, `spawn`) has already asked the
+//!    kernel, with `PR_SET_PDEATHSIG(SIGKILL)`, to kill us when the fork
+//!    server dies, and has checked that the fork server is still our parent,
+//!    comparing `getppid()` with the pid the fork server read *before*
+//!    forking. (Reading the parent's pid after the fork would be too late:
+//!    if the fork server had died in between, we would read our new
+//!    parent's pid and serve on as an orphan.)
+//! 2. **Keep what was inherited.** The worker holds every descriptor the
+//!    program had open when it built the pool (a log `File` the closure
+//!    captured works here as in the parent), plus its channel. The fork
+//!    server closed its copy of the control socket before calling us, and
+//!    no other worker's channel is ever open in the fork server when it
+//!    forks, so one worker's death still reads as end of file in the parent.
+//!    See README.md, "What a worker inherits".
 //! 3. **Run the initializer** once, if the pool has one. If it panics, the
 //!    worker says so in an [`INIT_FAILED`](super::wire::INIT_FAILED) reply
 //!    and exits; the parent then fails the pool's tasks instead of forking
@@ -70,12 +77,7 @@ where
     Out: Serialize,
     F: Fn(In) -> Out,
 {
-    let parent = sys::getppid();
-    if sys::set_parent_death_signal(libc::SIGKILL).is_err() || sys::getppid() != parent {
-        sys::exit_now(EXIT_OK);
-    }
     let fd = chan.as_raw_fd();
-    sys::close_all_except(&[fd]);
     let mut out = Vec::with_capacity(64 * 1024);
 
     if let Some(init) = init {
@@ -88,8 +90,9 @@ where
                 wire::TAG_PANIC,
                 panic_message(&*payload).as_bytes(),
             );
-            wire::end_frame(&mut out, at);
-            let _ = sys::send_all(fd, &out);
+            if wire::end_frame(&mut out, at).is_ok() {
+                let _ = sys::send_all(fd, &out);
+            }
             sys::exit_now(EXIT_INIT_FAILED);
         }
     }
@@ -108,7 +111,7 @@ where
                 Err(_) => sys::exit_now(EXIT_PROTOCOL),
             };
             out.clear();
-            if run_task(payload, f, &mut out).is_err() {
+            if run_task(payload, f, &mut out, cfg.max_frame).is_err() {
                 sys::exit_now(EXIT_PROTOCOL);
             }
             if sys::send_all(fd, &out).is_err() {
@@ -124,7 +127,15 @@ where
 }
 
 /// Runs every item of one task frame, appending the reply frame to `out`.
-fn run_task<In, Out, F>(payload: &[u8], f: &F, out: &mut Vec<u8>) -> Result<(), wire::FrameError>
+/// A reply that would be over `limit` bytes is replaced by the short
+/// "too large" reply (`wire.rs`), so the parent learns both sizes and this
+/// worker stays in service.
+fn run_task<In, Out, F>(
+    payload: &[u8],
+    f: &F,
+    out: &mut Vec<u8>,
+    limit: usize,
+) -> Result<(), wire::FrameError>
 where
     In: DeserializeOwned,
     Out: Serialize,
@@ -134,6 +145,9 @@ where
     let at = wire::begin_frame(out);
     out.extend_from_slice(&id.to_le_bytes());
     out.extend_from_slice(&count.to_le_bytes());
+    // `out` stops growing one byte past the limit; the rest is only counted.
+    let cap = at + wire::HEADER + limit.saturating_add(1);
+    let mut dropped = 0;
     for _ in 0..count {
         let bytes = wire::next_item(&mut rest)?;
         let input: In = match wire::decode(bytes) {
@@ -146,9 +160,12 @@ where
         match panic::catch_unwind(AssertUnwindSafe(|| f(input))) {
             Ok(value) => {
                 out.push(wire::TAG_OK);
-                if let Err(msg) = wire::push_item(out, &value) {
-                    out.pop();
-                    wire::push_reply_item(out, wire::TAG_BAD_OUTPUT, msg.as_bytes());
+                match wire::push_item_capped(out, &value, cap) {
+                    Ok(cut) => dropped += cut,
+                    Err(msg) => {
+                        out.pop();
+                        wire::push_reply_item(out, wire::TAG_BAD_OUTPUT, msg.as_bytes());
+                    }
                 }
             }
             Err(payload) => {
@@ -157,6 +174,10 @@ where
             }
         }
     }
-    wire::end_frame(out, at);
-    Ok(())
+    let len = out.len() - at - wire::HEADER + dropped;
+    if len > limit {
+        out.truncate(at + wire::HEADER + wire::JOB_HEADER);
+        wire::push_too_large(out, len, limit);
+    }
+    wire::end_frame(out, at)
 }

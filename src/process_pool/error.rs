@@ -7,13 +7,17 @@
 //!   a dead worker is replaced and every other task still completes.
 //! - [`PoolError`]: a whole call failed: the pool could not be created (the
 //!   caller already had threads, `fork` failed), or a `map` had a failing
-//!   item (the first failing index is named, with its [`TaskError`]).
+//!   item (the first failing index is named, with its [`TaskError`]), or a
+//!   `map` lost whole chunks with their worker (every lost item is named).
+//! - [`Retry`]: not an error but the trace of one: an attempt of an
+//!   idempotent task that was lost with its worker and run again.
 //!
 //! Every variant's `Display` says what happened in words a user can act on.
 
 use std::fmt;
 use std::io;
 
+use super::recorder::TaskId;
 use super::sys::Pid;
 
 /// Why one task did not produce a value.
@@ -61,6 +65,27 @@ pub enum TaskError {
         /// What was wrong.
         message: String,
     },
+    /// The task's reply frame (its result, or a whole chunk's results) is
+    /// larger than the pool's frame limit
+    /// ([`max_frame_bytes`](super::ProcessPoolBuilder::max_frame_bytes)).
+    /// The worker noticed before sending it and keeps serving.
+    TooLarge {
+        /// Bytes the reply frame would have had.
+        len: usize,
+        /// The frame limit in force.
+        limit: usize,
+    },
+    /// The worker was blocked forever waiting for a lock (a `Mutex`, a
+    /// `OnceLock`/`LazyLock` being initialized, ...) that was held when the
+    /// pool was built: `fork` copied it locked, and in the worker no thread
+    /// exists that could unlock it. The fork server saw the worker asleep on
+    /// it with no other thread and no timeout, killed it and a replacement
+    /// was forked (which holds the same copy: tasks that take that lock
+    /// always fail this way). See the lock rule in the module's README.
+    Deadlocked {
+        /// The worker's pid.
+        pid: Pid,
+    },
     /// The worker initializer panicked, so the pool cannot run tasks.
     InitializerFailed {
         /// The panic message.
@@ -98,6 +123,18 @@ impl fmt::Display for TaskError {
                 f,
                 "worker {pid} broke the wire protocol ({message}); it was killed and replaced"
             ),
+            TaskError::TooLarge { len, limit } => write!(
+                f,
+                "the task's reply is {len} bytes, larger than the pool's {limit}-byte \
+                 frame limit, so it was not sent (raise max_frame_bytes, or return less \
+                 per task); the worker carries on"
+            ),
+            TaskError::Deadlocked { pid } => write!(
+                f,
+                "worker {pid} was stuck forever on a lock that was held when the pool \
+                 was built (fork copied it locked; build the pool before taking locks, \
+                 and outside OnceLock/LazyLock initializers); it was killed and replaced"
+            ),
             TaskError::InitializerFailed { message } => {
                 write!(f, "the worker initializer panicked: {message}")
             }
@@ -107,6 +144,62 @@ impl fmt::Display for TaskError {
 }
 
 impl std::error::Error for TaskError {}
+
+impl TaskError {
+    /// Whether the task was lost together with its worker process (it died,
+    /// exited, broke the protocol or ran out of time): every item of its
+    /// chunk failed alike, whichever of them was running.
+    pub fn lost_with_worker(&self) -> bool {
+        matches!(
+            self,
+            TaskError::WorkerDied { .. }
+                | TaskError::WorkerExited { .. }
+                | TaskError::TimedOut
+                | TaskError::Protocol { .. }
+        )
+    }
+
+    /// Whether running the task again elsewhere may succeed: its worker
+    /// died or exited under it (a timeout or a protocol error would most
+    /// likely repeat, so they are not retried).
+    pub fn retryable(&self) -> bool {
+        matches!(
+            self,
+            TaskError::WorkerDied { .. } | TaskError::WorkerExited { .. }
+        )
+    }
+}
+
+/// One attempt of an idempotent task that was lost with its worker and put
+/// back in the queue, to run again on a live worker (see
+/// [`ProcessPoolBuilder::retry_idempotent`](super::ProcessPoolBuilder::retry_idempotent)).
+/// [`ProcessPool::take_retries`](super::ProcessPool::take_retries) hands
+/// them over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retry {
+    /// The task (as in the recorded events and [`TaskHandle::id`](super::TaskHandle::id)).
+    pub task: TaskId,
+    /// Index, in its `map` call's input, of the task's first item (0 for a `submit`).
+    pub first_item: usize,
+    /// How many items the task carries (1 for a `submit`, a chunk's length for a `map`).
+    pub items: usize,
+    /// The worker that was running it.
+    pub pid: Pid,
+    /// Which attempt was lost (1 = the first).
+    pub attempt: u32,
+    /// Why it was lost.
+    pub error: TaskError,
+}
+
+impl fmt::Display for Retry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "task {} (attempt {}) was run again: {}",
+            self.task, self.attempt, self.error
+        )
+    }
+}
 
 /// The conventional name of a signal number, for messages.
 pub fn signal_name(signal: i32) -> &'static str {
@@ -148,8 +241,41 @@ pub enum PoolError {
         /// Why it failed.
         error: TaskError,
     },
+    /// Items of a `map` were lost with their worker (it died, exited, broke
+    /// the protocol or timed out) while running their chunk. A chunk is one
+    /// task, so which of its items was running is not known: every lost item
+    /// is named. All other items were still run to completion.
+    Lost {
+        /// Positions in the input of every item lost, ascending.
+        items: Vec<usize>,
+        /// Why the lowest of them was lost.
+        error: TaskError,
+    },
     /// A bad argument (e.g. a chunk size of 0).
     InvalidArgument(String),
+}
+
+/// Writes ascending indices as ranges: `36 to 41, 80`.
+fn write_ranges(f: &mut fmt::Formatter<'_>, items: &[usize]) -> fmt::Result {
+    let mut k = 0;
+    while k < items.len() {
+        let start = items[k];
+        let mut end = start;
+        while k + 1 < items.len() && items[k + 1] == end + 1 {
+            k += 1;
+            end = items[k];
+        }
+        if start != items[0] {
+            write!(f, ", ")?;
+        }
+        if end == start {
+            write!(f, "{start}")?;
+        } else {
+            write!(f, "{start} to {end}")?;
+        }
+        k += 1;
+    }
+    Ok(())
 }
 
 impl fmt::Display for PoolError {
@@ -164,6 +290,15 @@ impl fmt::Display for PoolError {
             ),
             PoolError::Io { context, error } => write!(f, "{context}: {error}"),
             PoolError::Task { index, error } => write!(f, "item {index} failed: {error}"),
+            PoolError::Lost { items, error } => {
+                write!(f, "items ")?;
+                write_ranges(f, items)?;
+                write!(
+                    f,
+                    " were lost with their chunk (a chunk is one task, so which item \
+                     was running is not known): {error}"
+                )
+            }
             PoolError::InvalidArgument(why) => write!(f, "invalid argument: {why}"),
         }
     }
@@ -173,7 +308,7 @@ impl std::error::Error for PoolError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             PoolError::Io { error, .. } => Some(error),
-            PoolError::Task { error, .. } => Some(error),
+            PoolError::Task { error, .. } | PoolError::Lost { error, .. } => Some(error),
             _ => None,
         }
     }

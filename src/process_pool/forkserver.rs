@@ -34,7 +34,8 @@ use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::panic::{self, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
-use super::sys::{self, Forked, Pid};
+use super::deadlock::{Watch, WATCH_EVERY};
+use super::sys::{self, ExitKind, Forked, Pid};
 
 /// Request: fork a worker on the attached socket.
 const SPAWN: u32 = 1;
@@ -42,8 +43,12 @@ const SPAWN: u32 = 1;
 const REAP: u32 = 2;
 /// Reply: the worker was forked; `pid` is set.
 const SPAWNED: u32 = 11;
-/// Reply: the worker was reaped; `arg` is its wait status.
+/// Reply: the worker was reaped; `arg` is its wait status, plus
+/// [`DEADLOCKED`] if the fork server killed it for being stuck on a lock.
 const REAPED: u32 = 12;
+/// Bit of a `REAPED` reply's `arg`: the fork server killed this worker
+/// because it was stuck forever on a lock (see `deadlock.rs`).
+const DEADLOCKED: u64 = 1 << 32;
 /// Reply: the request failed; `arg` is the errno.
 const FAILED: u32 = 13;
 
@@ -110,14 +115,14 @@ impl ForkServer {
                 })
             }
             Forked::Child => {
+                // The parent's end is the parent's: our copy would keep the
+                // control channel open after the parent closed it.
+                drop(parent_end);
                 // Never unwind out of here: that would run the parent's code.
                 let _ = panic::catch_unwind(AssertUnwindSafe(|| {
-                    if sys::set_parent_death_signal(libc::SIGKILL).is_err()
-                        || sys::getppid() != parent
-                    {
+                    if !die_with(parent) {
                         return;
                     }
-                    sys::close_all_except(&[server_end.as_raw_fd()]);
                     serve(server_end.as_raw_fd(), worker);
                 }));
                 sys::exit_now(0)
@@ -162,8 +167,8 @@ impl ForkServer {
     }
 
     /// Waits up to `grace` for worker `pid` to exit, kills it if it has not,
-    /// reaps it and returns its raw wait status.
-    pub fn reap(&self, pid: Pid, grace: Duration) -> io::Result<i32> {
+    /// reaps it and says how it ended.
+    pub fn reap(&self, pid: Pid, grace: Duration) -> io::Result<ExitKind> {
         let req = Msg {
             op: REAP,
             pid,
@@ -171,14 +176,21 @@ impl ForkServer {
         };
         let reply = self.call(req, None)?;
         match reply.op {
-            REAPED => Ok(reply.arg as i32),
+            REAPED if reply.arg & DEADLOCKED != 0 => Ok(ExitKind::Deadlocked),
+            REAPED => Ok(sys::decode_status(reply.arg as u32 as i32)),
             _ => Err(io::Error::from_raw_os_error(reply.arg as i32)),
         }
     }
 
     /// Closes the control socket (the fork server kills and reaps any worker
     /// still alive, then exits) and reaps the fork server.
+    ///
+    /// `shutdown(2)` first: processes forked from this program while the
+    /// pool was alive (another pool's fork server and workers) hold copies
+    /// of our end, and a plain close would leave the fork server waiting
+    /// for them. Shut down, the socket reads as end of file at once.
     pub fn shutdown(self) -> io::Result<()> {
+        let _ = sys::shutdown(self.ctl.as_raw_fd());
         drop(self.ctl);
         sys::waitpid(self.pid, 0).map(|_| ())
     }
@@ -187,9 +199,38 @@ impl ForkServer {
 /// The fork server's loop; never returns.
 fn serve(ctl: RawFd, worker: &dyn Fn(OwnedFd)) -> ! {
     let mut children: Vec<Pid> = Vec::new();
+    // Workers killed for being stuck on a lock, not reaped yet.
+    let mut stuck: Vec<Pid> = Vec::new();
+    let mut watch = Watch::default();
+    let mut next_look = Instant::now() + WATCH_EVERY;
     loop {
+        // Between requests, look at the workers every WATCH_EVERY.
+        if Instant::now() >= next_look {
+            for pid in watch.stuck(&children) {
+                if !stuck.contains(&pid) {
+                    let _ = sys::kill(pid, libc::SIGKILL);
+                    stuck.push(pid);
+                }
+            }
+            next_look = Instant::now() + WATCH_EVERY;
+        }
+        let mut pfd = [libc::pollfd {
+            fd: ctl,
+            events: libc::POLLIN,
+            revents: 0,
+        }];
+        match sys::poll(
+            &mut pfd,
+            Some(next_look.saturating_duration_since(Instant::now())),
+        ) {
+            Ok(0) => continue,
+            Ok(_) => {}
+            Err(_) => break,
+        }
         let mut buf = [0u8; 16];
-        let (n, fd) = match sys::recv_with_fd(ctl, &mut buf) {
+        // A request with the wrong number of descriptors fails; any extra
+        // ones are closed when `fds` is dropped.
+        let (n, mut fds) = match sys::recv_with_fds(ctl, &mut buf) {
             Ok(got) => got,
             Err(_) => break,
         };
@@ -197,9 +238,18 @@ fn serve(ctl: RawFd, worker: &dyn Fn(OwnedFd)) -> ! {
             break; // the parent closed the pool (or died)
         }
         let req = Msg::decode(&buf);
-        let reply = match (req.op, fd) {
-            (SPAWN, Some(fd)) => spawn(ctl, fd, worker, &mut children),
-            (REAP, _) => reap(req.pid, Duration::from_millis(req.arg), &mut children),
+        let reply = match (req.op, fds.len()) {
+            (SPAWN, 1) => spawn(ctl, fds.remove(0), worker, &mut children),
+            (REAP, _) => {
+                let mut reply = reap(req.pid, Duration::from_millis(req.arg), &mut children);
+                if let Some(at) = stuck.iter().position(|&p| p == req.pid) {
+                    stuck.swap_remove(at);
+                    if reply.op == REAPED {
+                        reply.arg |= DEADLOCKED;
+                    }
+                }
+                reply
+            }
             _ => failed(libc::EINVAL),
         };
         if sys::send(ctl, &reply.encode()).is_err() {
@@ -227,16 +277,31 @@ fn errno(e: &io::Error) -> i32 {
     e.raw_os_error().unwrap_or(libc::EIO)
 }
 
+/// Asks the kernel to kill us (`SIGKILL`) when our parent dies, then checks
+/// that `parent`, the pid our parent read *before* it forked us, is still
+/// our parent. If it died before the `prctl` (the race the `prctl` man page
+/// warns about), `getppid` already names whoever adopted us, and the answer
+/// is `false`: the caller must exit at once.
+fn die_with(parent: Pid) -> bool {
+    sys::set_parent_death_signal(libc::SIGKILL).is_ok() && sys::getppid() == parent
+}
+
 /// Forks one worker on `chan`.
 fn spawn(ctl: RawFd, chan: OwnedFd, worker: &dyn Fn(OwnedFd), children: &mut Vec<Pid>) -> Msg {
+    let me = sys::getpid();
     // SAFETY: the fork server is single-threaded for its whole life.
     match unsafe { sys::fork() } {
         Ok(Forked::Child) => {
+            super::test_hooks::worker_forked();
+            if !die_with(me) {
+                sys::exit_now(0);
+            }
             let _ = panic::catch_unwind(AssertUnwindSafe(|| {
-                // SAFETY: in the new child, `ctl` is our private copy of the
-                // control socket; closing it (once, never retried) keeps the
-                // worker from holding the parent's control channel.
-                unsafe { libc::close(ctl) };
+                // SAFETY: in the new child, `ctl` is our copy of the control
+                // socket, owned by `start`'s frame, which this process never
+                // returns to (it leaves with `_exit`); nothing else uses it.
+                // Closing it keeps the worker off the control channel.
+                unsafe { sys::close_inherited(ctl) };
                 worker(chan);
             }));
             sys::exit_now(0)

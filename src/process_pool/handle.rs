@@ -23,7 +23,9 @@
 //! the sockets that can bring news:
 //!
 //! - **Running on worker W**: W's socket (readable: a reply or end of file;
-//!   writable: the rest of a large task frame can go out).
+//!   writable: the rest of a large task frame can go out), and W's pidfd
+//!   (readable once W exited: the socket may never reach end of file if the
+//!   task forked a grandchild that inherited it).
 //! - **Queued**: a queued task moves only when some busy worker replies. So
 //!   that hundreds of queued futures do not all wake on every reply, only
 //!   *one* of them, the *queue watcher*, watches all busy workers. When it is
@@ -71,10 +73,13 @@ pub struct TaskHandle<Out> {
     timer: Option<Sleep>,
 }
 
-/// A worker socket registered with the current event loop.
+/// A worker socket registered with the current event loop, and the
+/// worker's pidfd (readable once it exited, even if a grandchild keeps the
+/// socket open).
 struct Watch {
     pid: Pid,
     io: Async<WatchedFd>,
+    death: Option<Async<WatchedFd>>,
 }
 
 /// A duplicate of a worker's descriptor, owned so it can be registered on
@@ -94,8 +99,9 @@ impl Source for WatchedFd {
     }
 }
 
-/// Which sockets a pending future should watch: `(pid, fd, wants_write)`.
-type Plan = Vec<(Pid, RawFd, bool)>;
+/// Which workers a pending future should watch:
+/// `(pid, socket, wants_write, pidfd)`.
+type Plan = Vec<(Pid, RawFd, bool, Option<RawFd>)>;
 
 impl<Out> TaskHandle<Out> {
     /// Wraps task `id` of the pool `inner`.
@@ -126,7 +132,7 @@ impl<Out: DeserializeOwned> TaskHandle<Out> {
 
     /// Whether the task has finished (checks the sockets without blocking).
     pub fn is_finished(&self) -> bool {
-        let mut st = self.inner.state.lock();
+        let mut st = self.inner.lock();
         self.inner.pump(&mut st);
         st.is_done(self.id)
     }
@@ -139,7 +145,7 @@ impl<Out: DeserializeOwned> TaskHandle<Out> {
         &mut self,
         cx: &Context<'_>,
     ) -> Result<Result<Out, TaskError>, (Plan, Option<Instant>)> {
-        let mut st = self.inner.state.lock();
+        let mut st = self.inner.lock();
         self.inner.pump(&mut st);
         if st.is_done(self.id) {
             self.taken = true;
@@ -170,7 +176,10 @@ impl<Out: DeserializeOwned> TaskHandle<Out> {
             .into_iter()
             .filter_map(|slot| st.workers[slot].as_ref())
             .filter(|w| !w.inflight.is_empty())
-            .map(|w| (w.pid, w.chan.as_raw_fd(), w.wants_write()))
+            .map(|w| {
+                let pidfd = w.pidfd.as_ref().map(AsRawFd::as_raw_fd);
+                (w.pid, w.chan.as_raw_fd(), w.wants_write(), pidfd)
+            })
             .collect();
         Err((plan, deadline))
     }
@@ -178,11 +187,15 @@ impl<Out: DeserializeOwned> TaskHandle<Out> {
     /// Brings `watches` in line with `plan`, registering new workers.
     fn update_watches(&mut self, plan: &Plan) -> io::Result<()> {
         self.watches
-            .retain(|w| plan.iter().any(|(pid, _, _)| *pid == w.pid));
-        for &(pid, fd, _) in plan {
+            .retain(|w| plan.iter().any(|(pid, ..)| *pid == w.pid));
+        for &(pid, fd, _, pidfd) in plan {
             if !self.watches.iter().any(|w| w.pid == pid) {
                 let io = Async::new(WatchedFd(sys::dup(fd)?))?;
-                self.watches.push(Watch { pid, io });
+                let death = match pidfd {
+                    Some(p) => Some(Async::new(WatchedFd(sys::dup(p)?))?),
+                    None => None,
+                };
+                self.watches.push(Watch { pid, io, death });
             }
         }
         Ok(())
@@ -209,7 +222,7 @@ impl<Out: DeserializeOwned> Future for TaskHandle<Out> {
             if let Err(e) = this.update_watches(&plan) {
                 // Could not register (out of descriptors?): report, do not hang.
                 this.taken = true;
-                this.inner.state.lock().forget(this.id);
+                this.inner.lock().forget(this.id);
                 return Poll::Ready(Err(TaskError::PoolShutDown {
                     reason: format!("cannot watch the worker's socket: {e}"),
                 }));
@@ -217,8 +230,11 @@ impl<Out: DeserializeOwned> Future for TaskHandle<Out> {
             // Register interest. The pump above already read every socket
             // until WouldBlock, so consuming the readiness here loses nothing.
             for w in &this.watches {
-                let wants_write = plan.iter().any(|&(pid, _, ww)| pid == w.pid && ww);
+                let wants_write = plan.iter().any(|&(pid, _, ww, _)| pid == w.pid && ww);
                 let _ = w.io.poll_read_with(cx, |_| Err::<(), _>(would_block()));
+                if let Some(death) = &w.death {
+                    let _ = death.poll_read_with(cx, |_| Err::<(), _>(would_block()));
+                }
                 if wants_write {
                     let _ = w.io.poll_write_with(cx, |_| Err::<(), _>(would_block()));
                 }
@@ -260,7 +276,7 @@ fn first_result<Out>(results: Option<Vec<Result<Out, TaskError>>>) -> Result<Out
 impl<Out> Drop for TaskHandle<Out> {
     fn drop(&mut self) {
         if !self.taken {
-            self.inner.state.lock().forget(self.id);
+            self.inner.lock().forget(self.id);
         }
     }
 }

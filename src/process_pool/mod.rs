@@ -36,21 +36,27 @@
 //! ## Reading order
 //!
 //! `pool.rs` (the API) → `state.rs` (the parent's pump, then
-//! `state/lifecycle.rs` and `state/waiting.rs`) → `handle.rs` → `wire.rs`
-//! (frames) → `child.rs` (the worker) → `forkserver.rs` → `sys.rs`.
+//! `state/dispatch.rs`, `state/lifecycle.rs` and `state/waiting.rs`) →
+//! `handle.rs` → `wire.rs` (frames) → `child.rs` (the worker) →
+//! `forkserver.rs` (with `deadlock.rs`, its watch for workers stuck on a
+//! copied lock) → `sys.rs`.
 
 mod child;
+mod deadlock;
 mod error;
 mod forkserver;
 mod handle;
 mod pool;
 mod recorder;
 mod state;
-pub mod sys;
+mod sys;
+#[doc(hidden)]
+pub mod test_hooks;
 mod wire;
 
-pub use error::{signal_name, PoolError, TaskError};
+pub use error::{signal_name, PoolError, Retry, TaskError};
 pub use handle::TaskHandle;
 pub use pool::{auto_chunksize, ProcessPool, ProcessPoolBuilder};
 pub use recorder::{PoolEvent, PoolEventKind, TaskId};
+pub use sys::Pid;
 pub use wire::DEFAULT_MAX_FRAME;

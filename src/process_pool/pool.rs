@@ -40,8 +40,16 @@
 //! [`PoolError::Task`] naming the lowest failing index, after all other items
 //! have run (the pool is ready for the next call). A chunk is one task: if
 //! its worker dies or it times out, every item of the chunk fails with that
-//! error; a panic, by contrast, fails only its own item. A task timeout of
-//! `t` gives a chunk of `n` items `n × t`.
+//! error, and `map` returns [`PoolError::Lost`] naming every item lost that
+//! way (which item of a chunk was running is not known); a panic, by
+//! contrast, fails only its own item. A task timeout of `t` gives a chunk of
+//! `n` items `n × t`.
+//!
+//! A pool whose function is idempotent can ask for retries
+//! ([`ProcessPoolBuilder::retry_idempotent`]): a task whose worker dies
+//! under it runs again on a live worker, up to a fixed number of attempts,
+//! and [`ProcessPool::take_retries`] says which tasks were retried, where,
+//! and why.
 //!
 //! Read next: `state.rs` (how the parent drives the workers) and
 //! `handle.rs` (waiting for one task, by blocking or by `.await`).
@@ -54,12 +62,11 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::Arc;
 use std::time::Duration;
 
-use parking_lot::{Condvar, Mutex};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::child::{self, ChildConfig};
-use super::error::{PoolError, TaskError};
+use super::error::{PoolError, Retry, TaskError};
 use super::forkserver::ForkServer;
 use super::handle::TaskHandle;
 use super::recorder::{PoolEvent, PoolEventKind, TaskId};
@@ -87,6 +94,7 @@ pub struct ProcessPoolBuilder<In, Out> {
     initializer: Option<Box<dyn Fn()>>,
     max_frame: usize,
     prefetch: Option<usize>,
+    attempts: u32,
     record: bool,
     _types: PhantomData<fn(In) -> Out>,
 }
@@ -129,6 +137,22 @@ where
     /// at least 2 tasks and at most 64 (see `state.rs`, "Prefetch").
     pub fn prefetch(mut self, n: usize) -> Self {
         self.prefetch = Some(n.max(1));
+        self
+    }
+
+    /// Declares the function idempotent (running an input twice is harmless)
+    /// and gives every task up to `attempts` attempts: a task whose worker
+    /// dies or exits while running it (a SIGKILL from outside, the
+    /// out-of-memory killer) goes back to the queue and runs again on a live
+    /// worker, instead of failing. A `map` chunk is retried whole.
+    ///
+    /// If every attempt is lost, the task fails with the last attempt's
+    /// error, so a task that kills its worker every time ends after
+    /// `attempts` workers. Timeouts and protocol errors are never retried.
+    /// Each lost attempt is logged: see [`ProcessPool::take_retries`].
+    /// `1` (the default) means no retry; `0` is taken as `1`.
+    pub fn retry_idempotent(mut self, attempts: u32) -> Self {
+        self.attempts = attempts.max(1);
         self
     }
 
@@ -178,6 +202,7 @@ where
         };
         let bell = sys::eventfd().map_err(|e| PoolError::io("creating the doorbell eventfd", e))?;
         let mut state = State::new(server, workers, self.record);
+        state.max_attempts = self.attempts;
         for slot in 0..workers {
             if let Err(e) = state.spawn_into(slot) {
                 state.break_pool(TaskError::PoolShutDown {
@@ -188,13 +213,7 @@ where
             }
         }
         Ok(ProcessPool {
-            inner: Arc::new(Inner {
-                state: Mutex::new(state),
-                cond: Condvar::new(),
-                bell,
-                config,
-                finisher: finish::<Out>,
-            }),
+            inner: Arc::new(Inner::new(state, bell, config, finish::<Out>)),
             finished: false,
             _input: PhantomData,
         })
@@ -232,6 +251,7 @@ where
             initializer: None,
             max_frame: wire::DEFAULT_MAX_FRAME,
             prefetch: None,
+            attempts: 1,
             record: false,
             _types: PhantomData,
         }
@@ -244,34 +264,42 @@ where
 
     /// The pids of the live workers, by slot.
     pub fn worker_pids(&self) -> Vec<Pid> {
-        let st = self.inner.state.lock();
+        let st = self.inner.lock();
         st.workers.iter().flatten().map(|w| w.pid).collect()
     }
 
     /// The fork server's pid (`None` after close).
     pub fn fork_server_pid(&self) -> Option<Pid> {
-        self.inner.state.lock().server.as_ref().map(ForkServer::pid)
+        self.inner.lock().server.as_ref().map(ForkServer::pid)
     }
 
     /// Turns the recorder on or off.
     pub fn set_recording(&self, on: bool) {
-        self.inner.state.lock().recorder.set_enabled(on);
+        self.inner.lock().recorder.set_enabled(on);
     }
 
     /// Hands over the events recorded so far (forks, tasks sent, results
     /// received, crashes), oldest first.
     pub fn take_events(&self) -> Vec<PoolEvent> {
-        self.inner.state.lock().recorder.take()
+        self.inner.lock().recorder.take()
+    }
+
+    /// Hands over the log of retried attempts (see
+    /// [`ProcessPoolBuilder::retry_idempotent`]), oldest first: which task
+    /// (and which items of its `map` call), on which worker, and why. The
+    /// pool keeps the latest 1024 until they are taken.
+    pub fn take_retries(&self) -> Vec<Retry> {
+        self.inner.lock().retries.drain(..).collect()
     }
 
     /// Queues one task; returns a handle to `join` or `.await`.
     /// Many may be outstanding at once; they are sent as workers free up.
     pub fn submit(&self, input: In) -> TaskHandle<Out> {
-        let id = self.inner.state.lock().reserve_ids(1);
+        let id = self.inner.lock().reserve_ids(1);
         let limit = self.inner.config.max_frame;
         let frame = wire::encode_task_limited(id, std::slice::from_ref(&input), limit);
-        let mut st = self.inner.state.lock();
-        st.add_job(id, frame, 1, Owner::Handle);
+        let mut st = self.inner.lock();
+        st.add_job(id, frame, (1, 0), Owner::Handle);
         self.inner.pump(&mut st);
         drop(st);
         TaskHandle::new(self.inner.clone(), id)
@@ -299,16 +327,26 @@ where
         self.map_vec(inputs.into_iter().collect(), chunksize)
     }
 
-    /// Runs a map and turns the first failure into a `PoolError`.
+    /// Runs a map and turns the first failure into a `PoolError`: the lowest
+    /// failing index, or, when that item was lost with its worker in a chunk
+    /// of several, every item lost that way.
     fn map_vec(&self, inputs: Vec<In>, chunksize: usize) -> Result<Vec<Out>, PoolError> {
-        let mut out = Vec::with_capacity(inputs.len());
-        for (index, result) in self.run_chunks(&inputs, chunksize).into_iter().enumerate() {
-            match result {
-                Ok(v) => out.push(v),
-                Err(error) => return Err(PoolError::Task { index, error }),
-            }
+        let results = self.run_chunks(&inputs, chunksize);
+        let Some(index) = results.iter().position(Result::is_err) else {
+            return Ok(results.into_iter().flatten().collect());
+        };
+        let lost = |r: &Result<Out, TaskError>| r.as_ref().is_err_and(TaskError::lost_with_worker);
+        let items: Vec<usize> = (index..results.len())
+            .filter(|&i| lost(&results[i]))
+            .collect();
+        let Some(Err(error)) = results.into_iter().nth(index) else {
+            unreachable!("position found an error at {index}");
+        };
+        if chunksize > 1 && error.lost_with_worker() {
+            Err(PoolError::Lost { items, error })
+        } else {
+            Err(PoolError::Task { index, error })
         }
-        Ok(out)
     }
 
     /// Sends `inputs` in chunks and collects every item's result, in order.
@@ -378,7 +416,7 @@ fn finish<Out: DeserializeOwned>(inner: &Inner<Out>, graceful: bool) {
     let mut st = if graceful {
         inner.wait_until(|st| st.idle() || st.broken.is_some())
     } else {
-        inner.state.lock()
+        inner.lock()
     };
     let reason = if graceful {
         "the pool was closed"
@@ -432,7 +470,7 @@ impl<'a, Out: DeserializeOwned> Batch<'a, Out> {
         let chunks = inputs.len().div_ceil(chunksize);
         let limit = inner.config.max_frame;
         let (first, mailbox) = {
-            let mut st = inner.state.lock();
+            let mut st = inner.lock();
             (st.reserve_ids(chunks), st.open_mailbox())
         };
         let frames: Vec<_> = inputs
@@ -443,9 +481,15 @@ impl<'a, Out: DeserializeOwned> Batch<'a, Out> {
                 (frame, chunk.len())
             })
             .collect();
-        let mut st = inner.state.lock();
+        let mut st = inner.lock();
         for (i, (frame, items)) in frames.into_iter().enumerate() {
-            st.add_job(first + i as u64, frame, items, Owner::Mailbox(mailbox));
+            let first_item = i * chunksize;
+            st.add_job(
+                first + i as u64,
+                frame,
+                (items, first_item),
+                Owner::Mailbox(mailbox),
+            );
         }
         inner.pump(&mut st);
         Batch {
@@ -486,7 +530,7 @@ impl<'a, Out: DeserializeOwned> Batch<'a, Out> {
 
 impl<Out: DeserializeOwned> Drop for Batch<'_, Out> {
     fn drop(&mut self) {
-        let mut st = self.inner.state.lock();
+        let mut st = self.inner.lock();
         st.mailboxes.remove(&self.mailbox);
         for id in self.first..self.first + self.chunks as u64 {
             let collected = st

@@ -42,7 +42,8 @@
 //!
 //! Waiting (the leader/follower scheme and the doorbell) is in
 //! `state/waiting.rs`; forking, retiring and losing workers in
-//! `state/lifecycle.rs`.
+//! `state/lifecycle.rs`; handing tasks to workers and writing their frames
+//! in `state/dispatch.rs`.
 //!
 //! Read next: `pool.rs` (the public API built on this) and `handle.rs`.
 
@@ -55,15 +56,17 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex, MutexGuard};
 use serde::de::DeserializeOwned;
 
-use super::error::TaskError;
+use super::error::{Retry, TaskError};
 use super::forkserver::ForkServer;
 use super::recorder::{PoolEventKind, Recorder, TaskId};
 use super::sys::{self, ExitKind, Pid};
 use super::wire::{self, FrameBuf};
 
+mod dispatch;
 mod lifecycle;
 mod waiting;
 
+use dispatch::flush;
 use lifecycle::Loss;
 pub use waiting::Inner;
 
@@ -81,6 +84,8 @@ const PREFETCH_MAX: usize = 64;
 const INITIAL_TASK_NANOS: f64 = 1e6;
 /// At most this many frames per vectored send.
 const MAX_IOVECS: usize = 64;
+/// The retry log keeps at most this many entries (the oldest are dropped).
+const RETRY_LOG_MAX: usize = 1024;
 
 /// Settings fixed at pool creation.
 #[derive(Debug, Clone)]
@@ -135,6 +140,10 @@ pub struct Job<Out> {
     pub waker: Option<Waker>,
     /// Who collects the result.
     pub owner: Owner,
+    /// Index of the task's first item in its `map` call (0 for a `submit`).
+    first_item: usize,
+    /// Attempts lost with their worker so far (see `lifecycle.rs`, retry).
+    losses: u32,
 }
 
 /// One live worker, seen from the parent.
@@ -144,6 +153,10 @@ pub struct Worker {
     pub pid: Pid,
     /// Our end of its socket (non-blocking).
     pub chan: OwnedFd,
+    /// A pidfd for the worker, readable once it has exited: how its death is
+    /// seen even when a grandchild keeps the socket open. `None` on kernels
+    /// without `pidfd_open` (then end of file is the only sign).
+    pub pidfd: Option<OwnedFd>,
     inbuf: FrameBuf,
     /// Tasks sent (or being sent), oldest first; the oldest is running.
     pub inflight: VecDeque<TaskId>,
@@ -197,6 +210,18 @@ pub struct State<Out> {
     pub queue_watcher: Option<TaskId>,
     /// Moving average of how long a task occupies a worker, in nanoseconds.
     avg_task_nanos: f64,
+    /// Wakers to wake once the lock is released (never under it: a waker
+    /// may call back into the pool). `StateGuard` (`state/waiting.rs`)
+    /// wakes them.
+    pub wakes: Vec<Waker>,
+    /// The `(fd, events)` the leader is polling, bell excluded: a pump that
+    /// changes them (a frame left half-written, a replacement worker) must
+    /// ring the doorbell so the leader polls the right set.
+    pub leader_view: Vec<(Pid, RawFd, i16)>,
+    /// Attempts a task gets when its worker dies under it (1 = no retry).
+    pub max_attempts: u32,
+    /// Attempts lost and retried, oldest first, until taken.
+    pub retries: VecDeque<Retry>,
 }
 
 impl<Out> State<Out> {
@@ -216,6 +241,10 @@ impl<Out> State<Out> {
             broken: None,
             queue_watcher: None,
             avg_task_nanos: INITIAL_TASK_NANOS,
+            wakes: Vec::new(),
+            leader_view: Vec::new(),
+            max_attempts: 1,
+            retries: VecDeque::new(),
         }
     }
 
@@ -235,12 +264,13 @@ impl<Out> State<Out> {
     }
 
     /// Adds a task: queued, or finished at once if it could not be encoded
-    /// or the pool is broken.
+    /// or the pool is broken. `first_item` is the index of its first item in
+    /// its `map` call (0 for a `submit`), for the retry log.
     pub fn add_job(
         &mut self,
         id: TaskId,
         frame: Result<Vec<u8>, String>,
-        items: usize,
+        (items, first_item): (usize, usize),
         owner: Owner,
     ) {
         let mut job = Job {
@@ -249,6 +279,8 @@ impl<Out> State<Out> {
             state: JobState::Queued,
             waker: None,
             owner,
+            first_item,
+            losses: 0,
         };
         let failure = match (&self.broken, frame) {
             (Some(err), _) => Some(err.clone()),
@@ -287,9 +319,7 @@ impl<Out> State<Out> {
                 }
             },
         }
-        if let Some(w) = waker {
-            w.wake();
-        }
+        self.wakes.extend(waker);
         if self.queue_watcher == Some(id) {
             self.queue_watcher = None;
         }
@@ -395,35 +425,14 @@ impl<Out: DeserializeOwned> State<Out> {
         let fd = w.chan.as_raw_fd();
         let write_failed = flush(w, &self.jobs).is_err();
         let mut buf = std::mem::take(&mut w.inbuf);
-        let mut outcome: Option<Result<AfterReply, Loss>> = None;
-        'read: loop {
-            match buf.fill(fd) {
-                Ok(0) => {
-                    outcome = Some(Err(Loss::Gone));
-                    break;
-                }
-                Ok(_) => loop {
-                    match buf.next_frame(cfg.max_frame) {
-                        Ok(Some(payload)) => match self.on_reply(slot, payload, cfg) {
-                            Ok(AfterReply::Continue) => {}
-                            other => {
-                                outcome = Some(other);
-                                break 'read;
-                            }
-                        },
-                        Ok(None) => break,
-                        Err(e) => {
-                            outcome = Some(Err(Loss::Protocol(e.to_string())));
-                            break 'read;
-                        }
-                    }
-                },
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(_) => {
-                    outcome = Some(Err(Loss::Gone));
-                    break;
-                }
-            }
+        let (mut outcome, read_any) = self.read_replies(slot, fd, &mut buf, cfg);
+        // A busy worker that said nothing may be dead with its socket still
+        // open (a grandchild of its task inherited it): ask the process. If
+        // it exited, whatever it wrote before dying is readable by now, so
+        // read once more before calling it lost.
+        if outcome.is_none() && !write_failed && !read_any && self.busy_and_exited(slot) {
+            let (last, _) = self.read_replies(slot, fd, &mut buf, cfg);
+            outcome = Some(last.unwrap_or(Err(Loss::Gone)));
         }
         match outcome {
             None if write_failed => self.lose(slot, Loss::Gone),
@@ -435,6 +444,49 @@ impl<Out: DeserializeOwned> State<Out> {
             Some(Ok(_)) => self.retire(slot),
             Some(Err(loss)) => self.lose(slot, loss),
         }
+    }
+
+    /// Reads worker `slot`'s socket until `WouldBlock`, completing tasks
+    /// from its replies. Returns what ended the worker's service, if
+    /// anything did, and whether any bytes arrived.
+    fn read_replies(
+        &mut self,
+        slot: usize,
+        fd: RawFd,
+        buf: &mut FrameBuf,
+        cfg: &Config,
+    ) -> (Option<Result<AfterReply, Loss>>, bool) {
+        let mut read_any = false;
+        loop {
+            match buf.fill(fd) {
+                Ok(0) => return (Some(Err(Loss::Gone)), read_any),
+                Ok(_) => {
+                    read_any = true;
+                    loop {
+                        match buf.next_frame(cfg.max_frame) {
+                            Ok(Some(payload)) => match self.on_reply(slot, payload, cfg) {
+                                Ok(AfterReply::Continue) => {}
+                                other => return (Some(other), read_any),
+                            },
+                            Ok(None) => break,
+                            Err(e) => return (Some(Err(Loss::Protocol(e.to_string()))), read_any),
+                        }
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return (None, read_any),
+                Err(_) => return (Some(Err(Loss::Gone)), read_any),
+            }
+        }
+    }
+
+    /// Whether worker `slot` has tasks in flight and its pidfd says it exited.
+    fn busy_and_exited(&self, slot: usize) -> bool {
+        self.workers[slot].as_ref().is_some_and(|w| {
+            !w.inflight.is_empty()
+                && w.pidfd
+                    .as_ref()
+                    .is_some_and(|p| sys::readable_now(p.as_raw_fd()))
+        })
     }
 
     /// Handles one reply frame from the worker in `slot`.
@@ -463,7 +515,11 @@ impl<Out: DeserializeOwned> State<Out> {
             )));
         }
         let mut results = Vec::with_capacity(items);
-        for _ in 0..count {
+        if let Some((len, limit)) = wire::too_large_reply(&mut rest).map_err(proto)? {
+            // The worker measured a reply over the limit and sent this instead.
+            results.extend((0..count).map(|_| Err(TaskError::TooLarge { len, limit })));
+        }
+        for _ in results.len()..count as usize {
             let (tag, bytes) = wire::next_reply_item(&mut rest).map_err(proto)?;
             let text = || String::from_utf8_lossy(bytes).into_owned();
             results.push(match tag {
@@ -499,142 +555,4 @@ impl<Out: DeserializeOwned> State<Out> {
             AfterReply::Continue
         })
     }
-
-    /// Hands queued tasks to workers with room, idle workers first.
-    fn dispatch(&mut self, cfg: &Config) {
-        if self.queue.is_empty() {
-            return;
-        }
-        let mut dispatched = false;
-        let max_depth = cfg.prefetch.unwrap_or_else(|| {
-            ((PREFETCH_BUDGET_NANOS / self.avg_task_nanos.max(1.0)) as usize)
-                .clamp(PREFETCH_MIN, PREFETCH_MAX)
-        });
-        for depth in 1..=max_depth {
-            for slot in 0..self.workers.len() {
-                let Some(w) = self.workers[slot].as_mut() else {
-                    continue;
-                };
-                while w.inflight.len() < depth
-                    && cfg.max_tasks_per_child.is_none_or(|m| w.dispatched < m)
-                {
-                    let Some(id) = self.queue.pop_front() else {
-                        break;
-                    };
-                    let Some(job) = self.jobs.get_mut(&id) else {
-                        continue;
-                    };
-                    if w.inflight.is_empty() {
-                        w.head_started = Instant::now();
-                    }
-                    w.inflight.push_back(id);
-                    w.dispatched += 1;
-                    job.state = JobState::Running { slot };
-                    if let Some(waker) = job.waker.take() {
-                        waker.wake();
-                    }
-                    let items = job.items;
-                    self.recorder
-                        .note(w.pid, || PoolEventKind::Sent { task: id, items });
-                    dispatched = true;
-                }
-            }
-        }
-        if dispatched {
-            for w in self.workers.iter_mut().flatten() {
-                if w.wants_write() {
-                    // A failed write shows up as end of file on the next read.
-                    let _ = flush(w, &self.jobs);
-                }
-            }
-            if self.queue_watcher.is_some_and(|id| {
-                !matches!(self.jobs.get(&id).map(|j| &j.state), Some(JobState::Queued))
-            }) {
-                self.queue_watcher = None;
-            }
-            self.wake_next_queue_watcher();
-        }
-    }
-}
-
-impl<Out> State<Out> {
-    /// If no queued task watches the workers on behalf of the queue, wakes
-    /// the first queued task that has a waker, to become that watcher.
-    pub fn wake_next_queue_watcher(&mut self) {
-        if self.queue_watcher.is_some() {
-            return;
-        }
-        for id in &self.queue {
-            if let Some(job) = self.jobs.get_mut(id) {
-                if let Some(waker) = job.waker.take() {
-                    self.queue_watcher = Some(*id);
-                    waker.wake();
-                    return;
-                }
-            }
-        }
-    }
-
-    /// The `pollfd`s a blocked waiter should sleep on (plus `bell`).
-    pub fn poll_set(&self, bell: RawFd) -> Vec<libc::pollfd> {
-        let mut fds: Vec<libc::pollfd> = self
-            .workers
-            .iter()
-            .flatten()
-            .map(|w| libc::pollfd {
-                fd: w.chan.as_raw_fd(),
-                events: libc::POLLIN | if w.wants_write() { libc::POLLOUT } else { 0 },
-                revents: 0,
-            })
-            .collect();
-        fds.push(libc::pollfd {
-            fd: bell,
-            events: libc::POLLIN,
-            revents: 0,
-        });
-        fds
-    }
-}
-
-/// Writes as much of a worker's pending task frames as the socket takes,
-/// several frames per system call.
-fn flush<Out>(w: &mut Worker, jobs: &HashMap<TaskId, Job<Out>>) -> io::Result<()> {
-    let frame = |id: &TaskId| jobs.get(id).map_or(&[][..], |j| &j.frame[..]);
-    while w.write_idx < w.inflight.len() {
-        let mut slices: Vec<IoSlice<'_>> = Vec::with_capacity(MAX_IOVECS);
-        for (k, id) in w
-            .inflight
-            .iter()
-            .skip(w.write_idx)
-            .take(MAX_IOVECS)
-            .enumerate()
-        {
-            let bytes = frame(id);
-            slices.push(IoSlice::new(if k == 0 {
-                &bytes[w.write_off..]
-            } else {
-                bytes
-            }));
-        }
-        let mut sent = match sys::send_vectored(w.chan.as_raw_fd(), &slices) {
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
-            Err(e) => return Err(e),
-        };
-        // Advance the cursor over the frames (or part of one) that went out.
-        while sent > 0 || w.write_idx < w.inflight.len() {
-            let left = frame(&w.inflight[w.write_idx]).len() - w.write_off;
-            if sent < left {
-                w.write_off += sent;
-                break;
-            }
-            sent -= left;
-            w.write_idx += 1;
-            w.write_off = 0;
-            if w.write_idx == w.inflight.len() {
-                break;
-            }
-        }
-    }
-    Ok(())
 }

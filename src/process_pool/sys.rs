@@ -30,6 +30,14 @@
 //! single-threaded processes (see `README.md` next to this file), so the
 //! children may allocate, read `/proc` and run ordinary Rust.
 //!
+//! A child keeps every descriptor it inherits except the few the pool's
+//! own code closes by name ([`close_inherited`], an `unsafe fn`: closing a
+//! number you do not own is how one file ends up written into another).
+//! Nothing here closes descriptors in bulk.
+//!
+//! This module is private to the process pool: its functions take raw
+//! descriptor numbers and are not an API.
+//!
 //! Read next: `wire.rs` (how bytes become frames), then `forkserver.rs`.
 
 use std::io;
@@ -171,15 +179,23 @@ pub fn shutdown(fd: RawFd) -> io::Result<()> {
 /// Sends one message with a descriptor attached (`SCM_RIGHTS`): the kernel
 /// installs a duplicate of `fd` in the receiving process.
 pub fn send_with_fd(sock: RawFd, msg: &[u8], fd: RawFd) -> io::Result<()> {
+    send_with_fds(sock, msg, &[fd])
+}
+
+/// Sends one message with up to [`MAX_PASSED_FDS`] descriptors attached.
+fn send_with_fds(sock: RawFd, msg: &[u8], fds: &[RawFd]) -> io::Result<()> {
     let mut iov = libc::iovec {
         iov_base: msg.as_ptr() as *mut libc::c_void,
         iov_len: msg.len(),
     };
-    // Room for one control message carrying one int, aligned as cmsg needs.
+    // Room for one control message carrying the ints, aligned as cmsg needs.
     let mut space = [0u64; 8];
+    let data_len = mem::size_of_val(fds) as u32;
     // SAFETY: CMSG_SPACE only computes a size from its argument.
-    let space_len = unsafe { libc::CMSG_SPACE(mem::size_of::<RawFd>() as u32) } as usize;
-    assert!(space_len <= mem::size_of_val(&space));
+    let space_len = unsafe { libc::CMSG_SPACE(data_len) } as usize;
+    if fds.is_empty() || fds.len() > MAX_PASSED_FDS || space_len > mem::size_of_val(&space) {
+        return Err(io::Error::from_raw_os_error(libc::EINVAL));
+    }
     // SAFETY: msghdr is a plain C struct for which all-zero is a valid value.
     let mut hdr: libc::msghdr = unsafe { mem::zeroed() };
     hdr.msg_iov = &mut iov;
@@ -187,14 +203,17 @@ pub fn send_with_fd(sock: RawFd, msg: &[u8], fd: RawFd) -> io::Result<()> {
     hdr.msg_control = space.as_mut_ptr().cast();
     hdr.msg_controllen = space_len as _;
     // SAFETY: `hdr` points at `space`, which is large enough for one cmsg
-    // (checked above), so CMSG_FIRSTHDR is non-null and CMSG_DATA stays inside
-    // `space`; we write exactly one RawFd there.
+    // carrying `fds` (checked above), so CMSG_FIRSTHDR is non-null and the
+    // `fds.len()` ints written from CMSG_DATA on stay inside `space`.
     unsafe {
         let cmsg = libc::CMSG_FIRSTHDR(&hdr);
         (*cmsg).cmsg_level = libc::SOL_SOCKET;
         (*cmsg).cmsg_type = libc::SCM_RIGHTS;
-        (*cmsg).cmsg_len = libc::CMSG_LEN(mem::size_of::<RawFd>() as u32) as _;
-        std::ptr::write_unaligned(libc::CMSG_DATA(cmsg).cast::<RawFd>(), fd);
+        (*cmsg).cmsg_len = libc::CMSG_LEN(data_len) as _;
+        let data = libc::CMSG_DATA(cmsg).cast::<RawFd>();
+        for (i, &fd) in fds.iter().enumerate() {
+            std::ptr::write_unaligned(data.add(i), fd);
+        }
     }
     // SAFETY: `hdr` and everything it points to (iov, msg, space) live across the call.
     let n = cvt_retry(|| unsafe { libc::sendmsg(sock, &hdr, libc::MSG_NOSIGNAL) })?;
@@ -204,9 +223,18 @@ pub fn send_with_fd(sock: RawFd, msg: &[u8], fd: RawFd) -> io::Result<()> {
     Ok(())
 }
 
-/// Receives one message and, if one was attached, the descriptor passed with
-/// it (installed close-on-exec). `Ok((0, None))` is end of file.
-pub fn recv_with_fd(sock: RawFd, buf: &mut [u8]) -> io::Result<(usize, Option<OwnedFd>)> {
+/// The most descriptors one message may carry here (the size of the
+/// control buffers below; the pool itself passes one at a time).
+const MAX_PASSED_FDS: usize = 8;
+
+/// Receives one message and every descriptor passed with it (installed
+/// close-on-exec), in the order sent. `Ok((0, _))` is end of file.
+///
+/// Each received descriptor becomes an [`OwnedFd`] at once, so one the
+/// caller did not expect is closed when the `Vec` is dropped instead of
+/// leaking. Descriptors that did not fit the control buffer are closed by
+/// the kernel, which reports it with `MSG_CTRUNC`; that is an error here.
+pub fn recv_with_fds(sock: RawFd, buf: &mut [u8]) -> io::Result<(usize, Vec<OwnedFd>)> {
     let mut iov = libc::iovec {
         iov_base: buf.as_mut_ptr().cast(),
         iov_len: buf.len(),
@@ -220,19 +248,30 @@ pub fn recv_with_fd(sock: RawFd, buf: &mut [u8]) -> io::Result<(usize, Option<Ow
     hdr.msg_controllen = mem::size_of_val(&space) as _;
     // SAFETY: `hdr` describes live, writable buffers (`buf`, `space`).
     let n = cvt_retry(|| unsafe { libc::recvmsg(sock, &mut hdr, libc::MSG_CMSG_CLOEXEC) })?;
-    let mut passed = None;
+    let mut passed = Vec::new();
     // SAFETY: after a successful recvmsg the kernel has filled `space` with
     // well-formed control messages of total length msg_controllen; the CMSG
-    // macros walk exactly that region.
+    // macros walk exactly that region, and each SCM_RIGHTS message holds
+    // (cmsg_len - CMSG_LEN(0)) / 4 ints, every one a descriptor the kernel
+    // just installed for us and nobody else owns.
     unsafe {
         let mut cmsg = libc::CMSG_FIRSTHDR(&hdr);
         while !cmsg.is_null() {
             if (*cmsg).cmsg_level == libc::SOL_SOCKET && (*cmsg).cmsg_type == libc::SCM_RIGHTS {
-                let fd = std::ptr::read_unaligned(libc::CMSG_DATA(cmsg).cast::<RawFd>());
-                passed = Some(owned(fd));
+                let data = libc::CMSG_DATA(cmsg).cast::<RawFd>();
+                let bytes = (*cmsg).cmsg_len as usize - libc::CMSG_LEN(0) as usize;
+                for i in 0..bytes / mem::size_of::<RawFd>() {
+                    passed.push(owned(std::ptr::read_unaligned(data.add(i))));
+                }
             }
             cmsg = libc::CMSG_NXTHDR(&hdr, cmsg);
         }
+    }
+    if hdr.msg_flags & libc::MSG_CTRUNC != 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "more descriptors were passed than fit the control buffer",
+        ));
     }
     Ok((n as usize, passed))
 }
@@ -309,6 +348,9 @@ pub enum ExitKind {
     Exited(i32),
     /// A signal killed it.
     Signaled(i32),
+    /// Not a wait status but the fork server's verdict: it killed the
+    /// worker because it was stuck forever on a lock (`deadlock.rs`).
+    Deadlocked,
 }
 
 /// Decodes a raw `waitpid` status.
@@ -367,44 +409,71 @@ pub fn dup(fd: RawFd) -> io::Result<OwnedFd> {
     Ok(owned(new))
 }
 
-/// The descriptors this process has open, read from `/proc/self/fd`.
-pub fn open_fds() -> io::Result<Vec<RawFd>> {
-    let mut fds: Vec<RawFd> = Vec::new();
-    for entry in std::fs::read_dir("/proc/self/fd")? {
-        if let Some(fd) = entry?.file_name().to_str().and_then(|s| s.parse().ok()) {
-            fds.push(fd);
-        }
-    }
-    // The listing includes the directory's own descriptor, closed by now.
-    fds.retain(|&fd| is_open(fd));
-    Ok(fds)
-}
-
-/// Whether `fd` is an open descriptor in this process.
-fn is_open(fd: RawFd) -> bool {
-    // SAFETY: F_GETFD takes no pointer; an unknown fd only yields EBADF.
-    unsafe { libc::fcntl(fd, libc::F_GETFD) != -1 }
-}
-
-/// Closes every descriptor except stdin/stdout/stderr and those in `keep`.
+/// Closes, in a freshly forked child, this process's copy of a descriptor
+/// that belongs to an [`OwnedFd`] up the stack of the code that forked.
 ///
-/// Only for a freshly forked, single-threaded child: it closes descriptors
-/// it does not own (the parent's copies), which is exactly the point there.
-pub fn close_all_except(keep: &[RawFd]) {
-    let fds = match open_fds() {
-        Ok(fds) => fds,
-        Err(_) => return,
-    };
-    for fd in fds {
-        if fd > 2 && !keep.contains(&fd) {
-            // SAFETY: in a fresh single-threaded child nothing else uses these
-            // inherited descriptors; close errors are ignored (never retried).
-            unsafe { libc::close(fd) };
-        }
-    }
+/// # Safety
+/// `fd` must be open, nothing in this process may use it afterwards, and
+/// the `OwnedFd` that owns it must never be dropped in this process (true
+/// for a child that leaves with [`exit_now`] and never returns to the frame
+/// holding it). Errors are ignored and `close` is never retried (see the
+/// module docs).
+pub unsafe fn close_inherited(fd: RawFd) {
+    // SAFETY: forwarded to the caller's contract above.
+    unsafe { libc::close(fd) };
 }
 
 /// How many threads this process has, counted in `/proc/self/task`.
 pub fn thread_count() -> io::Result<usize> {
     Ok(std::fs::read_dir("/proc/self/task")?.count())
+}
+
+/// A pidfd for process `pid` (`pidfd_open`, Linux 5.3 and later; always
+/// close-on-exec). It becomes readable once the process has exited, whether
+/// or not it is our child, and only then: the pid cannot be recycled while
+/// the process is unreaped, so a pidfd opened before the reap names it
+/// exactly.
+pub fn pidfd_open(pid: Pid) -> io::Result<OwnedFd> {
+    // SAFETY: pidfd_open takes two plain integers and returns a new descriptor.
+    let fd = cvt(unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) })?;
+    Ok(owned(fd as RawFd))
+}
+
+/// Whether `fd` is readable right now (a `poll` with a zero timeout).
+pub fn readable_now(fd: RawFd) -> bool {
+    let mut p = [libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    }];
+    matches!(poll(&mut p, Some(Duration::ZERO)), Ok(n) if n > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether the peer of `sock` has closed every copy of its end.
+    fn peer_closed(sock: &OwnedFd) -> bool {
+        set_nonblocking(sock.as_raw_fd(), true).unwrap();
+        matches!(recv(sock.as_raw_fd(), &mut [0u8; 1]), Ok(0))
+    }
+
+    #[test]
+    fn every_passed_descriptor_is_received_and_owned() {
+        let (a, b) = seqpacket_pair().unwrap();
+        // Three sockets whose far ends travel over `a`; we keep the near ends.
+        let pairs: Vec<(OwnedFd, OwnedFd)> = (0..3).map(|_| stream_pair().unwrap()).collect();
+        let far: Vec<RawFd> = pairs.iter().map(|(_, f)| f.as_raw_fd()).collect();
+        send_with_fds(a.as_raw_fd(), b"hi", &far).unwrap();
+        let near: Vec<OwnedFd> = pairs.into_iter().map(|(n, _)| n).collect();
+        let mut buf = [0u8; 16];
+        let (n, passed) = recv_with_fds(b.as_raw_fd(), &mut buf).unwrap();
+        assert_eq!(passed.len(), 3);
+        assert_eq!(&buf[..n], b"hi");
+        // Dropping what we received must close every copy the kernel made.
+        drop(passed);
+        let closed: Vec<bool> = near.iter().map(peer_closed).collect();
+        assert_eq!(closed, [true, true, true], "a passed descriptor leaked");
+    }
 }

@@ -24,7 +24,19 @@
 //! reply  (worker -> parent): job id u64 | count u32 | count x (tag u8 | len u32 | bytes)
 //!        tag 0 = Ok(postcard Out), 1 = panic message (UTF-8),
 //!            2 = input undecodable, 3 = output unencodable (both: message, UTF-8)
+//! too large (worker -> parent): job id u64 | count u32 | tag 4 | len u32 = 16
+//!                               | reply size u64 | limit u64
 //! ```
+//!
+//! The last form replaces a reply that would have been over the limit: the
+//! worker counts the reply's size as it encodes the results (and copies no
+//! bytes past the limit, so an 8 GiB result does not cost 8 GiB more), then
+//! sends this short frame instead, and every item of the task
+//! fails with `TaskError::TooLarge`. The worker did nothing wrong, so it
+//! keeps serving. Only a frame that *announces* more than the limit is a
+//! broken worker, since a working one never sends it. The same check keeps
+//! the 32-bit length prefix honest: every limit fits in a `u32`, so a frame
+//! that passed the check cannot wrap its length.
 //!
 //! A reply whose job id is [`INIT_FAILED`] says the worker's initializer
 //! panicked (one item, tag 1, the message).
@@ -63,6 +75,9 @@ pub const TAG_PANIC: u8 = 1;
 pub const TAG_BAD_INPUT: u8 = 2;
 /// Reply item tag: the worker could not encode the output; a message follows.
 pub const TAG_BAD_OUTPUT: u8 = 3;
+/// Reply tag, alone in its frame: the reply was over the frame limit; its
+/// size and the limit follow (two u64).
+pub const TAG_TOO_LARGE: u8 = 4;
 
 /// Why bytes could not be turned into a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,32 +190,74 @@ pub fn begin_frame(out: &mut Vec<u8>) -> usize {
     at
 }
 
-/// Writes the payload length of the frame begun at `at`.
-pub fn end_frame(out: &mut [u8], at: usize) {
-    let len = (out.len() - at - HEADER) as u32;
-    out[at..at + HEADER].copy_from_slice(&len.to_le_bytes());
+/// Writes the payload length of the frame begun at `at`; a payload whose
+/// length does not fit the 32-bit prefix is refused, never wrapped.
+pub fn end_frame(out: &mut [u8], at: usize) -> Result<(), FrameError> {
+    let len = out.len() - at - HEADER;
+    let prefix = u32::try_from(len).map_err(|_| FrameError::TooLarge {
+        len,
+        limit: u32::MAX as usize,
+    })?;
+    out[at..at + HEADER].copy_from_slice(&prefix.to_le_bytes());
+    Ok(())
 }
 
 /// Lets postcard append to a borrowed `Vec` (so a failed encoding can be
-/// rolled back instead of losing the buffer).
-struct Appender<'a>(&'a mut Vec<u8>);
+/// rolled back instead of losing the buffer), keeping it at most `cap`
+/// bytes long: what would go past `cap` is only counted, in `dropped`
+/// (the bytes kept are then useless, but their count plus `dropped` is the
+/// true size of the encoding).
+struct Appender<'a> {
+    out: &'a mut Vec<u8>,
+    cap: usize,
+    dropped: usize,
+}
 
 impl Extend<u8> for Appender<'_> {
     fn extend<I: IntoIterator<Item = u8>>(&mut self, iter: I) {
-        self.0.extend(iter);
+        let mut iter = iter.into_iter();
+        let room = self.cap.saturating_sub(self.out.len());
+        match iter.size_hint() {
+            // The usual case: it all fits.
+            (_, Some(most)) if most <= room => self.out.extend(iter),
+            // A piece of known size that does not fit (postcard hands over
+            // a string's or a byte slice's bytes in one piece): count it,
+            // copy nothing, in O(1).
+            (least, Some(most)) if least == most => self.dropped += least,
+            // Unknown size: store what fits, count the rest.
+            _ => {
+                self.out.extend(iter.by_ref().take(room));
+                self.dropped += iter.count();
+            }
+        }
     }
 }
 
-/// Appends `value`'s postcard encoding prefixed by its length. On failure
-/// `out` is left as it was.
-pub fn push_item<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Result<(), String> {
+/// Appends `value`'s postcard encoding prefixed by its length, but never
+/// lets `out` grow past `cap` bytes: returns how many bytes of the encoding
+/// did not fit (0 when it all did). When that is not 0, the item in `out`
+/// is cut short and only good for measuring: the caller replaces the frame
+/// (see the module docs, "too large"). On failure `out` is left as it was.
+pub fn push_item_capped<T: Serialize + ?Sized>(
+    out: &mut Vec<u8>,
+    value: &T,
+    cap: usize,
+) -> Result<usize, String> {
     let at = out.len();
     out.extend_from_slice(&[0; 4]);
-    match postcard::to_extend(value, Appender(out)) {
-        Ok(_) => {
-            let len = (out.len() - at - 4) as u32;
-            out[at..at + 4].copy_from_slice(&len.to_le_bytes());
-            Ok(())
+    let sink = Appender {
+        out: &mut *out,
+        cap,
+        dropped: 0,
+    };
+    match postcard::to_extend(value, sink) {
+        Ok(sink) => {
+            let dropped = sink.dropped;
+            // Only written when whole: a cut item is never read.
+            if let Ok(len) = u32::try_from(out.len() - at - 4) {
+                out[at..at + 4].copy_from_slice(&len.to_le_bytes());
+            }
+            Ok(dropped)
         }
         Err(e) => {
             out.truncate(at);
@@ -209,35 +266,69 @@ pub fn push_item<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Result<
     }
 }
 
-/// Encodes a task frame for `items`, or says which item could not be encoded.
-pub fn encode_task<In: Serialize>(id: u64, items: &[In]) -> Result<Vec<u8>, String> {
-    let mut out = Vec::with_capacity(HEADER + JOB_HEADER + 8 * items.len());
-    let at = begin_frame(&mut out);
-    out.extend_from_slice(&id.to_le_bytes());
-    out.extend_from_slice(&(items.len() as u32).to_le_bytes());
-    for item in items {
-        push_item(&mut out, item)?;
-    }
-    end_frame(&mut out, at);
-    Ok(out)
+/// Appends the "too large" reply item (see the module docs) saying the
+/// reply would have been `len` bytes against a limit of `limit`.
+pub fn push_too_large(out: &mut Vec<u8>, len: usize, limit: usize) {
+    let mut sizes = [0u8; 16];
+    sizes[..8].copy_from_slice(&(len as u64).to_le_bytes());
+    sizes[8..].copy_from_slice(&(limit as u64).to_le_bytes());
+    push_reply_item(out, TAG_TOO_LARGE, &sizes);
 }
 
-/// [`encode_task`], refusing frames over `limit` payload bytes (the worker
-/// would refuse them too, but only after the bytes crossed the socket).
+/// If the reply items in `rest` are the "too large" form, consumes it and
+/// returns `(reply size, limit)`; otherwise leaves `rest` alone.
+pub fn too_large_reply(rest: &mut &[u8]) -> Result<Option<(usize, usize)>, FrameError> {
+    if rest.first() != Some(&TAG_TOO_LARGE) {
+        return Ok(None);
+    }
+    *rest = &rest[1..];
+    let sizes = next_item(rest)?;
+    if sizes.len() != 16 {
+        return Err(FrameError::Malformed(format!(
+            "a too-large reply carries 16 bytes, not {}",
+            sizes.len()
+        )));
+    }
+    let len = u64::from_le_bytes(sizes[..8].try_into().unwrap());
+    let limit = u64::from_le_bytes(sizes[8..].try_into().unwrap());
+    Ok(Some((
+        usize::try_from(len).unwrap_or(usize::MAX),
+        usize::try_from(limit).unwrap_or(usize::MAX),
+    )))
+}
+
+/// Encodes a task frame for `items`, or says which item could not be encoded.
+#[cfg(test)]
+pub fn encode_task<In: Serialize>(id: u64, items: &[In]) -> Result<Vec<u8>, String> {
+    encode_task_limited(id, items, u32::MAX as usize)
+}
+
+/// Encodes a task frame for `items`, refusing frames over `limit` payload
+/// bytes (the worker would refuse them too, but only after the bytes
+/// crossed the socket). The encoding stops growing once past the limit, so
+/// refusing a huge input costs no more memory than the limit.
 pub fn encode_task_limited<In: Serialize>(
     id: u64,
     items: &[In],
     limit: usize,
 ) -> Result<Vec<u8>, String> {
-    let frame = encode_task(id, items)?;
-    if frame.len() - HEADER > limit {
-        return Err(FrameError::TooLarge {
-            len: frame.len() - HEADER,
-            limit,
-        }
-        .to_string());
+    let count = u32::try_from(items.len()).map_err(|_| format!("{} items", items.len()))?;
+    let limit = limit.min(u32::MAX as usize);
+    let cap = HEADER + limit + 1;
+    let mut out = Vec::with_capacity((HEADER + JOB_HEADER + 8 * items.len()).min(cap));
+    let at = begin_frame(&mut out);
+    out.extend_from_slice(&id.to_le_bytes());
+    out.extend_from_slice(&count.to_le_bytes());
+    let mut dropped = 0;
+    for item in items {
+        dropped += push_item_capped(&mut out, item, cap)?;
     }
-    Ok(frame)
+    let len = out.len() - HEADER + dropped;
+    if len > limit {
+        return Err(FrameError::TooLarge { len, limit }.to_string());
+    }
+    end_frame(&mut out, at).map_err(|e| e.to_string())?;
+    Ok(out)
 }
 
 /// Reads the job id and item count at the start of a payload.
@@ -281,8 +372,10 @@ pub fn next_reply_item<'a>(rest: &mut &'a [u8]) -> Result<(u8, &'a [u8]), FrameE
     Ok((tag, next_item(rest)?))
 }
 
-/// Appends a tagged reply item.
+/// Appends a tagged reply item. Only for short messages (panic texts,
+/// error texts), whose length fits a `u32`; longer ones are cut there.
 pub fn push_reply_item(out: &mut Vec<u8>, tag: u8, bytes: &[u8]) {
+    let bytes = &bytes[..bytes.len().min(u32::MAX as usize)];
     out.push(tag);
     out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
     out.extend_from_slice(bytes);
@@ -330,6 +423,29 @@ mod tests {
             buf.next_frame(1 << 20),
             Err(FrameError::TooLarge { .. })
         ));
+    }
+
+    #[test]
+    fn a_frame_over_4_gib_is_refused_not_wrapped() {
+        // Zeroed memory is mapped lazily: this does not touch 4 GiB.
+        let mut out = vec![0u8; HEADER + (4 << 30) + 7];
+        assert_eq!(
+            end_frame(&mut out, 0),
+            Err(FrameError::TooLarge {
+                len: (4 << 30) + 7,
+                limit: u32::MAX as usize
+            })
+        );
+        assert_eq!(&out[..HEADER], &[0; HEADER], "no wrapped length written");
+    }
+
+    #[test]
+    fn a_capped_item_counts_what_it_did_not_store() {
+        let mut out = Vec::new();
+        let dropped = push_item_capped(&mut out, &"x".repeat(1000), 100).unwrap();
+        assert!(out.len() <= 100, "{} bytes kept", out.len());
+        // 4-byte length prefix, 2-byte varint string length, 1000 bytes.
+        assert_eq!(out.len() + dropped, 4 + 2 + 1000);
     }
 
     #[test]

@@ -27,7 +27,7 @@
 //! `report.rs`.
 
 use super::fetch;
-use super::{PricingPool, Workload};
+use super::{CartRetry, PricingPool, Workload};
 use crate::carts::error::CartError;
 use crate::carts::model::Cart;
 use crate::carts::pricing::{price, NoPacer, PriceJob, Priced};
@@ -35,6 +35,8 @@ use crate::carts::spans::{current_tid, now_ns, Lane, LaneKind, SpanKind, Spans};
 use crate::event_loop::{gather, EventLoop};
 use crate::http::Client;
 use crate::thread_pool::ThreadPool;
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 /// Row 4: fetch concurrently, price inline on the loop.
 pub(super) fn event_loop(wl: &Workload, spans: &Spans) -> Result<Vec<Priced>, CartError> {
@@ -87,11 +89,14 @@ pub(super) fn event_loop_threads(wl: &Workload, spans: &Spans) -> Result<Vec<Pri
 
 /// Row 6: the explainer's program: gather every fetch, then `map` on the
 /// process pool.
+///
+/// A chunk lost with its worker is priced again (the pool retries); the
+/// carts it held are returned beside the priced ones.
 pub(super) fn event_loop_processes(
     wl: &Workload,
     pool: &PricingPool,
     spans: &Spans,
-) -> Result<Vec<Priced>, CartError> {
+) -> Result<(Vec<Priced>, Vec<CartRetry>), CartError> {
     let lp = new_loop()?;
     let client = client_for(wl);
     let lane = Lane::this_loop();
@@ -102,6 +107,7 @@ pub(super) fn event_loop_processes(
             .map(|&id| fetch_async(&client, wl, id, &lane, spans));
         gather(fetches).await.into_iter().collect::<Result<_, _>>()
     })?;
+    let ids: Vec<u64> = carts.iter().map(|c| c.id).collect();
     let jobs = carts.into_iter().map(|cart| PriceJob {
         effort: wl.effort(cart.id),
         cart,
@@ -112,7 +118,18 @@ pub(super) fn event_loop_processes(
     for p in &priced {
         record_compute(spans, Lane::process(p.pid), p);
     }
-    Ok(priced)
+    // A retried task is a chunk: items first_item.. of the map's input.
+    let retries = pool
+        .take_retries()
+        .iter()
+        .flat_map(|r| {
+            CartRetry::from_retry(r, |r| {
+                let end = (r.first_item + r.items).min(ids.len());
+                ids.get(r.first_item..end).unwrap_or_default().to_vec()
+            })
+        })
+        .collect();
+    Ok((priced, retries))
 }
 
 /// Row 7: each cart goes to the process pool as soon as its response is in.
@@ -120,29 +137,44 @@ pub(super) fn pipelined(
     wl: &Workload,
     pool: &PricingPool,
     spans: &Spans,
-) -> Result<Vec<Priced>, CartError> {
+) -> Result<(Vec<Priced>, Vec<CartRetry>), CartError> {
     let lp = new_loop()?;
     let client = client_for(wl);
     let lane = Lane::this_loop();
-    lp.block_on(async {
+    // Which pool task priced which cart, to name the carts that were retried.
+    let tasks = RefCell::new(HashMap::new());
+    let priced = lp.block_on(async {
         let carts = wl.ids.iter().map(|&id| {
-            let (client, lane) = (&client, &lane);
+            let (client, lane, tasks) = (&client, &lane, &tasks);
             async move {
                 let cart = fetch_async(client, wl, id, lane, spans).await?;
                 let job = PriceJob {
                     effort: wl.effort(id),
                     cart,
                 };
-                let priced = pool
-                    .submit(job)
+                let handle = pool.submit(job);
+                tasks.borrow_mut().insert(handle.id(), id);
+                let priced = handle
                     .await
                     .map_err(|e| CartError::Runtime(format!("cart {id}: pricing failed: {e}")))?;
                 record_compute(spans, Lane::process(priced.pid), &priced);
                 Ok(priced)
             }
         });
-        gather(carts).await.into_iter().collect()
-    })
+        gather(carts)
+            .await
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()
+    })?;
+    let tasks = tasks.into_inner();
+    let retries = pool
+        .take_retries()
+        .iter()
+        .flat_map(|r| {
+            CartRetry::from_retry(r, |r| tasks.get(&r.task).copied().into_iter().collect())
+        })
+        .collect();
+    Ok((priced, retries))
 }
 
 /// A fresh event loop, or a one-line error.

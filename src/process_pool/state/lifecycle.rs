@@ -4,15 +4,29 @@
 //!
 //! - [`State::retire`]: it served its `max_tasks_per_child` budget and is
 //!   exiting by itself. Reap it (with a grace period), fork a replacement.
-//! - [`State::lose`]: it died (end of file), broke the protocol, or overran
-//!   its deadline. Reap it (killing it first unless it is already gone), fail
-//!   the task it was running with the reason, put the tasks queued behind it
+//! - [`State::lose`]: it died (end of file, or its pidfd says it exited),
+//!   broke the protocol, or overran its deadline. Reap it (killing it first
+//!   unless it is already gone), fail the task it was running with the
+//!   reason (or, for an idempotent pool, put it back in the queue for
+//!   another attempt: see "Retry" below), put the tasks queued behind it
 //!   back at the front of the queue, fork a replacement.
 //! - [`State::break_pool`]: the pool cannot go on (initializer panicked,
 //!   no worker can be forked, close/terminate). Kill and reap every worker
 //!   and fail every unfinished task.
 //!
 //! All reaping goes through the fork server, whose children the workers are.
+//!
+//! ## Retry
+//!
+//! A pool built with `retry_idempotent(n)` gives each task up to `n`
+//! attempts. When its worker dies or exits under it, a task that has
+//! attempts left is not failed: it goes back to the front of the queue (it
+//! keeps its encoded frame until it completes), the loss is logged as a
+//! [`Retry`], and the next dispatch sends it to a live worker, the
+//! replacement or another. Its last attempt's error is what the caller gets
+//! if every attempt is lost, so a task that kills its worker every time
+//! costs `n` workers and then fails: it cannot loop. Timeouts and protocol
+//! errors are not retried (they would most likely repeat).
 
 use super::*;
 
@@ -38,9 +52,13 @@ impl<Out> State<Out> {
         let (mine, theirs) = sys::stream_pair()?;
         let pid = server.spawn(theirs)?;
         sys::set_nonblocking(mine.as_raw_fd(), true)?;
+        // The worker is the fork server's unreaped child: its pid cannot be
+        // recycled yet, so this pidfd names exactly it.
+        let pidfd = sys::pidfd_open(pid).ok();
         self.workers[slot] = Some(Worker {
             pid,
             chan: mine,
+            pidfd,
             inbuf: FrameBuf::new(),
             inflight: VecDeque::new(),
             write_idx: 0,
@@ -143,9 +161,10 @@ impl<Out> State<Out> {
                 return;
             }
             Loss::Gone => match status {
-                Ok(status) => match sys::decode_status(status) {
+                Ok(kind) => match kind {
                     ExitKind::Signaled(signal) => TaskError::WorkerDied { pid, signal },
                     ExitKind::Exited(code) => TaskError::WorkerExited { pid, code },
+                    ExitKind::Deadlocked => TaskError::Deadlocked { pid },
                 },
                 Err(e) => TaskError::PoolShutDown {
                     reason: format!("worker {pid} vanished and could not be reaped: {e}"),
@@ -155,15 +174,18 @@ impl<Out> State<Out> {
         let reason = error.to_string();
         self.recorder
             .note(pid, || PoolEventKind::Crashed { reason });
-        if let Some(head) = w.inflight.pop_front() {
-            let items = self.jobs.get(&head).map_or(0, |j| j.items);
-            self.complete(head, (0..items).map(|_| Err(error.clone())).collect());
-        }
+        let head = w.inflight.pop_front();
         // The others never started: send them again, first in line.
         while let Some(id) = w.inflight.pop_back() {
             if let Some(job) = self.jobs.get_mut(&id) {
                 job.state = JobState::Queued;
                 self.queue.push_front(id);
+            }
+        }
+        if let Some(head) = head {
+            if !self.retry(head, pid, &error) {
+                let items = self.jobs.get(&head).map_or(0, |j| j.items);
+                self.complete(head, (0..items).map(|_| Err(error.clone())).collect());
             }
         }
         if self.server.is_some() && self.broken.is_none() {
@@ -175,5 +197,39 @@ impl<Out> State<Out> {
                 }
             }
         }
+    }
+}
+
+impl<Out> State<Out> {
+    /// Puts task `id`, lost with worker `pid` because of `error`, back at the
+    /// front of the queue if the pool retries and the task has attempts
+    /// left; logs the retry. Returns whether it did.
+    fn retry(&mut self, id: TaskId, pid: Pid, error: &TaskError) -> bool {
+        let max_attempts = self.max_attempts;
+        let Some(job) = self.jobs.get_mut(&id) else {
+            return false;
+        };
+        let wanted = job.owner != Owner::Detached;
+        if !wanted || !error.retryable() || job.losses + 1 >= max_attempts {
+            return false;
+        }
+        job.losses += 1;
+        job.state = JobState::Queued;
+        // Its future watched the dead worker: wake it to watch the queue.
+        self.wakes.extend(job.waker.take());
+        let retry = Retry {
+            task: id,
+            first_item: job.first_item,
+            items: job.items,
+            pid,
+            attempt: job.losses,
+            error: error.clone(),
+        };
+        self.queue.push_front(id);
+        if self.retries.len() == RETRY_LOG_MAX {
+            self.retries.pop_front();
+        }
+        self.retries.push_back(retry);
+        true
     }
 }

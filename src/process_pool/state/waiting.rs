@@ -1,22 +1,46 @@
 //! # Waiting without a helper thread
 //!
-//! A blocked caller ([`Inner::wait_until`]) `poll`s every worker socket plus
-//! a doorbell `eventfd`. Only one thread polls at a time (the *leader*);
-//! others sleep on a condition variable and are woken whenever a pump
-//! completes tasks. If someone else's pump (another thread, or an event-loop
-//! future) completes tasks while the leader sleeps in `poll`, it rings the
-//! doorbell, so the leader cannot sleep through a result that somebody else
-//! read from the socket.
+//! A blocked caller ([`Inner::wait_until`]) `poll`s every worker socket, the
+//! pidfd of every busy worker, and a doorbell `eventfd`. Only one thread
+//! polls at a time (the *leader*); others sleep on a condition variable and
+//! are woken whenever a pump completes tasks.
+//!
+//! The leader chose its poll set before it fell asleep, from what it saw
+//! then. Somebody else's pump (another thread, or an event-loop future) can
+//! change what is worth watching meanwhile, so that pump rings the doorbell
+//! (in [`Inner::announce`]) when either
+//!
+//! - it completed tasks: the leader may be waiting for one of them, which
+//!   was read off the socket by somebody else; or
+//! - the poll set the leader would choose now differs from the one it is
+//!   polling ([`State::leader_view`]): a task frame was left half-written
+//!   (the leader must add `POLLOUT` for that worker, or the frame stalls
+//!   until some unrelated reply wakes it), or a replacement worker was
+//!   forked (its socket is not in the leader's set at all).
+//!
+//! Only the leader drains the doorbell, after waking, so a ring can never
+//! be lost between a check and the sleep.
 //!
 //! The leader's `poll` timeout is the earliest task deadline, so an overdue
 //! task is noticed even when no socket has anything to say.
+//!
+//! ## Never wake under the lock
+//!
+//! A waker may do anything, including calling back into this pool (polling
+//! another handle locks the state again, and the mutex is not reentrant).
+//! So the pump never wakes: it pushes wakers on [`State::wakes`], and
+//! [`StateGuard`], the only way to hold the lock, wakes them after releasing
+//! it (when it is dropped, and before the leader or a follower goes to
+//! sleep).
+
+use std::ops::{Deref, DerefMut};
 
 use super::*;
 
 /// The shared core of a pool: state, condition variable and doorbell.
 pub struct Inner<Out> {
-    /// Everything mutable.
-    pub state: Mutex<State<Out>>,
+    /// Everything mutable. Lock it with [`Inner::lock`], never directly.
+    state: Mutex<State<Out>>,
     /// Followers wait here while the leader polls.
     pub cond: Condvar,
     /// Rung to wake a leader blocked in `poll`.
@@ -27,6 +51,85 @@ pub struct Inner<Out> {
     pub finisher: fn(&Inner<Out>, bool),
 }
 
+/// The pool's lock, held. Dereferences to the [`State`]; when dropped it
+/// releases the lock and then wakes the wakers the pump collected.
+pub struct StateGuard<'a, Out> {
+    guard: MutexGuard<'a, State<Out>>,
+}
+
+impl<Out> Deref for StateGuard<'_, Out> {
+    type Target = State<Out>;
+    fn deref(&self) -> &State<Out> {
+        &self.guard
+    }
+}
+
+impl<Out> DerefMut for StateGuard<'_, Out> {
+    fn deref_mut(&mut self) -> &mut State<Out> {
+        &mut self.guard
+    }
+}
+
+impl<Out> StateGuard<'_, Out> {
+    /// Wakes the collected wakers with the lock released; returns whether
+    /// there were any (the state may have changed meanwhile).
+    fn wake_unlocked(&mut self) -> bool {
+        if self.guard.wakes.is_empty() {
+            return false;
+        }
+        let wakes = std::mem::take(&mut self.guard.wakes);
+        MutexGuard::unlocked(&mut self.guard, || wakes.into_iter().for_each(Waker::wake));
+        true
+    }
+}
+
+impl<Out> Drop for StateGuard<'_, Out> {
+    fn drop(&mut self) {
+        let wakes = std::mem::take(&mut self.guard.wakes);
+        if !wakes.is_empty() {
+            // Unlock, wake, and lock again for the guard's own release.
+            MutexGuard::unlocked(&mut self.guard, || wakes.into_iter().for_each(Waker::wake));
+        }
+    }
+}
+
+impl<Out> Inner<Out> {
+    /// Wraps a fresh state.
+    pub fn new(
+        state: State<Out>,
+        bell: OwnedFd,
+        config: Config,
+        finisher: fn(&Inner<Out>, bool),
+    ) -> Self {
+        Inner {
+            state: Mutex::new(state),
+            cond: Condvar::new(),
+            bell,
+            config,
+            finisher,
+        }
+    }
+
+    /// Takes the pool's lock.
+    pub fn lock(&self) -> StateGuard<'_, Out> {
+        StateGuard {
+            guard: self.state.lock(),
+        }
+    }
+
+    /// Wakes blocked waiters if tasks completed, and the leader if its poll
+    /// set is out of date (see the module docs).
+    pub fn announce(&self, st: &mut State<Out>) {
+        if st.leader_polling && (st.progress || !st.leader_view_is_current()) {
+            sys::eventfd_ring(&self.bell);
+        }
+        if st.progress {
+            st.progress = false;
+            self.cond.notify_all();
+        }
+    }
+}
+
 impl<Out: DeserializeOwned> Inner<Out> {
     /// Pumps once and tells waiters about any progress.
     pub fn pump(&self, st: &mut State<Out>) {
@@ -34,34 +137,24 @@ impl<Out: DeserializeOwned> Inner<Out> {
         self.announce(st);
     }
 
-    /// Wakes blocked waiters if tasks completed.
-    pub fn announce(&self, st: &mut State<Out>) {
-        if st.progress {
-            st.progress = false;
-            if st.leader_polling {
-                sys::eventfd_ring(&self.bell);
-            }
-            self.cond.notify_all();
-        }
-    }
-
     /// Blocks until `done` holds, pumping and polling as needed; returns
     /// with the lock held.
-    pub fn wait_until(
-        &self,
-        mut done: impl FnMut(&mut State<Out>) -> bool,
-    ) -> MutexGuard<'_, State<Out>> {
-        let mut st = self.state.lock();
+    pub fn wait_until(&self, mut done: impl FnMut(&mut State<Out>) -> bool) -> StateGuard<'_, Out> {
+        let mut st = self.lock();
         loop {
             self.pump(&mut st);
             if done(&mut st) {
                 return st;
             }
+            if st.wake_unlocked() {
+                continue; // the lock was released: look again
+            }
             if st.leader_polling {
-                self.cond.wait(&mut st);
+                self.cond.wait(&mut st.guard);
                 continue;
             }
             let mut fds = st.poll_set(self.bell.as_raw_fd());
+            st.leader_view = st.poll_entries().collect();
             let timeout = st
                 .next_deadline(&self.config)
                 .map(|d| d.saturating_duration_since(Instant::now()));
@@ -72,7 +165,7 @@ impl<Out: DeserializeOwned> Inner<Out> {
                 timeout
             };
             st.leader_polling = true;
-            MutexGuard::unlocked(&mut st, || {
+            MutexGuard::unlocked(&mut st.guard, || {
                 let _ = sys::poll(&mut fds, timeout);
             });
             st.leader_polling = false;
@@ -81,5 +174,42 @@ impl<Out: DeserializeOwned> Inner<Out> {
             }
             self.cond.notify_all();
         }
+    }
+}
+
+impl<Out> State<Out> {
+    /// What a leader should poll, bell excluded: every worker's socket
+    /// (readable; writable too while a frame is half-written) and the pidfd
+    /// of every busy worker (readable once it exited).
+    /// Each entry is `(pid, fd, events)`: the pid tells a replacement worker
+    /// from the dead one when the kernel hands it the same descriptor number.
+    fn poll_entries(&self) -> impl Iterator<Item = (Pid, RawFd, i16)> + '_ {
+        self.workers.iter().flatten().flat_map(|w| {
+            let out = if w.wants_write() { libc::POLLOUT } else { 0 };
+            let chan = (w.pid, w.chan.as_raw_fd(), libc::POLLIN | out);
+            let pidfd = w
+                .pidfd
+                .as_ref()
+                .filter(|_| !w.inflight.is_empty())
+                .map(|p| (w.pid, p.as_raw_fd(), libc::POLLIN));
+            std::iter::once(chan).chain(pidfd)
+        })
+    }
+
+    /// The `pollfd`s a blocked waiter should sleep on (plus `bell`, last).
+    pub fn poll_set(&self, bell: RawFd) -> Vec<libc::pollfd> {
+        self.poll_entries()
+            .chain(std::iter::once((0, bell, libc::POLLIN)))
+            .map(|(_, fd, events)| libc::pollfd {
+                fd,
+                events,
+                revents: 0,
+            })
+            .collect()
+    }
+
+    /// Whether the polling leader's set is still the one it would choose now.
+    fn leader_view_is_current(&self) -> bool {
+        self.poll_entries().eq(self.leader_view.iter().copied())
     }
 }
