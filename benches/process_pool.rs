@@ -98,10 +98,15 @@ impl PipePingPong {
 
 impl Drop for PipePingPong {
     fn drop(&mut self) {
-        // SAFETY: closing our pipe ends makes the child read EOF and exit; we reap it.
+        // The pools forked after this child inherit our pipe ends (a worker
+        // keeps every descriptor the program had open: DESIGN §3.2), so
+        // closing ours need not bring EOF to the child; kill it, then reap.
+        // SAFETY: closing our own pipe ends once, signalling and reaping our
+        // own child, whose pid is not reused before this waitpid.
         unsafe {
             libc::close(self.to_child);
             libc::close(self.from_child);
+            libc::kill(self.pid, libc::SIGKILL);
             libc::waitpid(self.pid, std::ptr::null_mut(), 0);
         }
     }
