@@ -421,3 +421,7 @@ impl RunQueue for Pct {
         self.priority.remove(&task);
     }
 }
+
+#[cfg(test)]
+#[path = "policy_tests.rs"]
+mod tests;
