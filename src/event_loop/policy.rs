@@ -50,6 +50,7 @@
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use super::task::Runnable;
@@ -322,11 +323,31 @@ impl Ord for Ranked {
     }
 }
 
+/// Hashes a task id (a small counter) with one multiplication: the map of
+/// priorities is looked up on every push, and std's default SipHash, built
+/// to resist hostile keys, costs more than the rest of a push.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
 /// [`Policy::Pct`]: a priority heap with seeded priority drops.
 pub struct Pct {
     heap: BinaryHeap<Ranked>,
     /// Every live task's priority (assigned when it is first pushed).
-    priority: HashMap<TaskId, u64>,
+    priority: HashMap<TaskId, u64, BuildHasherDefault<IdHasher>>,
     rng: SplitMix64,
     depth: u32,
     /// The steps (pop numbers, from 1) at which a drop happens, ascending.
@@ -354,7 +375,7 @@ impl Pct {
         change_points.sort_unstable();
         Pct {
             heap: BinaryHeap::new(),
-            priority: HashMap::new(),
+            priority: HashMap::default(),
             rng,
             depth,
             change_points,
