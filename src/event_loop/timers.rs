@@ -244,6 +244,10 @@ pub fn sleep(duration: Duration) -> Sleep {
 
 /// Completes at `deadline` (at once if it has passed).
 ///
+/// Deadlines are instants on the loop's clock: compute them from
+/// [`now`](super::now), not from `Instant::now()`, which falls behind a
+/// paused clock once it has jumped (`clock.rs`).
+///
 /// # Panics
 ///
 /// Outside [`EventLoop::block_on`](super::EventLoop::block_on).
