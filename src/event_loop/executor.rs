@@ -229,7 +229,7 @@ impl Executor {
             trace.set_phase(Phase::Polling(id));
         }
         self.reset_coop();
-        let ran = task.clone().poll_once();
+        let (ran, task) = task.poll_once();
         if trace.is_on() {
             let kind = match ran {
                 Ran::Pending => TraceKind::Pending { task: id },
@@ -246,8 +246,12 @@ impl Executor {
 
     /// Adds a task to the table of live tasks.
     fn remember(&self, task: Arc<dyn Runnable>) {
-        let slot = self.tasks.borrow_mut().insert(task.clone());
-        task.header().slot.store(slot, Ordering::Relaxed);
+        let mut tasks = self.tasks.borrow_mut();
+        let slot = tasks.insert(task);
+        // Through the table's own reference: no extra clone of the `Arc`.
+        if let Some(Some(t)) = tasks.slots.get(slot) {
+            t.header().slot.store(slot, Ordering::Relaxed);
+        }
     }
 
     /// Removes a completed task from the table of live tasks.
