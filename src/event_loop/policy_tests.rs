@@ -11,7 +11,10 @@ use super::*;
 /// A schedule hook that drops wakes: these tasks are never woken.
 struct Nowhere;
 impl Schedule for Nowhere {
-    fn schedule(&self, _task: Arc<dyn Runnable>) {}
+    fn schedule_here(&self, task: Arc<dyn Runnable>) -> Option<Arc<dyn Runnable>> {
+        Some(task)
+    }
+    fn schedule_from_afar(&self, _task: Arc<dyn Runnable>) {}
 }
 
 fn task(id: u64) -> Arc<dyn Runnable> {

@@ -14,9 +14,10 @@
 //! * the counter that hands out task ids.
 //!
 //! `Shared` is also every task's **schedule hook** (`Schedule` in
-//! `task.rs`): a woken task is handed to [`Shared::schedule`], which pushes
-//! it on the executor's run queue when the wake happens on the loop's own
-//! thread, and on the injection queue otherwise. That is the only place a
+//! `task.rs`): a woken task is handed to `Shared::schedule_here`, which
+//! pushes it on the executor's run queue when the wake happens on the loop's
+//! own thread, and otherwise to `Shared::schedule_from_afar`, which puts it
+//! on the injection queue. That is the only place a
 //! task's wake-up meets the executor.
 //!
 //! # The notify protocol
@@ -150,11 +151,8 @@ impl Shared {
 }
 
 impl Schedule for Shared {
-    /// A wake: on the loop's own thread straight to the run queue (no lock),
-    /// from anywhere else through the injection queue.
-    fn schedule(&self, task: Arc<dyn Runnable>) {
-        // The task travels in an Option so the local path can move it into
-        // the run queue and the other path can still use it afterwards.
+    /// A wake on the loop's own thread: straight to the run queue, no lock.
+    fn schedule_here(&self, task: Arc<dyn Runnable>) -> Option<Arc<dyn Runnable>> {
         let mut task = Some(task);
         with_running_loop(|l| {
             if std::ptr::eq(Arc::as_ptr(&l.executor.shared), self) {
@@ -163,9 +161,12 @@ impl Schedule for Shared {
                 }
             }
         });
-        if let Some(task) = task {
-            self.inject(task);
-        }
+        task
+    }
+
+    /// A wake from any other thread: through the injection queue.
+    fn schedule_from_afar(&self, task: Arc<dyn Runnable>) {
+        self.inject(task);
     }
 }
 

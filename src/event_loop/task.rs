@@ -100,8 +100,33 @@ pub(crate) const NO_SLOT: usize = usize::MAX;
 /// own thread it pushes the task on the run queue, from other threads it
 /// goes through the injection queue.
 pub(crate) trait Schedule: Send + Sync {
-    /// Queues `task` to be polled.
-    fn schedule(&self, task: Arc<dyn Runnable>);
+    /// Takes `task` onto the run queue if the wake happens on the thread of
+    /// the loop that owns this hook, where that costs no lock; otherwise
+    /// hands it back untouched (never dropping it).
+    fn schedule_here(&self, task: Arc<dyn Runnable>) -> Option<Arc<dyn Runnable>>;
+    /// Queues `task` from anywhere else: another thread, or after the loop
+    /// is gone.
+    fn schedule_from_afar(&self, task: Arc<dyn Runnable>);
+}
+
+/// Hands a woken task to its schedule hook.
+///
+/// The common case, a wake on the loop's own thread, moves the task into
+/// the run queue without touching any reference count; only the rare case
+/// (another thread) pays for a clone of the hook.
+fn schedule(task: Arc<dyn Runnable>) {
+    let hook: *const dyn Schedule = &*task.header().schedule;
+    // SAFETY: `hook` points into the `Arc` held by the task's header. The
+    // task moves into the call, so the hook must stay alive without it:
+    // `schedule_here` keeps the task only when the hook is the `Shared` of
+    // the loop running on this thread, whose executor holds its own `Arc`
+    // of it for the whole call; in every other case it hands the task back
+    // without dropping it, so the header (and the hook) are still alive.
+    let back = unsafe { (*hook).schedule_here(task) };
+    if let Some(task) = back {
+        let hook = task.header().schedule.clone();
+        hook.schedule_from_afar(task);
+    }
 }
 
 /// The type-independent part of a task.
@@ -310,14 +335,13 @@ where
 {
     fn wake(self: Arc<Self>) {
         if self.header.mark_scheduled() {
-            let hook = self.header.schedule.clone();
-            hook.schedule(self);
+            schedule(self);
         }
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
         if self.header.mark_scheduled() {
-            self.header.schedule.schedule(self.clone());
+            schedule(self.clone());
         }
     }
 }
@@ -333,8 +357,7 @@ where
 
     fn abort(self: Arc<Self>) {
         if self.header.mark_aborted() {
-            let hook = self.header.schedule.clone();
-            hook.schedule(self);
+            schedule(self);
         }
     }
 
