@@ -176,17 +176,25 @@ impl Sleep {
 
     /// Shared by `Sleep::poll` and `Timeout::poll`.
     pub(crate) fn poll_sleep(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        let current = with_running_loop(|l| (l.executor.shared.clone(), l.clock.now()));
-        let Some((shared, now)) = current else {
+        // The loop's timer table, unless the deadline has passed on its clock.
+        let deadline = self.deadline;
+        let current =
+            with_running_loop(|l| (l.clock.now() < deadline).then(|| l.executor.shared.clone()));
+        let Some(pending) = current else {
+            if Instant::now() >= deadline {
+                // Outside a loop, a passed deadline is still a passed deadline.
+                self.unregister();
+                return Poll::Ready(());
+            }
             panic!(
                 "a `Sleep` must be polled inside `EventLoop::block_on` \
                  (no homemade event loop is running on this thread)"
             );
         };
-        if now >= self.deadline {
+        let Some(shared) = pending else {
             self.unregister();
             return Poll::Ready(());
-        }
+        };
         if let Some(e) = &self.entry {
             if Arc::ptr_eq(&e.shared, &shared) {
                 let updated = shared.timers.lock().update(&e.key, cx.waker());
