@@ -11,6 +11,12 @@
 //! `EVENT_LOOP_RATIOS=1 cargo bench --bench event_loop` skips criterion and
 //! prints a markdown table of ratios from rounds that alternate the two
 //! runtimes (robust against load that changes during the run).
+//!
+//! The `homemade_random` and `homemade_pct` cases of `spawn_many` and
+//! `yield_many` run the same code on a loop with `Policy::Random` /
+//! `Policy::Pct` (their cost against `homemade`, which is `Fifo`); the
+//! `mutex_*` groups compare our `sync::Mutex` on our loop with tokio's
+//! `Mutex` on tokio (`tokio`) and on our loop (`tokio_mutex_on_homemade`).
 
 use criterion::{criterion_group, Criterion};
 use std::future::{poll_fn, Future};
@@ -31,6 +37,29 @@ const CREATE_DROP: usize = 100_000;
 const ROUND_TRIPS: usize = 10_000;
 const CONNECTIONS: usize = 100;
 const MSG: usize = 64;
+const MUTEX_OPS: usize = 10_000;
+const MUTEX_TASKS: usize = 8;
+const MUTEX_ROUNDS: usize = 200;
+
+/// A loop under `policy`, for the policy cases.
+fn hm_loop(policy: hm::Policy) -> hm::EventLoop {
+    hm::EventLoop::builder()
+        .policy(policy)
+        .build()
+        .expect("event loop")
+}
+
+/// The seeded policies the `*_random` and `*_pct` cases run under.
+fn random() -> hm::Policy {
+    hm::Policy::Random { seed: 1 }
+}
+fn pct() -> hm::Policy {
+    hm::Policy::Pct {
+        seed: 1,
+        depth: 3,
+        steps: 1_000,
+    }
+}
 
 fn tokio_rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -289,20 +318,134 @@ async fn tk_echo(conns: usize, trips: usize) {
     server.await.unwrap();
 }
 
+// ---------------------------------------------------------------- mutex
+
+/// Uncontended: one task locks and unlocks `MUTEX_OPS` times.
+async fn hm_mutex_uncontended() {
+    let m = hm::sync::Mutex::new(0u64);
+    for _ in 0..MUTEX_OPS {
+        *m.lock().await += 1;
+    }
+    assert_eq!(*m.lock().await, MUTEX_OPS as u64);
+}
+
+async fn tk_mutex_uncontended() {
+    let m = tokio::sync::Mutex::new(0u64);
+    for _ in 0..MUTEX_OPS {
+        *m.lock().await += 1;
+    }
+    assert_eq!(*m.lock().await, MUTEX_OPS as u64);
+}
+
+/// Contended: `MUTEX_TASKS` tasks each take the lock `MUTEX_ROUNDS` times
+/// and yield while holding it, so the others queue up behind it.
+async fn hm_mutex_contended() {
+    let m = std::rc::Rc::new(hm::sync::Mutex::new(0u64));
+    let hs: Vec<_> = (0..MUTEX_TASKS)
+        .map(|_| {
+            let m = m.clone();
+            hm::spawn(async move {
+                for _ in 0..MUTEX_ROUNDS {
+                    let mut g = m.lock().await;
+                    hm::yield_now().await;
+                    *g += 1;
+                }
+            })
+        })
+        .collect();
+    for h in hs {
+        h.await.unwrap();
+    }
+    assert_eq!(*m.lock().await, (MUTEX_TASKS * MUTEX_ROUNDS) as u64);
+}
+
+/// tokio's `Mutex` on our loop (it works on any executor).
+async fn tk_mutex_contended_on_hm() {
+    let m = std::rc::Rc::new(tokio::sync::Mutex::new(0u64));
+    let hs: Vec<_> = (0..MUTEX_TASKS)
+        .map(|_| {
+            let m = m.clone();
+            hm::spawn(async move {
+                for _ in 0..MUTEX_ROUNDS {
+                    let mut g = m.lock().await;
+                    hm::yield_now().await;
+                    *g += 1;
+                }
+            })
+        })
+        .collect();
+    for h in hs {
+        h.await.unwrap();
+    }
+    assert_eq!(*m.lock().await, (MUTEX_TASKS * MUTEX_ROUNDS) as u64);
+}
+
+async fn tk_mutex_contended() {
+    let m = std::sync::Arc::new(tokio::sync::Mutex::new(0u64));
+    let hs: Vec<_> = (0..MUTEX_TASKS)
+        .map(|_| {
+            let m = m.clone();
+            tokio::spawn(async move {
+                for _ in 0..MUTEX_ROUNDS {
+                    let mut g = m.lock().await;
+                    tokio::task::yield_now().await;
+                    *g += 1;
+                }
+            })
+        })
+        .collect();
+    for h in hs {
+        h.await.unwrap();
+    }
+    assert_eq!(*m.lock().await, (MUTEX_TASKS * MUTEX_ROUNDS) as u64);
+}
+
 // ---------------------------------------------------------------- groups
 
 fn benches(c: &mut Criterion) {
     let lp = hm::EventLoop::new().expect("event loop");
+    let lp_random = hm_loop(random());
+    let lp_pct = hm_loop(pct());
     let rt = tokio_rt();
 
     let mut g = short(c, "spawn_many");
     g.bench_function("homemade", |b| b.iter(|| lp.block_on(hm_spawn_many())));
+    g.bench_function("homemade_random", |b| {
+        b.iter(|| lp_random.block_on(hm_spawn_many()))
+    });
+    g.bench_function("homemade_pct", |b| {
+        b.iter(|| lp_pct.block_on(hm_spawn_many()))
+    });
     g.bench_function("tokio", |b| b.iter(|| rt.block_on(tk_spawn_many())));
     g.finish();
 
     let mut g = short(c, "yield_many");
     g.bench_function("homemade", |b| b.iter(|| lp.block_on(hm_yield_many())));
+    g.bench_function("homemade_random", |b| {
+        b.iter(|| lp_random.block_on(hm_yield_many()))
+    });
+    g.bench_function("homemade_pct", |b| {
+        b.iter(|| lp_pct.block_on(hm_yield_many()))
+    });
     g.bench_function("tokio", |b| b.iter(|| rt.block_on(tk_yield_many())));
+    g.finish();
+
+    let mut g = short(c, "mutex_uncontended");
+    g.bench_function("homemade", |b| {
+        b.iter(|| lp.block_on(hm_mutex_uncontended()))
+    });
+    g.bench_function("tokio_mutex_on_homemade", |b| {
+        b.iter(|| lp.block_on(tk_mutex_uncontended()))
+    });
+    g.bench_function("tokio", |b| b.iter(|| rt.block_on(tk_mutex_uncontended())));
+    g.finish();
+
+    let mut g = short(c, "mutex_contended");
+    g.bench_function("homemade", |b| b.iter(|| lp.block_on(hm_mutex_contended())));
+    g.bench_function("tokio_mutex_on_homemade", |b| {
+        b.iter(|| lp.block_on(tk_mutex_contended_on_hm()))
+    });
+    g.bench_function("tokio", |b| b.iter(|| rt.block_on(tk_mutex_contended())));
     g.finish();
 
     let mut g = short(c, "ping_pong");
@@ -371,6 +514,8 @@ type Pair<'a> = (&'static str, Box<dyn Fn() + 'a>, Box<dyn Fn() + 'a>);
 /// ratio; alternating exposes both runtimes to the same load.
 fn interleaved_ratios() {
     let lp = hm::EventLoop::new().expect("event loop");
+    let lp_random = hm_loop(random());
+    let lp_pct = hm_loop(pct());
     let rt = tokio_rt();
     let per = ROUND_TRIPS / CONNECTIONS;
     let cases: Vec<Pair> = vec![
@@ -425,6 +570,50 @@ fn interleaved_ratios() {
             "tcp_echo_100conn",
             Box::new(|| lp.block_on(hm_echo(CONNECTIONS, per))),
             Box::new(|| rt.block_on(tk_echo(CONNECTIONS, per))),
+        ),
+        // Policy cost: these rows compare homemade with homemade (the
+        // "tokio" column is our Fifo loop there).
+        (
+            "spawn_many Random/Fifo",
+            Box::new(|| lp_random.block_on(hm_spawn_many())),
+            Box::new(|| lp.block_on(hm_spawn_many())),
+        ),
+        (
+            "spawn_many Pct/Fifo",
+            Box::new(|| lp_pct.block_on(hm_spawn_many())),
+            Box::new(|| lp.block_on(hm_spawn_many())),
+        ),
+        (
+            "yield_many Random/Fifo",
+            Box::new(|| lp_random.block_on(hm_yield_many())),
+            Box::new(|| lp.block_on(hm_yield_many())),
+        ),
+        (
+            "yield_many Pct/Fifo",
+            Box::new(|| lp_pct.block_on(hm_yield_many())),
+            Box::new(|| lp.block_on(hm_yield_many())),
+        ),
+        // Mutex: ours on our loop against tokio's on tokio, and against
+        // tokio's on our loop (same executor, only the lock differs).
+        (
+            "mutex_uncontended",
+            Box::new(|| lp.block_on(hm_mutex_uncontended())),
+            Box::new(|| rt.block_on(tk_mutex_uncontended())),
+        ),
+        (
+            "mutex_uncontended vs tokio's on our loop",
+            Box::new(|| lp.block_on(hm_mutex_uncontended())),
+            Box::new(|| lp.block_on(tk_mutex_uncontended())),
+        ),
+        (
+            "mutex_contended",
+            Box::new(|| lp.block_on(hm_mutex_contended())),
+            Box::new(|| rt.block_on(tk_mutex_contended())),
+        ),
+        (
+            "mutex_contended vs tokio's on our loop",
+            Box::new(|| lp.block_on(hm_mutex_contended())),
+            Box::new(|| lp.block_on(tk_mutex_contended_on_hm())),
         ),
     ];
     let rounds: usize = std::env::var("EVENT_LOOP_ROUNDS")

@@ -10,7 +10,7 @@
 //!
 //! | idea in the Python explainer | module | read first |
 //! |---|---|---|
-//! | `asyncio` event loop, `async def`, `await`, `asyncio.sleep`, `asyncio.gather` | [`event_loop`] | `event_loop/executor.rs`, then `reactor.rs` and `timers.rs` |
+//! | `asyncio` event loop, `async def`, `await`, `asyncio.sleep`, `asyncio.gather` | [`event_loop`] | `event_loop/runtime.rs`, then `executor.rs`, `task.rs`, `reactor.rs` and `timers.rs` |
 //! | `threading.Thread`, the GIL | [`thread_pool`] | `thread_pool/pool.rs`, then `worker.rs` and `sleep/README.md` |
 //! | `multiprocessing.Pool`, `pool.map` | [`process_pool`] | `process_pool/pool.rs`, then `child.rs` and `wire.rs` |
 //! | `aiohttp.ClientSession().get(url)` | [`http`] | `http/response.rs` (sans-io parsing), then `client.rs` |

@@ -12,7 +12,10 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
 use homemade::event_loop::sync::{Mutex, TryAcquireError};
-use homemade::event_loop::{spawn, yield_now, EventLoop};
+use homemade::event_loop::{spawn, yield_now};
+
+mod event_loop_policies;
+use event_loop_policies::each_policy;
 
 /// Counts its wakes.
 struct Counter(AtomicUsize);
@@ -87,22 +90,23 @@ fn a_dropped_queued_waiter_just_leaves_the_queue() {
 
 #[test]
 fn an_aborted_task_that_was_handed_the_lock_does_not_keep_it() {
-    let lp = EventLoop::new().unwrap();
-    let got = lp.block_on(bounded(async {
-        let m = Rc::new(Mutex::new(Vec::new()));
-        let holder = m.try_lock().unwrap();
-        let waiter = |name: &'static str| {
-            let m = m.clone();
-            spawn(async move { m.lock().await.push(name) })
-        };
-        let (b, c) = (waiter("b"), waiter("c"));
-        yield_now().await; // both queue
-        drop(holder); // hands the lock to b (woken, not yet run) ...
-        b.abort(); // ... which is aborted before it runs
-        assert!(b.await.unwrap_err().is_aborted());
-        c.await.unwrap();
-        let got = m.lock().await.clone();
-        got
-    }));
-    assert_eq!(got, vec!["c"]);
+    each_policy(|lp| {
+        let got = lp.block_on(bounded(async {
+            let m = Rc::new(Mutex::new(Vec::new()));
+            let holder = m.try_lock().unwrap();
+            let waiter = |name: &'static str| {
+                let m = m.clone();
+                spawn(async move { m.lock().await.push(name) })
+            };
+            let (b, c) = (waiter("b"), waiter("c"));
+            yield_now().await; // both queue
+            drop(holder); // hands the lock to b (woken, not yet run) ...
+            b.abort(); // ... which is aborted before it runs
+            assert!(b.await.unwrap_err().is_aborted());
+            c.await.unwrap();
+            let got = m.lock().await.clone();
+            got
+        }));
+        assert_eq!(got, vec!["c"]);
+    });
 }

@@ -78,11 +78,11 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use parking_lot::Mutex;
 
-use super::context::{expect_local, with_local};
+use super::context::{expect_running_loop, with_running_loop};
 use super::timers::{deadline_after, Sleep};
 
 /// Yields the rest of this turn to other tasks, I/O and timers; see
@@ -100,7 +100,7 @@ pub struct YieldNow {
 ///
 /// Outside [`EventLoop::block_on`](super::EventLoop::block_on).
 pub fn yield_now() -> YieldNow {
-    expect_local("yield_now", |_| ());
+    expect_running_loop("yield_now", |_| ());
     YieldNow { yielded: false }
 }
 
@@ -112,7 +112,7 @@ impl Future for YieldNow {
             return Poll::Ready(());
         }
         self.yielded = true;
-        let deferred = with_local(|l| l.defer(cx.waker().clone()));
+        let deferred = with_running_loop(|l| l.executor.defer(cx.waker().clone()));
         if deferred.is_none() {
             // Polled outside a loop (by some other executor): plain yield.
             cx.waker().wake_by_ref();
@@ -159,7 +159,7 @@ pub struct Timeout<F> {
 ///
 /// Outside [`EventLoop::block_on`](super::EventLoop::block_on).
 pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
-    expect_local("timeout", |_| ());
+    expect_running_loop("timeout", |_| ());
     Timeout {
         future,
         sleep: super::timers::sleep_until(deadline_after(duration)),
@@ -176,20 +176,20 @@ impl<F: Future> Future for Timeout<F> {
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: see above; `this.future` stays where it is.
         let future = unsafe { Pin::new_unchecked(&mut this.future) };
-        let budget_before = with_local(|l| l.coop_left());
+        let budget_before = with_running_loop(|l| l.executor.coop_left());
         if let Poll::Ready(out) = future.poll(cx) {
             return Poll::Ready(Ok(out));
         }
-        if Instant::now() >= this.sleep.deadline() {
+        if super::clock::now() >= this.sleep.deadline() {
             // The deadline has passed, but may we say so yet? Not if the
             // inner future may have been kept from ready I/O (see "timeout"
             // in the module docs): then come back after the next turn.
             let deadline = this.sleep.deadline();
-            let not_yet = with_local(|l| {
+            let not_yet = with_running_loop(|l| {
                 let refused_io = budget_before == Some(0);
-                let undispatched_io = !l.turned_since(deadline);
+                let undispatched_io = !l.executor.turned_since(deadline);
                 if refused_io || undispatched_io {
-                    l.defer(cx.waker().clone());
+                    l.executor.defer(cx.waker().clone());
                 }
                 refused_io || undispatched_io
             });

@@ -5,48 +5,44 @@
 //! on. Both questions are answered by one thread-local pointer, `CURRENT`,
 //! which [`EventLoop::block_on`](super::EventLoop::block_on) sets for as long
 //! as it runs (through the `Enter` guard, which also resets it when a panic
-//! unwinds out of `block_on`).
+//! unwinds out of `block_on`). It points at the loop's `Core`: its executor,
+//! its reactor and its clock (`runtime.rs`).
 //!
-//! * [`with_local`] runs a closure with the current loop, if any;
-//!   [`expect_local`] panics with a message that names the function called
-//!   outside a loop.
-//! * [`enqueue`] is the heart of every task wake-up: if the task belongs to
-//!   the loop running on *this* thread, it goes on the local run queue (no
-//!   lock); otherwise it goes through that loop's injection queue (see
-//!   `shared.rs`).
+//! * [`with_running_loop`] runs a closure with the current loop, if any;
+//!   [`expect_running_loop`] panics with a message that names the function
+//!   called outside a loop.
 //!
 //! `CURRENT` also prevents nesting: calling `block_on` while a loop is already
 //! running on the thread would freeze the outer loop, so it panics instead.
 //!
-//! Read next: `shared.rs` (the cross-thread half of a loop).
+//! Read next: `shared.rs` (the cross-thread half of a loop, and where a wake
+//! goes).
 
 use std::cell::Cell;
-use std::sync::Arc;
 
-use super::executor::Local;
-use super::task::Runnable;
+use super::runtime::Core;
 
 thread_local! {
     /// The loop running on this thread (null outside `block_on`).
-    static CURRENT: Cell<*const Local> = const { Cell::new(std::ptr::null()) };
+    static CURRENT: Cell<*const Core> = const { Cell::new(std::ptr::null()) };
 }
 
 /// Runs `f` with the loop running on this thread, if any.
-pub(crate) fn with_local<R>(f: impl FnOnce(&Local) -> R) -> Option<R> {
+pub(crate) fn with_running_loop<R>(f: impl FnOnce(&Core) -> R) -> Option<R> {
     let ptr = CURRENT.try_with(|c| c.get()).unwrap_or(std::ptr::null());
     if ptr.is_null() {
         return None;
     }
     // SAFETY: `CURRENT` is non-null only while `block_on` runs on this thread;
-    // `block_on` borrows the `EventLoop` that owns the `Local`, so it is alive
+    // `block_on` borrows the `EventLoop` that owns the `Core`, so it is alive
     // and does not move, and the guard resets `CURRENT` before returning (also
     // on unwind).
     Some(f(unsafe { &*ptr }))
 }
 
-/// Like [`with_local`], but panics with a clear message outside a loop.
-pub(crate) fn expect_local<R>(what: &str, f: impl FnOnce(&Local) -> R) -> R {
-    match with_local(f) {
+/// Like [`with_running_loop`], but panics with a clear message outside a loop.
+pub(crate) fn expect_running_loop<R>(what: &str, f: impl FnOnce(&Core) -> R) -> R {
+    match with_running_loop(f) {
         Some(r) => r,
         None => panic!(
             "`{what}` must be called inside `EventLoop::block_on` \
@@ -55,28 +51,11 @@ pub(crate) fn expect_local<R>(what: &str, f: impl FnOnce(&Local) -> R) -> R {
     }
 }
 
-/// Enqueues a woken task: locally on its loop's thread, else through injection.
-pub(crate) fn enqueue(task: Arc<dyn Runnable>) {
-    // The task travels in an Option so the local path can move it into the
-    // run queue (no extra reference-count traffic) and the other path can
-    // still use it afterwards.
-    let mut task = Some(task);
-    with_local(|l| {
-        if let Some(t) = task.take_if(|t| Arc::ptr_eq(&l.shared, &t.header().shared)) {
-            l.push_local(t);
-        }
-    });
-    if let Some(task) = task {
-        let shared = task.header().shared.clone();
-        shared.inject(task);
-    }
-}
-
 /// Sets `CURRENT` for the duration of `block_on`.
 pub(crate) struct Enter;
 
 impl Enter {
-    pub(crate) fn new(local: &Local) -> Enter {
+    pub(crate) fn new(core: &Core) -> Enter {
         CURRENT.with(|c| {
             if !c.get().is_null() {
                 panic!(
@@ -84,7 +63,7 @@ impl Enter {
                      this thread; use `spawn` (or `.await`) instead of nesting block_on"
                 );
             }
-            c.set(local as *const Local);
+            c.set(core as *const Core);
         });
         Enter
     }

@@ -38,7 +38,7 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr};
 use std::task::{Context, Poll};
 
-use super::reactor::Async;
+use super::async_io::Async;
 
 /// A TCP socket server, listening for connections on the current loop.
 #[derive(Debug)]

@@ -8,7 +8,7 @@
 //!
 //! # Registration
 //!
-//! [`Async::new`] registers any `mio::event::Source` (a `mio` socket, a pipe,
+//! [`Async::new`](super::Async::new) registers any `mio::event::Source` (a `mio` socket, a pipe,
 //! or any raw file descriptor through `mio::unix::SourceFd`) with the loop
 //! running on the current thread, for both `READABLE` and `WRITABLE`
 //! interest. The loop's `IoTable` maps the registration's `mio::Token` to an
@@ -24,7 +24,7 @@
 //! (no repeated events for a socket nobody is reading), but it puts a rule on
 //! the reader: **after an event, keep doing I/O until the OS says
 //! `WouldBlock`**. Only then is it safe to forget the readiness, because only
-//! then is the next edge guaranteed to come. [`Async::poll_read_with`] is
+//! then is the next edge guaranteed to come. [`Async::poll_read_with`](super::Async::poll_read_with) is
 //! that rule in code:
 //!
 //! ```text
@@ -72,28 +72,38 @@
 //! cleared, and the task waits again. Errors and hang-ups (`EPOLLERR`,
 //! `EPOLLHUP`) set both bits, so the next `read`/`write` reports them.
 //!
-//! Read next: `net.rs` (TCP on top of `Async`), `executor.rs` (who polls).
+//! # Who owns what
+//!
+//! The [`Reactor`] owns the poller (`mio::Poll`), its event buffer, and the
+//! [`Registrations`]: the table from token to `IoState`, with the
+//! `mio::Registry` that adds and removes sources. The table is behind a
+//! mutex because an `Async` is `Send` and may be dropped on any thread; the
+//! poller is touched only by the loop's thread, in [`Reactor::poll`].
+//!
+//! Read next: `async_io.rs` (the `Async` wrapper), `net.rs` (TCP on top of
+//! it), `runtime.rs` (when the loop polls the reactor).
 
-use std::future::poll_fn;
+use std::cell::RefCell;
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 use mio::event::Source;
 use mio::{Interest, Token};
 use parking_lot::Mutex;
 
-use super::context::{expect_local, with_local};
-use super::shared::Shared;
+use super::trace::{Phase, Trace, TraceKind};
+use super::unwind;
 
 /// The token of the loop's own wake-up eventfd.
 pub(crate) const WAKER_TOKEN: Token = Token(usize::MAX);
 
 /// Readiness bit: the source is readable (or closed, or errored).
-const READ: usize = 1;
+pub(crate) const READ: usize = 1;
 /// Readiness bit: the source is writable (or closed, or errored).
-const WRITE: usize = 2;
+pub(crate) const WRITE: usize = 2;
 /// The tick lives above the two readiness bits.
 const TICK_SHIFT: u32 = 2;
 
@@ -132,7 +142,7 @@ impl IoState {
 
     /// Ready for `dir`? Otherwise store the waker and look once more.
     /// Returns the tick at which the readiness was seen.
-    fn poll_ready(&self, cx: &mut Context<'_>, dir: usize) -> Poll<usize> {
+    pub(crate) fn poll_ready(&self, cx: &mut Context<'_>, dir: usize) -> Poll<usize> {
         let cur = self.readiness.load(Ordering::SeqCst);
         if cur & dir != 0 {
             return Poll::Ready(cur >> TICK_SHIFT);
@@ -159,7 +169,7 @@ impl IoState {
     }
 
     /// Clears `dir` if no event arrived since `tick` (see module docs).
-    fn clear(&self, dir: usize, tick: usize) {
+    pub(crate) fn clear(&self, dir: usize, tick: usize) {
         let _ = self
             .readiness
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |cur| {
@@ -170,7 +180,7 @@ impl IoState {
 
 /// The loop's registrations, indexed by token.
 #[derive(Default)]
-pub(crate) struct IoTable {
+struct IoTable {
     slots: Vec<Option<Arc<IoState>>>,
     free: Vec<usize>,
     len: usize,
@@ -193,7 +203,7 @@ impl IoTable {
     }
 
     /// Removes the registration at `token` if it is `state`.
-    pub(crate) fn remove(&mut self, token: usize, state: &Arc<IoState>) {
+    fn remove(&mut self, token: usize, state: &Arc<IoState>) {
         if let Some(slot) = self.slots.get_mut(token) {
             if slot.as_ref().is_some_and(|s| Arc::ptr_eq(s, state)) {
                 *slot = None;
@@ -204,13 +214,13 @@ impl IoTable {
     }
 
     /// Number of registered sources.
-    pub(crate) fn len(&self) -> usize {
+    fn len(&self) -> usize {
         self.len
     }
 
     /// Takes every stored waker out (used when the loop is dropped); the
     /// caller drops them after releasing the table's lock.
-    pub(crate) fn take_wakers(&mut self) -> Vec<Waker> {
+    fn take_wakers(&mut self) -> Vec<Waker> {
         let mut out = Vec::new();
         for s in self.slots.iter().flatten() {
             let mut w = s.wakers.lock();
@@ -221,10 +231,125 @@ impl IoTable {
     }
 }
 
+/// The registered sources, usable from any thread.
+pub(crate) struct Registrations {
+    /// Adds and removes sources from the poller.
+    registry: mio::Registry,
+    /// Token -> state.
+    table: Mutex<IoTable>,
+    /// Mirrors the table's length, so a turn can check it without locking.
+    len: AtomicUsize,
+}
+
+impl Registrations {
+    /// Registers `source` for readable and writable interest, edge-triggered.
+    pub(crate) fn register<S: Source>(&self, source: &mut S) -> io::Result<(usize, Arc<IoState>)> {
+        let state = Arc::new(IoState {
+            readiness: AtomicUsize::new(0),
+            wakers: Mutex::new(IoWakers::default()),
+        });
+        let token = {
+            let mut table = self.table.lock();
+            let token = table.insert(state.clone());
+            self.len.store(table.len(), Ordering::Release);
+            token
+        };
+        let interest = Interest::READABLE | Interest::WRITABLE;
+        if let Err(e) = self.registry.register(source, Token(token), interest) {
+            self.remove(token, &state);
+            return Err(e);
+        }
+        Ok((token, state))
+    }
+
+    /// Stops watching `source` (its table entry stays until [`remove`](Self::remove)).
+    pub(crate) fn deregister<S: Source>(&self, source: &mut S) -> io::Result<()> {
+        self.registry.deregister(source)
+    }
+
+    /// Removes the registration at `token` if it is still `state`.
+    pub(crate) fn remove(&self, token: usize, state: &Arc<IoState>) {
+        let mut table = self.table.lock();
+        table.remove(token, state);
+        self.len.store(table.len(), Ordering::Release);
+    }
+
+    /// Number of registered sources.
+    pub(crate) fn len(&self) -> usize {
+        self.len.load(Ordering::Acquire)
+    }
+}
+
+/// The loop's reactor: the poller, its events, and the registrations.
+pub(crate) struct Reactor {
+    poll: RefCell<mio::Poll>,
+    events: RefCell<mio::Events>,
+    /// Reused buffer of wakers to wake after a poll.
+    scratch: RefCell<Vec<Waker>>,
+    pub(crate) registrations: Arc<Registrations>,
+}
+
+impl Reactor {
+    /// A poller with the loop's wake-up eventfd (returned) registered.
+    pub(crate) fn new() -> io::Result<(Reactor, mio::Waker)> {
+        let poll = mio::Poll::new()?;
+        let registry = poll.registry().try_clone()?;
+        let waker = mio::Waker::new(poll.registry(), WAKER_TOKEN)?;
+        let reactor = Reactor {
+            poll: RefCell::new(poll),
+            events: RefCell::new(mio::Events::with_capacity(1024)),
+            scratch: RefCell::new(Vec::new()),
+            registrations: Arc::new(Registrations {
+                registry,
+                table: Mutex::new(IoTable::default()),
+                len: AtomicUsize::new(0),
+            }),
+        };
+        Ok((reactor, waker))
+    }
+
+    /// Waits for OS events (at most `timeout`; `None`: until one comes),
+    /// wakes the tasks whose sources became ready, and returns how many
+    /// events came back (the loop's own wake-up eventfd included).
+    pub(crate) fn poll(&self, timeout: Option<Duration>, trace: &Trace) -> usize {
+        let mut poll = self.poll.borrow_mut();
+        let mut events = self.events.borrow_mut();
+        loop {
+            match poll.poll(&mut events, timeout) {
+                Ok(()) => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => panic!("event loop: the reactor's poll failed: {e}"),
+            }
+        }
+        drop(poll);
+        let count = events.iter().count();
+        if trace.is_on() {
+            trace.record(TraceKind::ReactorPoll {
+                timeout,
+                events: count,
+            });
+            trace.set_phase(Phase::Reactor);
+        }
+        let mut wakers = std::mem::take(&mut *self.scratch.borrow_mut());
+        dispatch(&self.registrations.table.lock(), &events, &mut wakers);
+        drop(events);
+        unwind::wake_all(&mut wakers);
+        *self.scratch.borrow_mut() = wakers;
+        if trace.is_on() {
+            trace.set_phase(Phase::Idle);
+        }
+        count
+    }
+
+    /// Takes every stored waker out (the loop is being dropped).
+    pub(crate) fn take_wakers(&self) -> Vec<Waker> {
+        self.registrations.table.lock().take_wakers()
+    }
+}
+
 /// Records the events of one reactor poll and collects the wakers to wake
 /// (they are woken by the caller, outside the table's lock).
-pub(crate) fn dispatch(shared: &Shared, events: &mio::Events, out: &mut Vec<Waker>) {
-    let table = shared.io.lock();
+fn dispatch(table: &IoTable, events: &mio::Events, out: &mut Vec<Waker>) {
     for ev in events.iter() {
         if ev.token() == WAKER_TOKEN {
             continue; // the injection queue is drained later in the turn
@@ -242,164 +367,6 @@ pub(crate) fn dispatch(shared: &Shared, events: &mio::Events, out: &mut Vec<Wake
         if bits != 0 {
             state.set_ready(bits, out);
         }
-    }
-}
-
-/// An I/O source registered with the current event loop.
-///
-/// Wrap any `mio::event::Source` (sockets, pipes, `SourceFd` for a raw fd) to
-/// await its readiness. The `*_with` methods run a non-blocking operation and
-/// retry it until it stops returning `WouldBlock` (see the module docs for
-/// why that is the rule with edge-triggered readiness).
-///
-/// There is one waker slot per direction: one task may wait to read while
-/// another waits to write, but if two tasks wait to *read* the same source at
-/// once, the later one replaces the earlier one's waker (share reading
-/// through a single task instead, as tokio's `poll_*` APIs also require).
-///
-/// Dropping an `Async` deregisters the source and then drops it (closing the
-/// fd, for owned sources).
-pub struct Async<S: Source> {
-    source: Option<S>,
-    state: Arc<IoState>,
-    token: usize,
-    shared: Arc<Shared>,
-}
-
-impl<S: Source> Async<S> {
-    /// Registers `source` with the loop running on this thread, for readable
-    /// and writable interest, edge-triggered.
-    ///
-    /// # Panics
-    ///
-    /// Outside [`EventLoop::block_on`](super::EventLoop::block_on).
-    pub fn new(mut source: S) -> io::Result<Async<S>> {
-        let shared = expect_local("Async::new", |l| l.shared.clone());
-        let state = Arc::new(IoState {
-            readiness: AtomicUsize::new(0),
-            wakers: Mutex::new(IoWakers::default()),
-        });
-        let token = {
-            let mut table = shared.io.lock();
-            let token = table.insert(state.clone());
-            shared.io_len.store(table.len(), Ordering::Release);
-            token
-        };
-        if let Err(e) = shared.registry.register(
-            &mut source,
-            Token(token),
-            Interest::READABLE | Interest::WRITABLE,
-        ) {
-            shared.remove_io(token, &state);
-            return Err(e);
-        }
-        Ok(Async {
-            source: Some(source),
-            state,
-            token,
-            shared,
-        })
-    }
-
-    /// The wrapped source.
-    pub fn get_ref(&self) -> &S {
-        self.source.as_ref().expect("source present until drop")
-    }
-
-    /// The wrapped source, mutably.
-    pub fn get_mut(&mut self) -> &mut S {
-        self.source.as_mut().expect("source present until drop")
-    }
-
-    /// Deregisters the source and gives it back.
-    pub fn into_inner(mut self) -> io::Result<S> {
-        let mut source = self.source.take().expect("source present until drop");
-        self.shared.registry.deregister(&mut source)?;
-        Ok(source) // `self` drops here and removes the table entry
-    }
-
-    /// Waits until the reactor reports the source readable (may be spurious).
-    pub async fn readable(&self) -> io::Result<()> {
-        poll_fn(|cx| self.state.poll_ready(cx, READ).map(|_| Ok(()))).await
-    }
-
-    /// Waits until the reactor reports the source writable (may be spurious).
-    pub async fn writable(&self) -> io::Result<()> {
-        poll_fn(|cx| self.state.poll_ready(cx, WRITE).map(|_| Ok(()))).await
-    }
-
-    /// Runs `op` whenever the source is readable until it returns something
-    /// other than `WouldBlock`.
-    pub async fn read_with<R>(&self, mut op: impl FnMut(&S) -> io::Result<R>) -> io::Result<R> {
-        poll_fn(|cx| self.poll_read_with(cx, &mut op)).await
-    }
-
-    /// Runs `op` whenever the source is writable until it returns something
-    /// other than `WouldBlock`.
-    pub async fn write_with<R>(&self, mut op: impl FnMut(&S) -> io::Result<R>) -> io::Result<R> {
-        poll_fn(|cx| self.poll_write_with(cx, &mut op)).await
-    }
-
-    /// Poll form of [`Async::read_with`], for hand-written futures.
-    pub fn poll_read_with<R>(
-        &self,
-        cx: &mut Context<'_>,
-        op: impl FnMut(&S) -> io::Result<R>,
-    ) -> Poll<io::Result<R>> {
-        self.poll_with(cx, READ, op)
-    }
-
-    /// Poll form of [`Async::write_with`], for hand-written futures.
-    pub fn poll_write_with<R>(
-        &self,
-        cx: &mut Context<'_>,
-        op: impl FnMut(&S) -> io::Result<R>,
-    ) -> Poll<io::Result<R>> {
-        self.poll_with(cx, WRITE, op)
-    }
-
-    /// The edge-triggered retry loop (see module docs).
-    fn poll_with<R>(
-        &self,
-        cx: &mut Context<'_>,
-        dir: usize,
-        mut op: impl FnMut(&S) -> io::Result<R>,
-    ) -> Poll<io::Result<R>> {
-        // Fairness: a source that is always ready must not let this task
-        // keep the loop forever (see "A socket that always has data" in
-        // executor.rs).
-        if with_local(|l| l.take_coop(cx.waker())) == Some(false) {
-            return Poll::Pending;
-        }
-        loop {
-            let tick = match self.state.poll_ready(cx, dir) {
-                Poll::Ready(t) => t,
-                Poll::Pending => return Poll::Pending,
-            };
-            match op(self.get_ref()) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.state.clear(dir, tick),
-                other => return Poll::Ready(other),
-            }
-        }
-    }
-}
-
-impl<S: Source> Drop for Async<S> {
-    fn drop(&mut self) {
-        if let Some(mut source) = self.source.take() {
-            let _ = self.shared.registry.deregister(&mut source);
-            drop(source);
-        }
-        self.shared.remove_io(self.token, &self.state);
-    }
-}
-
-impl<S: Source + std::fmt::Debug> std::fmt::Debug for Async<S> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Async")
-            .field("source", &self.source)
-            .field("token", &self.token)
-            .finish()
     }
 }
 

@@ -1,16 +1,24 @@
 //! The cross-thread half of a loop: the injection queue and `Handle`.
 //!
-//! Everything in `Local` (`executor.rs`) belongs to the loop's thread. What
-//! other threads may touch lives here, in `Shared`, behind an `Arc`:
+//! Everything in the executor (`executor.rs`) and the reactor's poller
+//! belongs to the loop's thread. What other threads may touch lives here, in
+//! `Shared`, behind an `Arc`:
 //!
 //! * the **injection queue**: tasks woken (or spawned through a [`Handle`])
 //!   from other threads, in a mutex-protected `VecDeque`;
 //! * the **`mio::Waker`**, an eventfd registered with the loop's poller: a
 //!   write to it makes a blocked `epoll_wait` return;
-//! * the reactor's registration table and the timer table (each behind its
-//!   mutex, with an atomic mirror of its length so a turn can skip empty
-//!   tables without locking);
-//! * the flag that says `block_on`'s own future was woken.
+//! * the timer table (behind its mutex, with an atomic mirror of its
+//!   length so a turn can skip an empty table without locking);
+//! * the flag that says `block_on`'s own future was woken;
+//! * the counter that hands out task ids.
+//!
+//! `Shared` is also every task's **schedule hook** (`Schedule` in
+//! `task.rs`): a woken task is handed to `Shared::schedule_here`, which
+//! pushes it on the executor's run queue when the wake happens on the loop's
+//! own thread, and otherwise to `Shared::schedule_from_afar`, which puts it
+//! on the injection queue. That is the only place a
+//! task's wake-up meets the executor.
 //!
 //! # The notify protocol
 //!
@@ -45,19 +53,11 @@ use std::time::Instant;
 
 use parking_lot::Mutex;
 
-use super::context::{expect_local, with_local};
-use super::reactor::IoTable;
-use super::task::{JoinHandle, Runnable, Task};
+use super::context::{expect_running_loop, with_running_loop};
+use super::join::JoinHandle;
+use super::task::{Runnable, Schedule, Task};
 use super::timers::Timers;
 use super::trace::TaskId;
-
-/// Task ids are unique in the process; 0 is `main`.
-static NEXT_TASK_ID: AtomicU64 = AtomicU64::new(1);
-
-/// A fresh task id.
-pub(crate) fn next_task_id() -> TaskId {
-    TaskId(NEXT_TASK_ID.fetch_add(1, Ordering::Relaxed))
-}
 
 /// The half of a loop that other threads may touch.
 pub(crate) struct Shared {
@@ -67,18 +67,15 @@ pub(crate) struct Shared {
     pub(crate) notified: AtomicBool,
     /// Interrupts `epoll_wait` (an eventfd registered with the poller).
     pub(crate) waker: mio::Waker,
-    /// Registers sources with the poller; usable from any thread.
-    pub(crate) registry: mio::Registry,
-    /// The reactor's table of registered sources.
-    pub(crate) io: Mutex<IoTable>,
     /// Pending timers.
     pub(crate) timers: Mutex<Timers>,
-    /// Mirrors `io.len()`, so a turn can check it without taking the lock.
-    pub(crate) io_len: AtomicUsize,
-    /// Mirrors `timers.len()`, for the same reason.
+    /// Mirrors `timers.len()`, so a turn can check it without taking the lock.
     pub(crate) timers_len: AtomicUsize,
     /// `block_on`'s future was woken.
     pub(crate) main_woken: AtomicBool,
+    /// The next task id: ids count from 1 in each loop (0 is `main`), so two
+    /// runs of the same program give the same ids (see `explore.rs`).
+    pub(crate) next_id: AtomicU64,
 }
 
 /// The injection queue, with the flag that says the loop is gone.
@@ -88,6 +85,27 @@ pub(crate) struct Injector {
 }
 
 impl Shared {
+    /// A new `Shared` around the poller's waker.
+    pub(crate) fn new(waker: mio::Waker) -> Shared {
+        Shared {
+            injector: Mutex::new(Injector {
+                queue: VecDeque::new(),
+                closed: false,
+            }),
+            notified: AtomicBool::new(false),
+            waker,
+            timers: Mutex::new(Timers::default()),
+            timers_len: AtomicUsize::new(0),
+            main_woken: AtomicBool::new(false),
+            next_id: AtomicU64::new(1),
+        }
+    }
+
+    /// A fresh task id (unique within this loop).
+    pub(crate) fn next_task_id(&self) -> TaskId {
+        TaskId(self.next_id.fetch_add(1, Ordering::Relaxed))
+    }
+
     /// Queues a task woken (or spawned) from another thread and interrupts the poll.
     pub(crate) fn inject(&self, task: Arc<dyn Runnable>) {
         let mut inj = self.injector.lock();
@@ -110,13 +128,6 @@ impl Shared {
         }
     }
 
-    /// Removes a registration from the reactor's table.
-    pub(crate) fn remove_io(&self, token: usize, state: &Arc<super::reactor::IoState>) {
-        let mut table = self.io.lock();
-        table.remove(token, state);
-        self.io_len.store(table.len(), Ordering::Release);
-    }
-
     /// Registers a timer.
     pub(crate) fn insert_timer(&self, deadline: Instant, waker: Waker) -> super::timers::TimerKey {
         let mut timers = self.timers.lock();
@@ -135,7 +146,27 @@ impl Shared {
 
     /// True if `self` is the loop running on the current thread.
     pub(crate) fn is_current(&self) -> bool {
-        with_local(|l| std::ptr::eq(Arc::as_ptr(&l.shared), self)).unwrap_or(false)
+        with_running_loop(|l| std::ptr::eq(Arc::as_ptr(&l.executor.shared), self)).unwrap_or(false)
+    }
+}
+
+impl Schedule for Shared {
+    /// A wake on the loop's own thread: straight to the run queue, no lock.
+    fn schedule_here(&self, task: Arc<dyn Runnable>) -> Option<Arc<dyn Runnable>> {
+        let mut task = Some(task);
+        with_running_loop(|l| {
+            if std::ptr::eq(Arc::as_ptr(&l.executor.shared), self) {
+                if let Some(t) = task.take() {
+                    l.executor.push_woken(t);
+                }
+            }
+        });
+        task
+    }
+
+    /// A wake from any other thread: through the injection queue.
+    fn schedule_from_afar(&self, task: Arc<dyn Runnable>) {
+        self.inject(task);
     }
 }
 
@@ -158,9 +189,9 @@ impl Handle {
         F::Output: Send + 'static,
     {
         if self.shared.is_current() {
-            return expect_local("Handle::spawn", |l| l.spawn(future));
+            return expect_running_loop("Handle::spawn", |l| l.executor.spawn(future));
         }
-        let id = next_task_id();
+        let id = self.shared.next_task_id();
         let task = Task::new(id, self.shared.clone(), future);
         self.shared.inject(task.clone());
         JoinHandle::new(task)

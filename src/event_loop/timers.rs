@@ -40,7 +40,8 @@
 //! # Resolution and lateness
 //!
 //! A `Sleep` never completes early: it completes when a poll finds
-//! `Instant::now() >= deadline`. The loop blocks in `epoll_wait` until the
+//! the loop's clock at or past the deadline ([`now`](super::now), which is
+//! `Instant::now()` unless the clock is paused, `clock.rs`). The loop blocks in `epoll_wait` until the
 //! earliest deadline; epoll's timeout is in whole milliseconds and mio rounds
 //! *up*, so the loop wakes at most ~1 ms after the deadline, plus the time it
 //! takes to get back to the loop (a task that computes for 200 ms without
@@ -61,7 +62,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use super::context::{expect_local, with_local};
+use super::context::{expect_running_loop, with_running_loop};
 use super::shared::Shared;
 
 /// A timer's key in the table: its deadline, then a sequence number.
@@ -175,16 +176,24 @@ impl Sleep {
 
     /// Shared by `Sleep::poll` and `Timeout::poll`.
     pub(crate) fn poll_sleep(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        if Instant::now() >= self.deadline {
-            self.unregister();
-            return Poll::Ready(());
-        }
-        let current = with_local(|l| l.shared.clone());
-        let Some(shared) = current else {
+        // The loop's timer table, unless the deadline has passed on its clock.
+        let deadline = self.deadline;
+        let current =
+            with_running_loop(|l| (l.clock.now() < deadline).then(|| l.executor.shared.clone()));
+        let Some(pending) = current else {
+            if Instant::now() >= deadline {
+                // Outside a loop, a passed deadline is still a passed deadline.
+                self.unregister();
+                return Poll::Ready(());
+            }
             panic!(
                 "a `Sleep` must be polled inside `EventLoop::block_on` \
                  (no homemade event loop is running on this thread)"
             );
+        };
+        let Some(shared) = pending else {
+            self.unregister();
+            return Poll::Ready(());
         };
         if let Some(e) = &self.entry {
             if Arc::ptr_eq(&e.shared, &shared) {
@@ -217,13 +226,14 @@ impl Drop for Sleep {
 }
 
 /// Far enough in the future to count as "never" (about 30 years).
-fn far_future() -> Instant {
-    Instant::now() + Duration::from_secs(86_400 * 365 * 30)
+fn far_future(now: Instant) -> Instant {
+    now + Duration::from_secs(86_400 * 365 * 30)
 }
 
-/// Computes `now + d` without overflowing.
+/// Computes `now + d` on the loop's clock, without overflowing.
 pub(crate) fn deadline_after(d: Duration) -> Instant {
-    Instant::now().checked_add(d).unwrap_or_else(far_future)
+    let now = super::clock::now();
+    now.checked_add(d).unwrap_or_else(|| far_future(now))
 }
 
 /// Completes after `duration` (like `asyncio.sleep`), without blocking the
@@ -233,7 +243,7 @@ pub(crate) fn deadline_after(d: Duration) -> Instant {
 ///
 /// Outside [`EventLoop::block_on`](super::EventLoop::block_on).
 pub fn sleep(duration: Duration) -> Sleep {
-    expect_local("sleep", |_| ());
+    expect_running_loop("sleep", |_| ());
     Sleep {
         deadline: deadline_after(duration),
         entry: None,
@@ -242,11 +252,15 @@ pub fn sleep(duration: Duration) -> Sleep {
 
 /// Completes at `deadline` (at once if it has passed).
 ///
+/// Deadlines are instants on the loop's clock: compute them from
+/// [`now`](super::now), not from `Instant::now()`, which falls behind a
+/// paused clock once it has jumped (`clock.rs`).
+///
 /// # Panics
 ///
 /// Outside [`EventLoop::block_on`](super::EventLoop::block_on).
 pub fn sleep_until(deadline: Instant) -> Sleep {
-    expect_local("sleep_until", |_| ());
+    expect_running_loop("sleep_until", |_| ());
     Sleep {
         deadline,
         entry: None,

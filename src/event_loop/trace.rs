@@ -37,13 +37,16 @@
 //! injection queue and is recorded as [`WakeSource::Thread`] when the loop
 //! picks it up.
 //!
-//! Read next: `executor.rs`, which calls the recorder at each step.
+//! Read next: `executor.rs` and `runtime.rs`, which call the recorder at each step.
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::time::{Duration, Instant};
 
-/// Identifies a task within the process (ids are never reused).
+/// Identifies a task within its loop: ids count 1, 2, 3... in the order
+/// tasks are spawned on that loop and are never reused, so two runs of the
+/// same program give the same ids (which replaying a seed relies on; see
+/// `explore`). Tasks of different loops may share an id.
 ///
 /// Id 0 is the future passed to [`EventLoop::block_on`](super::EventLoop::block_on),
 /// which the trace calls `main`.
@@ -196,13 +199,14 @@ impl fmt::Display for TraceEvent {
 /// to the running task. Costs one branch when tracing is off (the text is
 /// copied only when it is on); does nothing outside a loop.
 pub fn note(text: &str) {
-    super::context::with_local(|l| {
-        if l.trace.is_on() {
-            let task = match l.trace.phase() {
+    super::context::with_running_loop(|l| {
+        let trace = &l.executor.trace;
+        if trace.is_on() {
+            let task = match trace.phase() {
                 Phase::Polling(id) => Some(id),
                 _ => None,
             };
-            l.trace.record(TraceKind::Note {
+            trace.record(TraceKind::Note {
                 task,
                 text: text.to_string(),
             });

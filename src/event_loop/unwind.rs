@@ -23,7 +23,7 @@
 //! second panic rather than looping: a few bytes lost in a program that is
 //! already misbehaving, against a loop that never hangs.
 //!
-//! Read next: `task.rs` (`finish` uses these), `executor.rs` (the turn's wakes).
+//! Read next: `task.rs` (`finish` uses these), `runtime.rs` (the turn's wakes).
 
 use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
