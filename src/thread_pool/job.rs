@@ -57,6 +57,12 @@ impl PartialEq for JobRef {
 impl Eq for JobRef {}
 
 impl JobRef {
+    /// A JobRef from its two parts (unit tests of the lists that hold them).
+    #[cfg(test)]
+    pub(crate) fn from_raw_parts(data: *const (), execute_fn: unsafe fn(*const ())) -> Self {
+        JobRef { data, execute_fn }
+    }
+
     /// Runs the job. Must be called exactly once per job.
     ///
     /// # Safety

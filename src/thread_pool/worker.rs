@@ -39,6 +39,7 @@ use std::sync::Arc;
 
 use crossbeam_deque::{Steal, Worker};
 
+use super::frames::PendingFrames;
 use super::job::JobRef;
 use super::latch::CoreLatch;
 use super::registry::Registry;
@@ -58,6 +59,11 @@ pub(crate) struct WorkerThread {
     index: usize,
     registry: Arc<Registry>,
     rng: Cell<u64>,
+    /// Under heartbeat scheduling: the joins running on this worker
+    /// (`frames.rs`). Unused under work stealing.
+    frames: PendingFrames,
+    /// Whether this pool uses heartbeat scheduling (read by every `join`).
+    heartbeat: bool,
 }
 
 impl WorkerThread {
@@ -105,6 +111,51 @@ impl WorkerThread {
     #[inline]
     pub(crate) fn registry(&self) -> &Registry {
         &self.registry
+    }
+
+    /// Whether `join` on this worker uses heartbeat scheduling.
+    #[inline(always)]
+    pub(crate) fn uses_heartbeat(&self) -> bool {
+        self.heartbeat
+    }
+
+    /// The pending-frame list of heartbeat scheduling.
+    #[inline(always)]
+    pub(crate) fn frames(&self) -> &PendingFrames {
+        &self.frames
+    }
+
+    /// If this worker's heartbeat flag is set: clears it and promotes the
+    /// oldest pending join frame into a job in our deque, waking one
+    /// sleeper for it (the promotion rule, `frames.rs`).
+    #[inline(always)]
+    pub(crate) fn on_heartbeat(&self) {
+        if let Some(heartbeat) = &self.registry.heartbeat {
+            if heartbeat.take_beat(self.index) {
+                self.promote_oldest_frame();
+            }
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn promote_oldest_frame(&self) {
+        if let Some(job) = self.frames.promote_oldest() {
+            bump(&self.registry.counters[self.index].0.frames_promoted);
+            self.deque.push(job);
+            self.registry
+                .trace
+                .record(Some(self.index), EventKind::Promoted);
+            // The owner is busy with the first half: the job must be found
+            // by someone else, so it is announced like a shared job.
+            self.registry.sleep.new_shared_jobs(1);
+        }
+    }
+
+    /// Counts a join whose second half ran inline after its first.
+    #[inline(always)]
+    pub(crate) fn count_inline_join(&self) {
+        bump(&self.registry.counters[self.index].0.joins_inline);
     }
 
     /// Pushes the second half of a `join` (cheap wake check, see sleep).
@@ -264,6 +315,10 @@ impl WorkerThread {
                         .record(Some(self.index), EventKind::Parked);
                 });
                 if step == IdleStep::ParkedAndWoken {
+                    if let Some(heartbeat) = &self.registry.heartbeat {
+                        // The heartbeat timer may be asleep (all parked).
+                        heartbeat.kick();
+                    }
                     bump(&counters.woken);
                     self.registry
                         .trace
@@ -279,8 +334,10 @@ pub(crate) fn main_loop(deque: Worker<JobRef>, index: usize, registry: Arc<Regis
     let worker = WorkerThread {
         deque,
         index,
-        registry,
         rng: Cell::new((index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+        frames: PendingFrames::new(),
+        heartbeat: registry.heartbeat.is_some(),
+        registry,
     };
     CURRENT.with(|c| c.set(&worker));
     // A worker never unwinds (unwind.rs): not even its own loop.
