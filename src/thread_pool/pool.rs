@@ -225,6 +225,22 @@ impl ThreadPool {
         ThreadPoolBuilder::new().threads(threads).build()
     }
 
+    /// A pool of `threads` workers (0 = one per core) under `scheduler`.
+    ///
+    /// ```
+    /// use homemade::thread_pool::{Scheduler, ThreadPool};
+    /// for scheduler in Scheduler::ALL {
+    ///     let pool = ThreadPool::with_scheduler(2, scheduler).unwrap();
+    ///     assert_eq!(pool.join(|| 1, || 2), (1, 2));
+    /// }
+    /// ```
+    pub fn with_scheduler(threads: usize, scheduler: Scheduler) -> io::Result<ThreadPool> {
+        ThreadPoolBuilder::new()
+            .threads(threads)
+            .scheduler(scheduler)
+            .build()
+    }
+
     /// A builder for thread names and stack size.
     pub fn builder() -> ThreadPoolBuilder {
         ThreadPoolBuilder::new()
