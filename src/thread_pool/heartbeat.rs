@@ -134,6 +134,11 @@ impl Heartbeat {
         }
     }
 
+    /// Worker `index`'s flag itself, to peek at without consuming it.
+    pub(crate) fn beat_flag(&self, index: usize) -> &AtomicBool {
+        &self.beats[index].0
+    }
+
     /// A worker woke up from parking: make sure the timer is ticking.
     pub(crate) fn kick(&self) {
         let mut state = self.state.lock();

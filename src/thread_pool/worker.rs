@@ -119,6 +119,16 @@ impl WorkerThread {
         self.heartbeat
     }
 
+    /// This worker's heartbeat flag, under heartbeat scheduling (peeked by
+    /// `map`'s leaves, which have no join of their own to promote).
+    #[inline]
+    pub(crate) fn beat_flag(&self) -> Option<&std::sync::atomic::AtomicBool> {
+        self.registry
+            .heartbeat
+            .as_ref()
+            .map(|h| h.beat_flag(self.index))
+    }
+
     /// The pending-frame list of heartbeat scheduling.
     #[inline(always)]
     pub(crate) fn frames(&self) -> &PendingFrames {
