@@ -44,9 +44,12 @@ fn a_beat_shares_the_oldest_pending_frame_first() {
     let b1_started = AtomicBool::new(false);
     let b2_started = AtomicBool::new(false);
     let b1_worker = AtomicUsize::new(usize::MAX);
-    let (owner, first_shared) = pool.install(|| {
+    // Which half started first: each takes a ticket when it starts.
+    let tickets = AtomicUsize::new(0);
+    let b1_ticket = AtomicUsize::new(usize::MAX);
+    let owner = pool.install(|| {
         let owner = current_thread_index().unwrap();
-        let ((first_shared, ()), ()) = join(
+        join(
             || {
                 join(
                     || {
@@ -57,20 +60,26 @@ fn a_beat_shares_the_oldest_pending_frame_first() {
                             assert!(Instant::now() < deadline, "no half was ever shared");
                             join(|| (), || ());
                         }
-                        b1_started.load(Ordering::SeqCst) && !b2_started.load(Ordering::SeqCst)
                     },
-                    || b2_started.store(true, Ordering::SeqCst),
+                    || {
+                        tickets.fetch_add(1, Ordering::SeqCst);
+                        b2_started.store(true, Ordering::SeqCst);
+                    },
                 )
             },
             || {
+                b1_ticket.store(tickets.fetch_add(1, Ordering::SeqCst), Ordering::SeqCst);
                 b1_worker.store(current_thread_index().unwrap(), Ordering::SeqCst);
                 b1_started.store(true, Ordering::SeqCst);
             },
         );
-        (owner, first_shared)
+        owner
     });
-    assert!(
-        first_shared,
+    // `b2` runs on its owner only after `a2` saw a half start, and a thief
+    // takes the oldest job of a deque: `b1` is first, whatever the timing.
+    assert_eq!(
+        b1_ticket.load(Ordering::SeqCst),
+        0,
         "the inner frame was shared before the outer one"
     );
     assert_ne!(
