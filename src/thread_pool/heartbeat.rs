@@ -120,21 +120,9 @@ impl Heartbeat {
         self.interval
     }
 
-    /// Worker `index`'s beat, consumed: true (and cleared) if it was set.
-    /// The fast path is one relaxed load of a flag on the worker's own
-    /// cache line; only a set flag costs a store.
-    #[inline(always)]
-    pub(crate) fn take_beat(&self, index: usize) -> bool {
-        let beat = &self.beats[index].0;
-        if beat.load(Ordering::Relaxed) {
-            beat.store(false, Ordering::Relaxed);
-            true
-        } else {
-            false
-        }
-    }
-
-    /// Worker `index`'s flag itself, to peek at without consuming it.
+    /// Worker `index`'s flag. A worker reads it with a relaxed load on its
+    /// own cache line and clears it with a relaxed store when set
+    /// (`WorkerThread::on_heartbeat`); `map`'s leaves only peek at it.
     pub(crate) fn beat_flag(&self, index: usize) -> &AtomicBool {
         &self.beats[index].0
     }

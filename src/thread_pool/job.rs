@@ -159,6 +159,21 @@ where
         func()
     }
 
+    /// `run_inline` without moving the job: takes the closure out of its
+    /// cell where it lies. (Moving a whole `StackJob` on the fast path of
+    /// `join` costs more than the rest of that path: its fields are
+    /// written piecewise and read back in wide loads, which stalls.)
+    ///
+    /// # Safety
+    /// No other thread may hold a `JobRef` to this job any more (it was
+    /// never shared, or it was popped back), and it has not run.
+    #[inline(always)]
+    pub(crate) unsafe fn run_inline_in_place(&self) -> R {
+        // SAFETY: the caller guarantees we are the only user of the job.
+        let func = unsafe { (*self.func.get()).take() }.expect("job executed twice");
+        func()
+    }
+
     /// Takes the result after the latch was observed set.
     pub(crate) fn into_result(self) -> R {
         self.result.into_inner().into_return_value()

@@ -159,7 +159,9 @@ where
         return match result_a {
             Ok(ra) => {
                 worker.count_inline_join();
-                (ra, job_b.run_inline())
+                // SAFETY: never promoted, so no JobRef to `job_b` ever
+                // left this thread, and it has not run.
+                (ra, unsafe { job_b.run_inline_in_place() })
             }
             Err(payload) => {
                 drop_quietly(job_b);

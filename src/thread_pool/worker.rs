@@ -35,6 +35,7 @@
 
 use std::cell::Cell;
 use std::ptr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crossbeam_deque::{Steal, Worker};
@@ -64,6 +65,11 @@ pub(crate) struct WorkerThread {
     frames: PendingFrames,
     /// Whether this pool uses heartbeat scheduling (read by every `join`).
     heartbeat: bool,
+    /// This worker's heartbeat flag in the registry (heartbeat only),
+    /// cached so that a `join` reads it with one load.
+    beat: Option<*const AtomicBool>,
+    /// This worker's `joins_inline` counter, cached likewise.
+    joins_inline: *const AtomicU64,
 }
 
 impl WorkerThread {
@@ -122,7 +128,7 @@ impl WorkerThread {
     /// This worker's heartbeat flag, under heartbeat scheduling (peeked by
     /// `map`'s leaves, which have no join of their own to promote).
     #[inline]
-    pub(crate) fn beat_flag(&self) -> Option<&std::sync::atomic::AtomicBool> {
+    pub(crate) fn beat_flag(&self) -> Option<&AtomicBool> {
         self.registry
             .heartbeat
             .as_ref()
@@ -140,8 +146,12 @@ impl WorkerThread {
     /// sleeper for it (the promotion rule, `frames.rs`).
     #[inline(always)]
     pub(crate) fn on_heartbeat(&self) {
-        if let Some(heartbeat) = &self.registry.heartbeat {
-            if heartbeat.take_beat(self.index) {
+        if let Some(beat) = self.beat {
+            // SAFETY: the flag lives in the registry, which this worker's
+            // `Arc` keeps alive for as long as `self` exists.
+            let beat = unsafe { &*beat };
+            if beat.load(Ordering::Relaxed) {
+                beat.store(false, Ordering::Relaxed);
                 self.promote_oldest_frame();
             }
         }
@@ -165,7 +175,8 @@ impl WorkerThread {
     /// Counts a join whose second half ran inline after its first.
     #[inline(always)]
     pub(crate) fn count_inline_join(&self) {
-        bump(&self.registry.counters[self.index].0.joins_inline);
+        // SAFETY: the counter lives in the registry, kept alive by `self`.
+        bump(unsafe { &*self.joins_inline });
     }
 
     /// Pushes the second half of a `join` (cheap wake check, see sleep).
@@ -347,6 +358,11 @@ pub(crate) fn main_loop(deque: Worker<JobRef>, index: usize, registry: Arc<Regis
         rng: Cell::new((index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
         frames: PendingFrames::new(),
         heartbeat: registry.heartbeat.is_some(),
+        beat: registry
+            .heartbeat
+            .as_ref()
+            .map(|h| ptr::from_ref(h.beat_flag(index))),
+        joins_inline: &registry.counters[index].0.joins_inline,
         registry,
     };
     CURRENT.with(|c| c.set(&worker));
