@@ -63,8 +63,16 @@ fn the_stolen_half_of_a_join_drops_the_last_handle_under(scheduler: Scheduler) {
             join(
                 || {
                     // Make sure `b` is stolen, so this worker will wait
-                    // for it while `b` drops the pool.
-                    wait_for(|| b_started.load(Ordering::SeqCst), Duration::from_secs(10));
+                    // for it while `b` drops the pool. (Under heartbeat `b`
+                    // is only shared when a join sees a beat: poll with
+                    // empty joins meanwhile.)
+                    wait_for(
+                        || {
+                            join(|| (), || ());
+                            b_started.load(Ordering::SeqCst)
+                        },
+                        Duration::from_secs(10),
+                    );
                 },
                 || {
                     b_started.store(true, Ordering::SeqCst);
