@@ -16,8 +16,9 @@
 //! # The timer
 //!
 //! One extra thread, `homemade-heartbeat`, sets the flags round-robin: with
-//! `n` workers it sets one flag every `interval / n`, so each worker gets a
-//! beat every `interval`. Setting a flag is a relaxed store; the worker reads
+//! `n` workers it sets one flag every `interval / n` (but at most one flag
+//! per 10 µs, `MIN_TICK`), so each worker gets a beat every `interval` (or
+//! every `n * 10 µs` on a pool too big for that). Setting a flag is a relaxed store; the worker reads
 //! it with a relaxed load (a plain `mov` on x86), so the fast path of `join`
 //! has no atomic read-modify-write and no fence.
 //!
@@ -53,6 +54,9 @@ pub const DEFAULT_HEARTBEAT_INTERVAL: Duration = Duration::from_micros(100);
 /// The shortest period the timer accepts: below this the timer's own
 /// wake-ups cost more than the promotions they allow.
 pub const MIN_HEARTBEAT_INTERVAL: Duration = Duration::from_micros(10);
+
+/// The shortest sleep of the timer between two flags it sets.
+const MIN_TICK: Duration = Duration::from_micros(10);
 
 /// How a pool's `join` shares work (`ThreadPool::builder().scheduler(..)`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -145,7 +149,10 @@ impl Heartbeat {
     /// parked right now (then the timer sleeps until a kick).
     pub(crate) fn run_timer(&self, all_parked: impl Fn() -> bool) {
         let workers = self.beats.len().max(1);
-        let tick = self.interval / workers as u32;
+        // With many workers the per-flag tick is floored, so the timer does
+        // not turn into a busy loop: each worker then beats every
+        // `workers * MIN_TICK`.
+        let tick = (self.interval / workers.min(u32::MAX as usize) as u32).max(MIN_TICK);
         let mut next = 0;
         let mut state = self.state.lock();
         loop {
