@@ -1,5 +1,5 @@
 //! Dropping the pool finishes the queued work and joins every thread.
-use homemade::thread_pool::ThreadPool;
+use homemade::thread_pool::{Scheduler, ThreadPool};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,8 +14,15 @@ fn threads_named(prefix: &str) -> usize {
 
 #[test]
 fn drop_runs_queued_jobs_and_joins_threads() {
+    for scheduler in Scheduler::ALL {
+        drop_runs_queued_jobs_and_joins_threads_under(scheduler);
+    }
+}
+
+fn drop_runs_queued_jobs_and_joins_threads_under(scheduler: Scheduler) {
     let done = Arc::new(AtomicUsize::new(0));
     let pool = ThreadPool::builder()
+        .scheduler(scheduler)
         .threads(2)
         .thread_name_prefix("dropfin")
         .build()
@@ -47,7 +54,14 @@ fn drop_runs_queued_jobs_and_joins_threads() {
 
 #[test]
 fn builder_names_threads_and_rejects_bad_sizes() {
+    for scheduler in Scheduler::ALL {
+        builder_names_threads_and_rejects_bad_sizes_under(scheduler);
+    }
+}
+
+fn builder_names_threads_and_rejects_bad_sizes_under(scheduler: Scheduler) {
     let pool = ThreadPool::builder()
+        .scheduler(scheduler)
         .threads(3)
         .thread_name(|i| format!("named-{i}"))
         .stack_size(256 * 1024)
@@ -60,18 +74,24 @@ fn builder_names_threads_and_rejects_bad_sizes() {
         .iter()
         .all(|n| n.as_deref().is_some_and(|n| n.starts_with("named-"))));
     assert_eq!(pool.current_num_threads(), 3);
-    let err = ThreadPool::new(1_000_000).unwrap_err();
+    let err = ThreadPool::with_scheduler(1_000_000, scheduler).unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
     assert!(err.to_string().contains("at most"));
-    let auto = ThreadPool::new(0).unwrap();
+    let auto = ThreadPool::with_scheduler(0, scheduler).unwrap();
     assert!(auto.current_num_threads() >= 1);
 }
 
 #[test]
 fn a_job_may_wait_for_a_submitted_job_even_on_one_thread() {
+    for scheduler in Scheduler::ALL {
+        a_job_may_wait_for_a_submitted_job_even_on_one_thread_under(scheduler);
+    }
+}
+
+fn a_job_may_wait_for_a_submitted_job_even_on_one_thread_under(scheduler: Scheduler) {
     // The worker that calls `join` helps run the queue instead of blocking,
     // so even a single-threaded pool cannot deadlock on this pattern.
-    let pool = std::sync::Arc::new(ThreadPool::new(1).unwrap());
+    let pool = std::sync::Arc::new(ThreadPool::with_scheduler(1, scheduler).unwrap());
     let inner = pool.clone();
     let outer = pool.submit(move || inner.submit(|| 20).join().unwrap() + 1);
     assert_eq!(outer.join().unwrap(), 21);
@@ -79,8 +99,15 @@ fn a_job_may_wait_for_a_submitted_job_even_on_one_thread() {
 
 #[test]
 fn dropping_the_pool_from_its_own_job_does_not_deadlock() {
+    for scheduler in Scheduler::ALL {
+        dropping_the_pool_from_its_own_job_does_not_deadlock_under(scheduler);
+    }
+}
+
+fn dropping_the_pool_from_its_own_job_does_not_deadlock_under(scheduler: Scheduler) {
     let pool = std::sync::Arc::new(
         ThreadPool::builder()
+            .scheduler(scheduler)
             .threads(2)
             .thread_name_prefix("selfdrop")
             .build()

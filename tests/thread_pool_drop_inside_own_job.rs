@@ -5,7 +5,7 @@
 //! `b` of a `join` whose other worker waits for `b`. The drop cannot join
 //! that worker (it waits for us); it must not hang. Afterwards every job
 //! has run and no worker thread is left.
-use homemade::thread_pool::{join, ThreadPool};
+use homemade::thread_pool::{join, Scheduler, ThreadPool};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -34,8 +34,15 @@ fn pool_threads_alive() -> usize {
 
 #[test]
 fn the_stolen_half_of_a_join_drops_the_last_handle() {
+    for scheduler in Scheduler::ALL {
+        the_stolen_half_of_a_join_drops_the_last_handle_under(scheduler);
+    }
+}
+
+fn the_stolen_half_of_a_join_drops_the_last_handle_under(scheduler: Scheduler) {
     let pool = Arc::new(
         ThreadPool::builder()
+            .scheduler(scheduler)
             .threads(2)
             .thread_name_prefix(PREFIX)
             .build()
@@ -56,8 +63,16 @@ fn the_stolen_half_of_a_join_drops_the_last_handle() {
             join(
                 || {
                     // Make sure `b` is stolen, so this worker will wait
-                    // for it while `b` drops the pool.
-                    wait_for(|| b_started.load(Ordering::SeqCst), Duration::from_secs(10));
+                    // for it while `b` drops the pool. (Under heartbeat `b`
+                    // is only shared when a join sees a beat: poll with
+                    // empty joins meanwhile.)
+                    wait_for(
+                        || {
+                            join(|| (), || ());
+                            b_started.load(Ordering::SeqCst)
+                        },
+                        Duration::from_secs(10),
+                    );
                 },
                 || {
                     b_started.store(true, Ordering::SeqCst);

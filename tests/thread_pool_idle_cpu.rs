@@ -1,7 +1,7 @@
 //! An idle pool burns no CPU: after its workers park, the process's CPU time
 //! over 200 ms stays under 5% of one core (getrusage, generous margin: a
 //! parked pool should use ~0).
-use homemade::thread_pool::ThreadPool;
+use homemade::thread_pool::{Scheduler, ThreadPool};
 use std::time::{Duration, Instant};
 
 fn process_cpu_time() -> Duration {
@@ -16,7 +16,13 @@ fn process_cpu_time() -> Duration {
 
 #[test]
 fn idle_pool_uses_under_five_percent_of_a_core() {
-    let pool = ThreadPool::new(4).unwrap();
+    for scheduler in Scheduler::ALL {
+        idle_pool_uses_under_five_percent_of_a_core_under(scheduler);
+    }
+}
+
+fn idle_pool_uses_under_five_percent_of_a_core_under(scheduler: Scheduler) {
+    let pool = ThreadPool::with_scheduler(4, scheduler).unwrap();
     // Give it some work first, so workers went busy -> idle -> parked.
     let v = pool.map((0..10_000u64).collect(), |x| x * 2);
     assert_eq!(v.len(), 10_000);

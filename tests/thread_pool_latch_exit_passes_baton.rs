@@ -14,7 +14,9 @@
 //!    the spawned job: without the baton nobody ever runs it.
 //!
 //! The behaviour checked: the spawned job runs while W0 is still busy.
-use homemade::thread_pool::{current_thread_index, hooks, join, ThreadPool};
+//! It runs under both schedulers; under heartbeat, step 1's steal needs a
+//! promotion first, which `a` triggers by polling with empty joins.
+use homemade::thread_pool::{current_thread_index, hooks, join, Scheduler, ThreadPool};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -47,7 +49,19 @@ fn hold_target_once(worker: usize) {
 
 #[test]
 fn a_job_published_while_the_waiter_was_idle_gets_a_worker() {
-    let pool = ThreadPool::new(2).unwrap();
+    for scheduler in Scheduler::ALL {
+        a_job_published_while_the_waiter_was_idle_gets_a_worker_under(scheduler);
+    }
+}
+
+fn a_job_published_while_the_waiter_was_idle_gets_a_worker_under(scheduler: Scheduler) {
+    // The scenario's flags are statics (the hook is a plain `fn`): reset
+    // them for this scheduler's round.
+    TARGET.store(usize::MAX, Ordering::SeqCst);
+    for flag in [&FIRED, &PAUSED, &RELEASE, &B_STARTED, &JOB_RAN] {
+        flag.store(false, Ordering::SeqCst);
+    }
+    let pool = ThreadPool::with_scheduler(2, scheduler).unwrap();
     hooks::set_idle_hook(Some(hold_target_once));
     let ran = std::thread::scope(|s| {
         let waiter = s.spawn(|| {
@@ -55,8 +69,14 @@ fn a_job_published_while_the_waiter_was_idle_gets_a_worker() {
                 join(
                     || {
                         TARGET.store(current_thread_index().unwrap(), Ordering::SeqCst);
+                        // Under heartbeat `b` is only shared when a join
+                        // sees a beat: poll with empty joins while waiting
+                        // (the first beat promotes `b`, the oldest frame).
                         assert!(wait_for(
-                            || B_STARTED.load(Ordering::SeqCst),
+                            || {
+                                join(|| (), || ());
+                                B_STARTED.load(Ordering::SeqCst)
+                            },
                             Duration::from_secs(10)
                         ));
                     },

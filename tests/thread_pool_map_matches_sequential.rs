@@ -1,12 +1,18 @@
 //! Property: `pool.map(items, f)` equals the sequential map, in input order,
-//! for any length (0, 1, many) and any per-item cost.
-use homemade::thread_pool::ThreadPool;
+//! for any length (0, 1, many) and any per-item cost, under both schedulers.
+use homemade::thread_pool::{Scheduler, ThreadPool};
 use proptest::prelude::*;
 use std::sync::OnceLock;
 
-fn pool() -> &'static ThreadPool {
-    static POOL: OnceLock<ThreadPool> = OnceLock::new();
-    POOL.get_or_init(|| ThreadPool::new(3).unwrap())
+/// One pool per scheduler, shared by all the cases.
+fn pools() -> &'static [ThreadPool] {
+    static POOLS: OnceLock<Vec<ThreadPool>> = OnceLock::new();
+    POOLS.get_or_init(|| {
+        Scheduler::ALL
+            .iter()
+            .map(|&s| ThreadPool::with_scheduler(3, s).unwrap())
+            .collect()
+    })
 }
 
 /// A deterministic function whose cost varies with `cost` (0..=255 rounds).
@@ -26,34 +32,50 @@ proptest! {
     #[test]
     fn map_equals_sequential_map(items in prop::collection::vec((any::<u64>(), any::<u8>()), 0..600)) {
         let expected: Vec<u64> = items.iter().map(|&(x, c)| work(x, c)).collect();
-        let got = pool().map(items.clone(), |(x, c)| work(x, c));
-        prop_assert_eq!(got, expected);
+        for pool in pools() {
+            let got = pool.map(items.clone(), |(x, c)| work(x, c));
+            prop_assert_eq!(&got, &expected, "{:?}", pool.scheduler());
+        }
     }
 
     #[test]
     fn map_of_owned_strings_keeps_order(items in prop::collection::vec(".{0,8}", 0..200)) {
         let expected: Vec<String> = items.iter().map(|s| format!("<{s}>")).collect();
-        let got = pool().map(items, |s| format!("<{s}>"));
-        prop_assert_eq!(got, expected);
+        for pool in pools() {
+            let got = pool.map(items.clone(), |s| format!("<{s}>"));
+            prop_assert_eq!(&got, &expected, "{:?}", pool.scheduler());
+        }
     }
 }
 
 #[test]
 fn map_edge_lengths() {
-    let empty: Vec<u32> = pool().map(Vec::new(), |x: u32| x);
+    for pool in pools() {
+        map_edge_lengths_on(pool);
+    }
+}
+
+fn map_edge_lengths_on(pool: &ThreadPool) {
+    let empty: Vec<u32> = pool.map(Vec::new(), |x: u32| x);
     assert!(empty.is_empty());
-    assert_eq!(pool().map(vec![7u32], |x| x + 1), vec![8]);
+    assert_eq!(pool.map(vec![7u32], |x| x + 1), vec![8]);
     let many: Vec<usize> = (0..100_000).collect();
-    let got = pool().map(many, |x| x * 3);
+    let got = pool.map(many, |x| x * 3);
     assert!(got.iter().enumerate().all(|(i, &v)| v == i * 3));
 }
 
 #[test]
 fn for_each_visits_every_item_once() {
+    for pool in pools() {
+        for_each_visits_every_item_once_on(pool);
+    }
+}
+
+fn for_each_visits_every_item_once_on(pool: &ThreadPool) {
     use std::sync::atomic::{AtomicU64, Ordering};
     let sum = AtomicU64::new(0);
     let count = AtomicU64::new(0);
-    pool().for_each((1..=10_000u64).collect(), |x| {
+    pool.for_each((1..=10_000u64).collect(), |x| {
         sum.fetch_add(x, Ordering::Relaxed);
         count.fetch_add(1, Ordering::Relaxed);
     });

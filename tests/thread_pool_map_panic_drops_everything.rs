@@ -2,7 +2,7 @@
 //! and the inputs not yet mapped are dropped, each exactly once, and the
 //! panic is re-raised. Counted with a live-object counter, on one thread
 //! (a single leaf) and on several (many leaves, some stolen).
-use homemade::thread_pool::ThreadPool;
+use homemade::thread_pool::{Scheduler, ThreadPool};
 use std::sync::atomic::{AtomicIsize, Ordering};
 
 static LIVE: AtomicIsize = AtomicIsize::new(0);
@@ -47,8 +47,14 @@ fn map_that_panics(pool: &ThreadPool, len: usize, bad: usize) {
 
 #[test]
 fn a_panicking_map_drops_inputs_and_results() {
+    for scheduler in Scheduler::ALL {
+        a_panicking_map_drops_inputs_and_results_under(scheduler);
+    }
+}
+
+fn a_panicking_map_drops_inputs_and_results_under(scheduler: Scheduler) {
     for threads in [1, 2, 4] {
-        let pool = ThreadPool::new(threads).unwrap();
+        let pool = ThreadPool::with_scheduler(threads, scheduler).unwrap();
         for (len, bad) in [
             (1, 0),
             (10, 0),

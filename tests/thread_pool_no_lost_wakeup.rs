@@ -2,7 +2,7 @@
 //! in bursts separated by pauses long enough for the workers to park, all
 //! complete, and in bounded time (a stranded job would hang the final wait,
 //! which is itself bounded and fails instead of hanging).
-use homemade::thread_pool::ThreadPool;
+use homemade::thread_pool::{Scheduler, ThreadPool};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
@@ -13,7 +13,13 @@ const PER_BURST: usize = 1_000; // 4 * 25 * 1000 = 100,000 jobs
 
 #[test]
 fn bursts_from_outside_threads_all_complete() {
-    let pool = Arc::new(ThreadPool::new(2).unwrap());
+    for scheduler in Scheduler::ALL {
+        bursts_from_outside_threads_all_complete_under(scheduler);
+    }
+}
+
+fn bursts_from_outside_threads_all_complete_under(scheduler: Scheduler) {
+    let pool = Arc::new(ThreadPool::with_scheduler(2, scheduler).unwrap());
     let done = Arc::new(AtomicUsize::new(0));
     let submitters: Vec<_> = (0..SUBMITTERS)
         .map(|t| {
@@ -65,7 +71,13 @@ fn bursts_from_outside_threads_all_complete() {
 
 #[test]
 fn submit_from_many_threads_after_idle_periods() {
-    let pool = Arc::new(ThreadPool::new(2).unwrap());
+    for scheduler in Scheduler::ALL {
+        submit_from_many_threads_after_idle_periods_under(scheduler);
+    }
+}
+
+fn submit_from_many_threads_after_idle_periods_under(scheduler: Scheduler) {
+    let pool = Arc::new(ThreadPool::with_scheduler(2, scheduler).unwrap());
     let (tx, rx) = mpsc::channel();
     let threads: Vec<_> = (0..3)
         .map(|t| {

@@ -1,7 +1,7 @@
 //! No lost wake-up, single jobs: one job at a time from outside the pool,
 //! each waited for with a deadline, so a job stranded by a lost wake-up is
 //! never rescued by a later push and the test fails (instead of hanging).
-use homemade::thread_pool::ThreadPool;
+use homemade::thread_pool::{Scheduler, ThreadPool};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -24,8 +24,14 @@ fn spin_for(d: Duration) {
 /// (the race window is a few hundred nanoseconds wide).
 #[test]
 fn single_jobs_at_every_phase_of_parking() {
+    for scheduler in Scheduler::ALL {
+        single_jobs_at_every_phase_of_parking_under(scheduler);
+    }
+}
+
+fn single_jobs_at_every_phase_of_parking_under(scheduler: Scheduler) {
     for threads in [1, 2] {
-        let pool = ThreadPool::new(threads).unwrap();
+        let pool = ThreadPool::with_scheduler(threads, scheduler).unwrap();
         for round in 0..20000u64 {
             let (tx, rx) = mpsc::channel();
             pool.spawn(move || tx.send(round).unwrap());

@@ -1,6 +1,6 @@
 //! No thundering herd: one new job wakes at most one parked worker, even
 //! when every worker of the pool is parked.
-use homemade::thread_pool::ThreadPool;
+use homemade::thread_pool::{Scheduler, ThreadPool};
 use std::time::{Duration, Instant};
 
 fn total_woken(pool: &ThreadPool) -> u64 {
@@ -17,7 +17,13 @@ fn wait_all_parked(pool: &ThreadPool) {
 
 #[test]
 fn one_job_wakes_at_most_one_of_four_parked_workers() {
-    let pool = ThreadPool::new(4).unwrap();
+    for scheduler in Scheduler::ALL {
+        one_job_wakes_at_most_one_of_four_parked_workers_under(scheduler);
+    }
+}
+
+fn one_job_wakes_at_most_one_of_four_parked_workers_under(scheduler: Scheduler) {
+    let pool = ThreadPool::with_scheduler(4, scheduler).unwrap();
     const ROUNDS: u64 = 20;
     wait_all_parked(&pool);
     let before = total_woken(&pool);

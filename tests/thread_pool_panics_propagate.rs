@@ -2,7 +2,7 @@
 //! caller, only after every job that borrows the caller's stack is done;
 //! `submit` turns it into `Err(TaskPanicked)`; a panicking `spawn` is
 //! reported without killing its worker; the pool keeps working after all.
-use homemade::thread_pool::{join, ThreadPool};
+use homemade::thread_pool::{join, Scheduler, ThreadPool};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
@@ -18,7 +18,13 @@ fn message(payload: Box<dyn std::any::Any + Send>) -> String {
 
 #[test]
 fn join_reraises_after_the_other_half_finished() {
-    let pool = ThreadPool::new(2).unwrap();
+    for scheduler in Scheduler::ALL {
+        join_reraises_after_the_other_half_finished_under(scheduler);
+    }
+}
+
+fn join_reraises_after_the_other_half_finished_under(scheduler: Scheduler) {
+    let pool = ThreadPool::with_scheduler(2, scheduler).unwrap();
     let b_done = AtomicBool::new(false);
     let err = catch_unwind(AssertUnwindSafe(|| {
         pool.install(|| {
@@ -48,7 +54,13 @@ fn join_reraises_after_the_other_half_finished() {
 
 #[test]
 fn scope_reraises_only_after_all_jobs_are_done() {
-    let pool = ThreadPool::new(2).unwrap();
+    for scheduler in Scheduler::ALL {
+        scope_reraises_only_after_all_jobs_are_done_under(scheduler);
+    }
+}
+
+fn scope_reraises_only_after_all_jobs_are_done_under(scheduler: Scheduler) {
+    let pool = ThreadPool::with_scheduler(2, scheduler).unwrap();
     let finished = AtomicUsize::new(0);
     let err = catch_unwind(AssertUnwindSafe(|| {
         pool.scope(|s| {
@@ -75,7 +87,13 @@ fn scope_reraises_only_after_all_jobs_are_done() {
 
 #[test]
 fn map_and_install_reraise() {
-    let pool = ThreadPool::new(2).unwrap();
+    for scheduler in Scheduler::ALL {
+        map_and_install_reraise_under(scheduler);
+    }
+}
+
+fn map_and_install_reraise_under(scheduler: Scheduler) {
+    let pool = ThreadPool::with_scheduler(2, scheduler).unwrap();
     let err = catch_unwind(AssertUnwindSafe(|| {
         pool.map((0..1000).collect::<Vec<u32>>(), |x| {
             if x == 777 {
@@ -93,7 +111,13 @@ fn map_and_install_reraise() {
 
 #[test]
 fn submit_returns_task_panicked() {
-    let pool = ThreadPool::new(2).unwrap();
+    for scheduler in Scheduler::ALL {
+        submit_returns_task_panicked_under(scheduler);
+    }
+}
+
+fn submit_returns_task_panicked_under(scheduler: Scheduler) {
+    let pool = ThreadPool::with_scheduler(2, scheduler).unwrap();
     let handle = pool.submit(|| -> u8 { panic!("submitted job failed") });
     let err = handle.join().unwrap_err();
     assert_eq!(err.message(), "submitted job failed");
@@ -104,9 +128,16 @@ fn submit_returns_task_panicked() {
 
 #[test]
 fn spawned_panic_is_reported_and_the_worker_survives() {
+    for scheduler in Scheduler::ALL {
+        spawned_panic_is_reported_and_the_worker_survives_under(scheduler);
+    }
+}
+
+fn spawned_panic_is_reported_and_the_worker_survives_under(scheduler: Scheduler) {
     let reports = Arc::new(AtomicUsize::new(0));
     let seen = reports.clone();
     let pool = ThreadPool::builder()
+        .scheduler(scheduler)
         .threads(1)
         .panic_handler(move |_payload| {
             seen.fetch_add(1, Ordering::SeqCst);

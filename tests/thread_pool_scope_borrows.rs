@@ -1,11 +1,17 @@
 //! `scope`: spawned jobs borrow the caller's stack (read and write), nest,
 //! and `scope` returns only when all of them are done.
-use homemade::thread_pool::ThreadPool;
+use homemade::thread_pool::{Scheduler, ThreadPool};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 #[test]
 fn scope_jobs_borrow_and_write_disjoint_chunks() {
-    let pool = ThreadPool::new(2).unwrap();
+    for scheduler in Scheduler::ALL {
+        scope_jobs_borrow_and_write_disjoint_chunks_under(scheduler);
+    }
+}
+
+fn scope_jobs_borrow_and_write_disjoint_chunks_under(scheduler: Scheduler) {
+    let pool = ThreadPool::with_scheduler(2, scheduler).unwrap();
     let input: Vec<u64> = (0..10_000).collect();
     let mut output = vec![0u64; input.len()];
     pool.scope(|s| {
@@ -22,7 +28,13 @@ fn scope_jobs_borrow_and_write_disjoint_chunks() {
 
 #[test]
 fn nested_spawns_all_finish_before_scope_returns() {
-    let pool = ThreadPool::new(2).unwrap();
+    for scheduler in Scheduler::ALL {
+        nested_spawns_all_finish_before_scope_returns_under(scheduler);
+    }
+}
+
+fn nested_spawns_all_finish_before_scope_returns_under(scheduler: Scheduler) {
+    let pool = ThreadPool::with_scheduler(2, scheduler).unwrap();
     let counter = AtomicUsize::new(0);
     let answer = pool.scope(|s| {
         for _ in 0..10 {
@@ -44,7 +56,13 @@ fn nested_spawns_all_finish_before_scope_returns() {
 
 #[test]
 fn scope_called_from_inside_a_job() {
-    let pool = ThreadPool::new(2).unwrap();
+    for scheduler in Scheduler::ALL {
+        scope_called_from_inside_a_job_under(scheduler);
+    }
+}
+
+fn scope_called_from_inside_a_job_under(scheduler: Scheduler) {
+    let pool = ThreadPool::with_scheduler(2, scheduler).unwrap();
     let total = pool.install(|| {
         let mut parts = [0u32; 4];
         pool.scope(|s| {

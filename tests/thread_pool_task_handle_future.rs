@@ -1,6 +1,6 @@
 //! `TaskHandle` is a `Future` driven by the std `Waker` only: awaited here
 //! from a tiny thread-parking executor, many at once, including a failing one.
-use homemade::thread_pool::ThreadPool;
+use homemade::thread_pool::{Scheduler, ThreadPool};
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
@@ -32,7 +32,13 @@ fn block_on<F: Future>(fut: F) -> (F::Output, usize) {
 
 #[test]
 fn awaiting_a_task_handle() {
-    let pool = ThreadPool::new(2).unwrap();
+    for scheduler in Scheduler::ALL {
+        awaiting_a_task_handle_under(scheduler);
+    }
+}
+
+fn awaiting_a_task_handle_under(scheduler: Scheduler) {
+    let pool = ThreadPool::with_scheduler(2, scheduler).unwrap();
     let handle = pool.submit(|| {
         std::thread::sleep(Duration::from_millis(30));
         21 * 2
@@ -44,7 +50,13 @@ fn awaiting_a_task_handle() {
 
 #[test]
 fn awaiting_many_handles_in_sequence_and_a_panic() {
-    let pool = ThreadPool::new(2).unwrap();
+    for scheduler in Scheduler::ALL {
+        awaiting_many_handles_in_sequence_and_a_panic_under(scheduler);
+    }
+}
+
+fn awaiting_many_handles_in_sequence_and_a_panic_under(scheduler: Scheduler) {
+    let pool = ThreadPool::with_scheduler(2, scheduler).unwrap();
     let handles: Vec<_> = (0..50u64).map(|i| pool.submit(move || i * i)).collect();
     let (sum, _) = block_on(async move {
         let mut sum = 0;

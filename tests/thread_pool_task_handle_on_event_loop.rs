@@ -3,7 +3,7 @@
 //! running. The ticker task must make progress *while* the pool job runs,
 //! which proves the await did not block the loop thread.
 use homemade::event_loop::{self, EventLoop};
-use homemade::thread_pool::ThreadPool;
+use homemade::thread_pool::{Scheduler, ThreadPool};
 use std::cell::Cell;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,7 +12,13 @@ use std::time::Duration;
 
 #[test]
 fn awaiting_pool_work_keeps_the_loop_running() {
-    let pool = ThreadPool::new(2).unwrap();
+    for scheduler in Scheduler::ALL {
+        awaiting_pool_work_keeps_the_loop_running_under(scheduler);
+    }
+}
+
+fn awaiting_pool_work_keeps_the_loop_running_under(scheduler: Scheduler) {
+    let pool = ThreadPool::with_scheduler(2, scheduler).unwrap();
     let ev = EventLoop::new().unwrap();
     let job_running = Arc::new(AtomicBool::new(false));
     let ticks_while_job_ran = Rc::new(Cell::new(0u32));

@@ -15,6 +15,18 @@
 //! Because a thief takes the *oldest* job of a deque, in a recursive
 //! computation it takes the biggest remaining piece, and steals stay rare.
 //!
+//! # Under heartbeat scheduling
+//!
+//! `join_heartbeat` pushes nothing onto the deque. It notes `b` in the
+//! worker's pending-frame list (`frames.rs`: a plain `Vec`, no atomics),
+//! looks at its heartbeat flag (one relaxed load; on a beat it promotes the
+//! oldest pending frame, maybe an outer join's, into a deque job and wakes
+//! one sleeper), runs `a`, and pops its frame. Not promoted: nobody else
+//! ever saw `b`, so it runs inline, exactly like sequential code.
+//! Promoted: `b` is a deque job like under work stealing, and the join
+//! finishes the same way as step 3 above (pop it back, or help with other
+//! work until the thief sets its latch).
+//!
 //! # Outside the pool
 //!
 //! A thread that is not a worker has no deque. The free function `join`
@@ -35,8 +47,8 @@
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::OnceLock;
 
-use super::job::StackJob;
-use super::latch::SpinLatch;
+use super::job::{JobRef, StackJob};
+use super::latch::{CoreLatch, SpinLatch};
 use super::pool::ThreadPool;
 use super::registry::Registry;
 use super::unwind::{drop_quietly, AbortOnUnwind};
@@ -71,6 +83,7 @@ where
     RB: Send,
 {
     WorkerThread::with_current(|worker| match worker {
+        Some(worker) if worker.uses_heartbeat() => join_heartbeat(worker, a, b),
         Some(worker) => join_in_worker(worker, a, b),
         None => global_registry().in_worker(|| join(a, b)),
     })
@@ -112,37 +125,107 @@ where
     };
 
     let result_a = panic::catch_unwind(AssertUnwindSafe(a));
+    let how = take_back_or_wait(worker, job_b.latch.core(), job_b_ref);
+    guard.disarm();
+    finish_join(worker, job_b, how, result_a)
+}
 
-    while !job_b.latch.core().probe() {
-        match worker.pop() {
-            Some(job) if job == job_b_ref => {
-                // Nobody stole `b`: it is ours alone again.
-                guard.disarm();
-                return match result_a {
-                    Ok(ra) => {
-                        worker.count_inline_job();
-                        (ra, job_b.run_inline())
-                    }
-                    // `a` panicked: drop `b` unrun and re-raise.
-                    Err(payload) => {
-                        drop_quietly(job_b);
-                        panic::resume_unwind(payload)
-                    }
-                };
+/// The heartbeat join on the current worker (module docs).
+fn join_heartbeat<A, B, RA, RB>(worker: &WorkerThread, a: A, b: B) -> (RA, RB)
+where
+    A: FnOnce() -> RA + Send,
+    B: FnOnce() -> RB + Send,
+    RA: Send,
+    RB: Send,
+{
+    let job_b = StackJob::new(SpinLatch::new(worker.registry(), worker.index()), b);
+    // SAFETY: as in `join_in_worker`: `job_b` stays in this frame until it
+    // was run inline, dropped, or its latch is set, on every path below.
+    let job_b_ref = unsafe { job_b.as_job_ref() };
+    let frame = worker.frames().push(job_b_ref);
+    // Once noted, the frame may be promoted (by this very call or by a
+    // nested join's beat) and then another thread may point into it:
+    // nothing may unwind out of it until `b` is back or done (unwind.rs).
+    let guard = AbortOnUnwind {
+        what: "a join while its other half was shared",
+    };
+    worker.on_heartbeat();
+
+    let result_a = panic::catch_unwind(AssertUnwindSafe(a));
+
+    if !worker.frames().pop(frame) {
+        // Never promoted: `b` was never visible to another thread.
+        guard.disarm();
+        return match result_a {
+            Ok(ra) => {
+                worker.count_inline_join();
+                // SAFETY: never promoted, so no JobRef to `job_b` ever
+                // left this thread, and it has not run.
+                (ra, unsafe { job_b.run_inline_in_place() })
             }
+            Err(payload) => {
+                drop_quietly(job_b);
+                panic::resume_unwind(payload)
+            }
+        };
+    }
+    // Promoted: `b` is a job in our deque, or was stolen.
+    let how = take_back_or_wait(worker, job_b.latch.core(), job_b_ref);
+    guard.disarm();
+    finish_join(worker, job_b, how, result_a)
+}
+
+/// How a join whose `b` was shared got it back.
+enum SharedHalf {
+    /// Popped back from our own deque unrun: ours alone again.
+    TakenBack,
+    /// Its latch is set: someone ran it, the result is in the job.
+    Done,
+}
+
+/// The end of a join whose `b` was pushed onto this worker's deque (always
+/// under work stealing, after a promotion under heartbeat): take `b` back,
+/// or help with other work until its thief sets the latch. The job itself
+/// stays in the caller's frame (other threads may point at it), so this
+/// only gets its latch and its reference.
+fn take_back_or_wait(worker: &WorkerThread, latch: &CoreLatch, job_b_ref: JobRef) -> SharedHalf {
+    while !latch.probe() {
+        match worker.pop() {
+            // Nobody stole `b`: it is ours alone again.
+            Some(job) if job == job_b_ref => return SharedHalf::TakenBack,
             Some(other) => worker.execute(other),
             None => {
                 // `b` was stolen: help elsewhere until its thief is done.
-                worker.wait_until(job_b.latch.core());
+                worker.wait_until(latch);
                 break;
             }
         }
     }
-    guard.disarm();
-    match result_a {
-        Ok(ra) => (ra, job_b.into_result()),
-        Err(payload) => {
-            // `b`'s own outcome (a value, or a second panic) is discarded.
+    SharedHalf::Done
+}
+
+/// Both halves are over or back with us (nobody else points at `job_b`
+/// any more, so it may move now): return both results or re-raise.
+fn finish_join<B, RA, RB>(
+    worker: &WorkerThread,
+    job_b: StackJob<SpinLatch, B, RB>,
+    how: SharedHalf,
+    result_a: std::thread::Result<RA>,
+) -> (RA, RB)
+where
+    B: FnOnce() -> RB + Send,
+    RB: Send,
+{
+    match (result_a, how) {
+        (Ok(ra), SharedHalf::TakenBack) => {
+            worker.count_inline_job();
+            worker.count_inline_join();
+            (ra, job_b.run_inline())
+        }
+        (Ok(ra), SharedHalf::Done) => (ra, job_b.into_result()),
+        // `a` panicked: drop `b` (unrun, or its value or second panic,
+        // discarded) and re-raise.
+        (Err(payload), _) => {
             drop_quietly(job_b);
             panic::resume_unwind(payload)
         }

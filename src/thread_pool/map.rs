@@ -247,7 +247,18 @@ fn drop_slots<X, F>(slots: Slots<X>, from: usize, to: usize, state: &MapState<'_
     }
 }
 
+/// Never set: the beat flag of a leaf that runs under work stealing.
+static NO_BEAT: AtomicBool = AtomicBool::new(false);
+
 /// Maps `start..end` with a plain loop; see `map_range` for the result.
+///
+/// Under heartbeat scheduling the loop also watches this worker's beat
+/// flag (one relaxed load per item, without clearing it). A leaf has no
+/// join of its own that a beat could promote, so on a beat it stops and
+/// hands its unread rest to `map_range` with a fresh budget: the rest is
+/// split by `join`, whose first call sees the still-set flag and promotes
+/// the oldest pending frame. Long leaves of coarse items so stay
+/// shareable, as the paper's loops are (DESIGN.md §2.12).
 fn map_leaf<T, R, F>(
     input: Slots<T>,
     out: Slots<R>,
@@ -256,14 +267,28 @@ fn map_leaf<T, R, F>(
     state: &MapState<'_, F>,
 ) -> bool
 where
-    F: Fn(T) -> R,
+    T: Send,
+    R: Send,
+    F: Fn(T) -> R + Sync,
 {
+    let (beat, threads) = WorkerThread::with_current(|w| match w {
+        Some(w) => (w.beat_flag().map(ptr::from_ref), w.registry().num_threads()),
+        None => (None, 1),
+    });
+    // SAFETY: a beat flag lives in the registry, which outlives every job
+    // and so this leaf; the pointer only avoids tying it to the closure.
+    let beat: &AtomicBool = beat.map_or(&NO_BEAT, |p| unsafe { &*p });
     // Inputs `read..end` are still unread; results `start..written` exist.
     let mut read = start;
     let mut written = start;
+    let mut split_rest = false;
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
         while read < end {
             if state.failed.load(Ordering::Relaxed) {
+                return;
+            }
+            if beat.load(Ordering::Relaxed) && end - read > 1 {
+                split_rest = true;
                 return;
             }
             // SAFETY: slot `read` of the input is read exactly once (the
@@ -279,6 +304,19 @@ where
     }));
     if let Err(payload) = outcome {
         state.record_panic(payload);
+    }
+    if split_rest {
+        // `read == written` here: results `start..read` are ours, the
+        // inputs `read..end` go to the split.
+        let splitter = Splitter {
+            budget: threads,
+            threads,
+        };
+        if map_range(input, out, read, end - read, splitter, false, state) {
+            return true;
+        }
+        drop_slots(out, start, written, state);
+        return false;
     }
     if written == end {
         return true;

@@ -17,7 +17,10 @@
 //! briefly, then parks, with a protocol that never strands a job and never
 //! wakes more workers than there are new jobs. `join(a, b)` pushes `b`, runs
 //! `a`, and then takes `b` back unless someone stole it: that is the whole
-//! secret of cheap fork-join parallelism.
+//! secret of cheap fork-join parallelism. Under the other
+//! [`Scheduler`], heartbeat, `join` pushes nothing: it runs both halves in
+//! order and only every heartbeat promotes its oldest pending half into a
+//! stealable job (`heartbeat.rs`).
 //!
 //! # Reading order
 //!
@@ -29,7 +32,8 @@
 //! | `sleep/README.md`, `sleep/mod.rs` | parking and waking: the jobs-event counter protocol |
 //! | `job.rs`, `latch.rs` | type-erased jobs; the "job is done" signals |
 //! | `unwind.rs` | the panic rule: a worker never unwinds |
-//! | `join.rs` | work-first [`join`] |
+//! | `join.rs` | work-first [`join`], and its heartbeat variant |
+//! | `heartbeat.rs`, `frames.rs` | [`Scheduler::Heartbeat`]: the timer, the pending-frame list, promotion |
 //! | `scope.rs` | [`Scope`]: jobs that borrow the caller's stack |
 //! | `map.rs` | `map`/`for_each`: recursive splitting, adaptive granularity |
 //! | `task.rs` | `submit` and [`TaskHandle`] (join it, or `.await` it) |
@@ -47,7 +51,9 @@
 //! assert_eq!(squares, vec![1, 4, 9, 16, 25]);
 //! ```
 
+mod frames;
 mod gil;
+mod heartbeat;
 #[doc(hidden)]
 pub mod hooks;
 mod job;
@@ -65,6 +71,7 @@ mod unwind;
 mod worker;
 
 pub use gil::{Gil, GilGuard, DEFAULT_SWITCH_INTERVAL};
+pub use heartbeat::{Scheduler, DEFAULT_HEARTBEAT_INTERVAL, MIN_HEARTBEAT_INTERVAL};
 pub use join::join;
 pub use pool::{ThreadPool, ThreadPoolBuilder};
 pub use scope::Scope;

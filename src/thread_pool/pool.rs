@@ -37,6 +37,7 @@ use std::thread::{self, JoinHandle};
 
 use crossbeam_deque::Worker;
 
+use super::heartbeat::{Heartbeat, Scheduler};
 use super::job::HeapJob;
 use super::map::map_on_worker;
 use super::registry::{PanicHandler, Registry};
@@ -51,6 +52,8 @@ use super::worker::{main_loop, WorkerThread};
 pub struct ThreadPool {
     registry: Arc<Registry>,
     threads: Vec<JoinHandle<()>>,
+    /// The heartbeat timer thread, under heartbeat scheduling.
+    timer: Option<JoinHandle<()>>,
 }
 
 type NameFn = Box<dyn FnMut(usize) -> String>;
@@ -61,6 +64,7 @@ pub struct ThreadPoolBuilder {
     name: Option<NameFn>,
     stack_size: Option<usize>,
     panic_handler: Option<PanicHandler>,
+    scheduler: Scheduler,
 }
 
 impl std::fmt::Debug for ThreadPoolBuilder {
@@ -68,6 +72,7 @@ impl std::fmt::Debug for ThreadPoolBuilder {
         f.debug_struct("ThreadPoolBuilder")
             .field("threads", &self.threads)
             .field("stack_size", &self.stack_size)
+            .field("scheduler", &self.scheduler)
             .finish_non_exhaustive()
     }
 }
@@ -87,6 +92,7 @@ impl ThreadPoolBuilder {
             name: None,
             stack_size: None,
             panic_handler: None,
+            scheduler: Scheduler::WorkStealing,
         }
     }
 
@@ -111,6 +117,25 @@ impl ThreadPoolBuilder {
     /// Stack size of each worker thread, in bytes.
     pub fn stack_size(mut self, bytes: usize) -> Self {
         self.stack_size = Some(bytes);
+        self
+    }
+
+    /// How `join` shares work: [`Scheduler::WorkStealing`] (the default) or
+    /// [`Scheduler::Heartbeat`] (`heartbeat.rs`, DESIGN.md §2.12). `join`,
+    /// `scope`, `map`, `install`, `spawn` and `submit` work under both.
+    ///
+    /// ```
+    /// use homemade::thread_pool::{Scheduler, ThreadPool};
+    /// let pool = ThreadPool::builder()
+    ///     .threads(2)
+    ///     .scheduler(Scheduler::heartbeat())
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(pool.scheduler(), Scheduler::heartbeat());
+    /// assert_eq!(pool.map(vec![1, 2, 3], |x| x + 1), vec![2, 3, 4]);
+    /// ```
+    pub fn scheduler(mut self, scheduler: Scheduler) -> Self {
+        self.scheduler = scheduler;
         self
     }
 
@@ -142,11 +167,34 @@ impl ThreadPoolBuilder {
         }
         let deques: Vec<Worker<_>> = (0..threads).map(|_| Worker::new_lifo()).collect();
         let stealers = deques.iter().map(Worker::stealer).collect();
-        let registry = Arc::new(Registry::new(stealers, self.panic_handler.take()));
+        let heartbeat = match self.scheduler {
+            Scheduler::WorkStealing => None,
+            Scheduler::Heartbeat { interval } => Some(Heartbeat::new(threads, interval)),
+        };
+        let registry = Arc::new(Registry::new(
+            stealers,
+            self.panic_handler.take(),
+            heartbeat,
+        ));
         let mut pool = ThreadPool {
             registry,
             threads: Vec::with_capacity(threads),
+            timer: None,
         };
+        if pool.registry.heartbeat.is_some() {
+            let registry = pool.registry.clone();
+            let timer = thread::Builder::new()
+                .name(String::from("homemade-heartbeat"))
+                .spawn(move || {
+                    if let Some(heartbeat) = &registry.heartbeat {
+                        heartbeat.run_timer(|| registry.sleep.sleeping_now() == threads);
+                    }
+                });
+            match timer {
+                Ok(handle) => pool.timer = Some(handle),
+                Err(e) => return Err(e),
+            }
+        }
         for (index, deque) in deques.into_iter().enumerate() {
             let name = match &mut self.name {
                 Some(name) => name(index),
@@ -177,6 +225,22 @@ impl ThreadPool {
         ThreadPoolBuilder::new().threads(threads).build()
     }
 
+    /// A pool of `threads` workers (0 = one per core) under `scheduler`.
+    ///
+    /// ```
+    /// use homemade::thread_pool::{Scheduler, ThreadPool};
+    /// for scheduler in Scheduler::ALL {
+    ///     let pool = ThreadPool::with_scheduler(2, scheduler).unwrap();
+    ///     assert_eq!(pool.join(|| 1, || 2), (1, 2));
+    /// }
+    /// ```
+    pub fn with_scheduler(threads: usize, scheduler: Scheduler) -> io::Result<ThreadPool> {
+        ThreadPoolBuilder::new()
+            .threads(threads)
+            .scheduler(scheduler)
+            .build()
+    }
+
     /// A builder for thread names and stack size.
     pub fn builder() -> ThreadPoolBuilder {
         ThreadPoolBuilder::new()
@@ -184,6 +248,16 @@ impl ThreadPool {
 
     pub(crate) fn registry(&self) -> &Registry {
         &self.registry
+    }
+
+    /// The scheduler this pool was built with.
+    pub fn scheduler(&self) -> Scheduler {
+        match &self.registry.heartbeat {
+            None => Scheduler::WorkStealing,
+            Some(heartbeat) => Scheduler::Heartbeat {
+                interval: heartbeat.interval(),
+            },
+        }
     }
 
     /// Number of worker threads.
@@ -343,11 +417,13 @@ impl Drop for ThreadPool {
             // it is running, sweeps the queues and exits on its own; the
             // threads are detached (dropping a JoinHandle detaches).
             self.registry.terminate();
+            self.stop_timer();
             self.threads.clear();
             return;
         }
         self.registry.outstanding.wait_for_zero();
         self.registry.terminate();
+        self.stop_timer();
         for handle in self.threads.drain(..) {
             // A worker never unwinds (unwind.rs: a panic that escapes a job
             // aborts the process), so this join cannot fail; if it ever
@@ -356,6 +432,24 @@ impl Drop for ThreadPool {
                 let _ = writeln!(
                     std::io::stderr(),
                     "homemade::thread_pool: a worker thread panicked"
+                );
+            }
+        }
+    }
+}
+
+impl ThreadPool {
+    /// Stops the heartbeat timer thread, if any, and joins it. The timer
+    /// never waits for a job, so this is safe even from inside a job.
+    fn stop_timer(&mut self) {
+        if let Some(heartbeat) = &self.registry.heartbeat {
+            heartbeat.stop();
+        }
+        if let Some(handle) = self.timer.take() {
+            if handle.join().is_err() {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "homemade::thread_pool: the heartbeat timer thread panicked"
                 );
             }
         }

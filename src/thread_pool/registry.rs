@@ -9,6 +9,7 @@
 //! * one [`Stealer`] per worker: the thief's end of each worker's deque;
 //! * [`Sleep`]: the parking places and the jobs-event counter;
 //! * per-worker statistics, the terminate latches, the event recorder;
+//! * under heartbeat scheduling, the [`Heartbeat`] flags and timer state;
 //! * [`Outstanding`]: how many `spawn`ed/`submit`ted jobs have not finished,
 //!   so that dropping the pool can wait for them.
 //!
@@ -21,6 +22,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crossbeam_deque::{Injector, Stealer};
 use parking_lot::{Condvar, Mutex};
 
+use super::heartbeat::Heartbeat;
 use super::job::{JobRef, StackJob};
 use super::latch::{CoreLatch, LockLatch};
 use super::sleep::Sleep;
@@ -42,11 +44,17 @@ pub(crate) struct Registry {
     pub(crate) trace: Recorder,
     pub(crate) outstanding: Outstanding,
     pub(crate) panic_handler: Option<PanicHandler>,
+    /// The heartbeat flags and timer, under heartbeat scheduling only.
+    pub(crate) heartbeat: Option<Heartbeat>,
 }
 
 impl Registry {
     /// A registry for workers whose deques have these stealers.
-    pub(crate) fn new(stealers: Vec<Stealer<JobRef>>, panic_handler: Option<PanicHandler>) -> Self {
+    pub(crate) fn new(
+        stealers: Vec<Stealer<JobRef>>,
+        panic_handler: Option<PanicHandler>,
+        heartbeat: Option<Heartbeat>,
+    ) -> Self {
         let n = stealers.len();
         Registry {
             injector: Injector::new(),
@@ -57,6 +65,7 @@ impl Registry {
             trace: Recorder::default(),
             outstanding: Outstanding::default(),
             panic_handler,
+            heartbeat,
         }
     }
 

@@ -34,6 +34,13 @@ pub struct WorkerStats {
     pub woken: u64,
     /// `spawn`ed jobs that panicked on this worker (reported, not fatal).
     pub panics: u64,
+    /// Joins on this worker whose second half ran inline, on the same
+    /// worker, right after the first (popped back unstolen under work
+    /// stealing; never promoted under heartbeat).
+    pub joins_inline: u64,
+    /// Pending join frames this worker promoted into stealable jobs on a
+    /// heartbeat (always 0 under work stealing).
+    pub frames_promoted: u64,
 }
 
 /// The live counters of one worker; written only by that worker.
@@ -45,6 +52,8 @@ pub(crate) struct WorkerCounters {
     pub(crate) parked: AtomicU64,
     pub(crate) woken: AtomicU64,
     pub(crate) panics: AtomicU64,
+    pub(crate) joins_inline: AtomicU64,
+    pub(crate) frames_promoted: AtomicU64,
 }
 
 /// Adds one to a counter that only the calling worker writes.
@@ -65,6 +74,8 @@ impl WorkerCounters {
             parked: get(&self.parked),
             woken: get(&self.woken),
             panics: get(&self.panics),
+            joins_inline: get(&self.joins_inline),
+            frames_promoted: get(&self.frames_promoted),
         }
     }
 }

@@ -49,6 +49,9 @@ pub enum EventKind {
     Woken,
     /// A `spawn`ed job panicked on this worker (reported, not fatal).
     SpawnedJobPanicked,
+    /// On a heartbeat, this worker promoted its oldest pending `join` frame
+    /// into a job others may steal (heartbeat scheduling only).
+    Promoted,
 }
 
 /// One recorded event.
@@ -127,7 +130,8 @@ impl Recorder {
 /// Draws one row per worker: `#` where it was running a job taken from a
 /// queue, `.` where it was not, `width` columns from the first to the last
 /// event. A worker that stole during a column gets an `s` there, a worker
-/// that parked a `z`.
+/// that parked a `z`, a worker that promoted a join frame on a heartbeat
+/// a `p`.
 pub fn render_timeline(events: &[TraceEvent], workers: usize, width: usize) -> String {
     let width = width.max(1);
     let (Some(first), Some(last)) = (events.first(), events.last()) else {
@@ -157,6 +161,7 @@ pub fn render_timeline(events: &[TraceEvent], workers: usize, width: usize) -> S
             }
             EventKind::Stolen { .. } => rows[w][col] = b's',
             EventKind::Parked => rows[w][col] = b'z',
+            EventKind::Promoted => rows[w][col] = b'p',
             _ => {}
         }
     }

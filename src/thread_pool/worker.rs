@@ -35,10 +35,12 @@
 
 use std::cell::Cell;
 use std::ptr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crossbeam_deque::{Steal, Worker};
 
+use super::frames::PendingFrames;
 use super::job::JobRef;
 use super::latch::CoreLatch;
 use super::registry::Registry;
@@ -58,6 +60,16 @@ pub(crate) struct WorkerThread {
     index: usize,
     registry: Arc<Registry>,
     rng: Cell<u64>,
+    /// Under heartbeat scheduling: the joins running on this worker
+    /// (`frames.rs`). Unused under work stealing.
+    frames: PendingFrames,
+    /// Whether this pool uses heartbeat scheduling (read by every `join`).
+    heartbeat: bool,
+    /// This worker's heartbeat flag in the registry (heartbeat only),
+    /// cached so that a `join` reads it with one load.
+    beat: Option<*const AtomicBool>,
+    /// This worker's `joins_inline` counter, cached likewise.
+    joins_inline: *const AtomicU64,
 }
 
 impl WorkerThread {
@@ -105,6 +117,66 @@ impl WorkerThread {
     #[inline]
     pub(crate) fn registry(&self) -> &Registry {
         &self.registry
+    }
+
+    /// Whether `join` on this worker uses heartbeat scheduling.
+    #[inline(always)]
+    pub(crate) fn uses_heartbeat(&self) -> bool {
+        self.heartbeat
+    }
+
+    /// This worker's heartbeat flag, under heartbeat scheduling (peeked by
+    /// `map`'s leaves, which have no join of their own to promote).
+    #[inline]
+    pub(crate) fn beat_flag(&self) -> Option<&AtomicBool> {
+        self.registry
+            .heartbeat
+            .as_ref()
+            .map(|h| h.beat_flag(self.index))
+    }
+
+    /// The pending-frame list of heartbeat scheduling.
+    #[inline(always)]
+    pub(crate) fn frames(&self) -> &PendingFrames {
+        &self.frames
+    }
+
+    /// If this worker's heartbeat flag is set: clears it and promotes the
+    /// oldest pending join frame into a job in our deque, waking one
+    /// sleeper for it (the promotion rule, `frames.rs`).
+    #[inline(always)]
+    pub(crate) fn on_heartbeat(&self) {
+        if let Some(beat) = self.beat {
+            // SAFETY: the flag lives in the registry, which this worker's
+            // `Arc` keeps alive for as long as `self` exists.
+            let beat = unsafe { &*beat };
+            if beat.load(Ordering::Relaxed) {
+                beat.store(false, Ordering::Relaxed);
+                self.promote_oldest_frame();
+            }
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn promote_oldest_frame(&self) {
+        if let Some(job) = self.frames.promote_oldest() {
+            bump(&self.registry.counters[self.index].0.frames_promoted);
+            self.deque.push(job);
+            self.registry
+                .trace
+                .record(Some(self.index), EventKind::Promoted);
+            // The owner is busy with the first half: the job must be found
+            // by someone else, so it is announced like a shared job.
+            self.registry.sleep.new_shared_jobs(1);
+        }
+    }
+
+    /// Counts a join whose second half ran inline after its first.
+    #[inline(always)]
+    pub(crate) fn count_inline_join(&self) {
+        // SAFETY: the counter lives in the registry, kept alive by `self`.
+        bump(unsafe { &*self.joins_inline });
     }
 
     /// Pushes the second half of a `join` (cheap wake check, see sleep).
@@ -264,6 +336,10 @@ impl WorkerThread {
                         .record(Some(self.index), EventKind::Parked);
                 });
                 if step == IdleStep::ParkedAndWoken {
+                    if let Some(heartbeat) = &self.registry.heartbeat {
+                        // The heartbeat timer may be asleep (all parked).
+                        heartbeat.kick();
+                    }
                     bump(&counters.woken);
                     self.registry
                         .trace
@@ -279,8 +355,15 @@ pub(crate) fn main_loop(deque: Worker<JobRef>, index: usize, registry: Arc<Regis
     let worker = WorkerThread {
         deque,
         index,
-        registry,
         rng: Cell::new((index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+        frames: PendingFrames::new(),
+        heartbeat: registry.heartbeat.is_some(),
+        beat: registry
+            .heartbeat
+            .as_ref()
+            .map(|h| ptr::from_ref(h.beat_flag(index))),
+        joins_inline: &registry.counters[index].0.joins_inline,
+        registry,
     };
     CURRENT.with(|c| c.set(&worker));
     // A worker never unwinds (unwind.rs): not even its own loop.

@@ -1,0 +1,121 @@
+//! The pending-frame list of heartbeat scheduling: one per worker, no atomics.
+//!
+//! # What is in it
+//!
+//! Under [`Scheduler::Heartbeat`](super::Scheduler::Heartbeat) a `join(a, b)`
+//! pushes a reference to its second half `b` here, runs `a`, and pops the
+//! reference again; if nothing happened meanwhile it runs `b` inline. The
+//! list therefore always holds the joins whose first half is running on this
+//! worker right now, outermost (oldest) first: it mirrors the worker's call
+//! stack. It is a plain `Vec` owned by one thread: a push and a pop are a
+//! length check and a store, with no atomic instruction and no fence.
+//!
+//! # The promotion rule, and why the oldest frame
+//!
+//! On a heartbeat the worker promotes the oldest frame that is not promoted
+//! yet: its `b` becomes a job in the worker's deque, where others can steal
+//! it. Frames are promoted strictly from the bottom, so the promoted ones
+//! are always a prefix of the list and one index, `promoted_below`, says
+//! which: every frame below it is promoted, every frame at or above it is
+//! not. A join learns whether its own frame was promoted by comparing its
+//! index with that number when it pops, and no per-frame flag is needed.
+//!
+//! Why the oldest: in a recursive split the outermost pending `b` is the
+//! biggest piece of work still unshared (half of what is left, where the
+//! newest is a leaf-sized crumb), so one promotion, one steal, one wake-up
+//! buys the most parallelism. It is the same reason thieves take from the
+//! old end of a work-stealing deque; the paper's span bound depends on it
+//! (DESIGN.md §2.12).
+//!
+//! Read next: `join.rs` (`join_heartbeat`, the user of this list).
+
+use std::cell::{Cell, UnsafeCell};
+
+use super::job::JobRef;
+
+/// Joins whose first half is running on this worker, oldest first.
+pub(crate) struct PendingFrames {
+    /// The second halves. Only ever touched by this worker's thread.
+    frames: UnsafeCell<Vec<JobRef>>,
+    /// Frames `0..promoted_below` have been promoted (shared as jobs).
+    promoted_below: Cell<usize>,
+}
+
+/// Room for this many nested joins before the list first reallocates.
+const INITIAL_CAPACITY: usize = 64;
+
+impl PendingFrames {
+    /// An empty list.
+    pub(crate) fn new() -> Self {
+        PendingFrames {
+            frames: UnsafeCell::new(Vec::with_capacity(INITIAL_CAPACITY)),
+            promoted_below: Cell::new(0),
+        }
+    }
+
+    /// Notes a join's second half; returns its index, for `pop`.
+    #[inline(always)]
+    pub(crate) fn push(&self, job: JobRef) -> usize {
+        // SAFETY: `PendingFrames` is not `Sync` (UnsafeCell), so only the
+        // owning thread gets here, and no reference into the Vec outlives
+        // any of these methods, so this `&mut` is the only one.
+        let frames = unsafe { &mut *self.frames.get() };
+        frames.push(job);
+        frames.len() - 1
+    }
+
+    /// Removes the newest frame, which must be the one `push` returned
+    /// `index` for; true if that frame had been promoted meanwhile.
+    #[inline(always)]
+    pub(crate) fn pop(&self, index: usize) -> bool {
+        // SAFETY: as in `push`: one thread, no reference kept.
+        let frames = unsafe { &mut *self.frames.get() };
+        debug_assert_eq!(frames.len(), index + 1, "join frames out of order");
+        frames.truncate(index);
+        let promoted = index < self.promoted_below.get();
+        if promoted {
+            // Our frame was the newest promoted one: the prefix shrinks.
+            self.promoted_below.set(index);
+        }
+        promoted
+    }
+
+    /// The oldest frame not promoted yet, now marked promoted; `None` if
+    /// every pending frame is already shared (or there are none).
+    #[inline]
+    pub(crate) fn promote_oldest(&self) -> Option<JobRef> {
+        // SAFETY: as in `push`: one thread, no reference kept.
+        let frames = unsafe { &*self.frames.get() };
+        let oldest = self.promoted_below.get();
+        let job = *frames.get(oldest)?;
+        self.promoted_below.set(oldest + 1);
+        Some(job)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(n: usize) -> JobRef {
+        unsafe fn never(_: *const ()) {}
+        JobRef::from_raw_parts(n as *const (), never)
+    }
+
+    #[test]
+    fn promotes_oldest_first_and_reports_it_to_the_right_join() {
+        let frames = PendingFrames::new();
+        let outer = frames.push(job(1));
+        let middle = frames.push(job(2));
+        let inner = frames.push(job(3));
+        assert_eq!(frames.promote_oldest(), Some(job(1)));
+        assert_eq!(frames.promote_oldest(), Some(job(2)));
+        assert!(!frames.pop(inner));
+        assert!(frames.pop(middle));
+        // A new frame above a promoted one starts unpromoted.
+        let again = frames.push(job(4));
+        assert!(!frames.pop(again));
+        assert!(frames.pop(outer));
+        assert_eq!(frames.promote_oldest(), None);
+    }
+}
