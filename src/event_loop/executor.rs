@@ -94,29 +94,31 @@ pub const COOP_BUDGET: u32 = 128;
 #[derive(Default)]
 struct TaskTable {
     slots: Vec<Option<Arc<dyn Runnable>>>,
-    free: Vec<usize>,
+    free: Vec<u32>,
     len: usize,
 }
 
 impl TaskTable {
     /// Stores `task`, returning its slot.
-    fn insert(&mut self, task: Arc<dyn Runnable>) -> usize {
+    fn insert(&mut self, task: Arc<dyn Runnable>) -> u32 {
         self.len += 1;
         match self.free.pop() {
             Some(i) => {
-                self.slots[i] = Some(task);
+                self.slots[i as usize] = Some(task);
                 i
             }
             None => {
                 self.slots.push(Some(task));
-                self.slots.len() - 1
+                // Each live task is a heap block of more than 64 bytes, so
+                // memory runs out long before 4 billion of them.
+                u32::try_from(self.slots.len() - 1).expect("fewer than 2^32 live tasks")
             }
         }
     }
 
     /// Removes the task in `slot`.
-    fn remove(&mut self, slot: usize) -> Option<Arc<dyn Runnable>> {
-        let t = self.slots.get_mut(slot)?.take();
+    fn remove(&mut self, slot: u32) -> Option<Arc<dyn Runnable>> {
+        let t = self.slots.get_mut(slot as usize)?.take();
         if t.is_some() {
             self.len -= 1;
             self.free.push(slot);
@@ -249,7 +251,7 @@ impl Executor {
         let mut tasks = self.tasks.borrow_mut();
         let slot = tasks.insert(task);
         // Through the table's own reference: no extra clone of the `Arc`.
-        if let Some(Some(t)) = tasks.slots.get(slot) {
+        if let Some(Some(t)) = tasks.slots.get(slot as usize) {
             t.header().slot.store(slot, Ordering::Relaxed);
         }
     }
