@@ -80,7 +80,7 @@ use super::join::JoinHandle;
 use super::policy::{Policy, Queue};
 use super::shared::Shared;
 use super::task::{Ran, Runnable, Start, Task, NO_SLOT};
-use super::trace::{Phase, Trace, TraceKind, WakeSource};
+use super::trace::{Phase, TaskId, Trace, TraceKind, WakeSource};
 use super::unwind;
 
 /// Task polls between two turns of the loop (see "Fairness" above).
@@ -210,10 +210,11 @@ impl Executor {
         if matches!(start, Start::Skip) {
             return;
         }
-        if task.header().slot.load(Ordering::Relaxed) == NO_SLOT {
+        let mut slot = task.header().slot.load(Ordering::Relaxed);
+        if slot == NO_SLOT {
             // Spawned from another thread: it becomes a live task of this
             // loop the first time the loop sees it.
-            self.remember(task.clone());
+            slot = self.remember(task.clone());
             if self.trace.is_on() {
                 let task = task.header().id;
                 self.trace.record(TraceKind::Spawned { task, by: None });
@@ -231,7 +232,9 @@ impl Executor {
             trace.set_phase(Phase::Polling(id));
         }
         self.reset_coop();
-        let (ran, task) = task.poll_once();
+        // The table of live tasks holds the task from here on (in `slot`),
+        // so the run queue's reference can go with the poll.
+        let ran = task.poll_once();
         if trace.is_on() {
             let kind = match ran {
                 Ran::Pending => TraceKind::Pending { task: id },
@@ -242,18 +245,30 @@ impl Executor {
             trace.set_phase(Phase::Idle);
         }
         if ran != Ran::Pending {
-            self.forget(&task);
+            self.forget_slot(id, slot);
         }
     }
 
-    /// Adds a task to the table of live tasks.
-    fn remember(&self, task: Arc<dyn Runnable>) {
+    /// Adds a task to the table of live tasks; returns its slot.
+    fn remember(&self, task: Arc<dyn Runnable>) -> u32 {
         let mut tasks = self.tasks.borrow_mut();
         let slot = tasks.insert(task);
         // Through the table's own reference: no extra clone of the `Arc`.
         if let Some(Some(t)) = tasks.slots.get(slot as usize) {
             t.header().slot.store(slot, Ordering::Relaxed);
         }
+        slot
+    }
+
+    /// Removes the completed task `id`, found in `slot` of the table of live
+    /// tasks (the caller no longer holds a reference of its own).
+    fn forget_slot(&self, id: TaskId, slot: u32) {
+        self.queue.borrow_mut().forget(id);
+        let removed = self.tasks.borrow_mut().remove(slot);
+        if let Some(t) = &removed {
+            t.header().slot.store(NO_SLOT, Ordering::Relaxed);
+        }
+        drop(removed); // outside the borrow
     }
 
     /// Removes a completed task from the table of live tasks.

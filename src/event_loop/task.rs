@@ -213,9 +213,10 @@ pub(crate) unsafe trait Runnable: Send + Sync {
     /// Polls the future once; on `Ready` or a panic, drops the future and
     /// publishes the result to the join slot. Called only on the owning
     /// loop's thread, after [`Header::start_run`] said [`Start::Poll`].
-    /// Hands the task back, so the caller needs no extra reference (one
-    /// fewer pair of atomic operations per poll).
-    fn poll_once(self: Arc<Self>) -> (Ran, Arc<dyn Runnable>);
+    /// Takes the run queue's reference and releases it when done, so a
+    /// poll costs no extra reference; the executor's table of live tasks
+    /// keeps the task alive meanwhile.
+    fn poll_once(self: Arc<Self>) -> Ran;
     /// Drops the future without polling it and resolves the `JoinHandle` as
     /// aborted (no-op if already complete). Called only on the owning
     /// loop's thread.
@@ -294,7 +295,7 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    fn poll_once(self: Arc<Self>) -> (Ran, Arc<dyn Runnable>) {
+    fn poll_once(self: Arc<Self>) -> Ran {
         let id = self.header.id;
         let waker = borrowed_waker(&self);
         let mut cx = Context::from_waker(&waker);
@@ -319,7 +320,7 @@ where
                 Ran::Panicked
             }
         };
-        (ran, self)
+        ran
     }
 
     fn cancel(&self) {
