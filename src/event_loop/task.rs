@@ -309,7 +309,8 @@ where
                 None => Poll::Pending,
             }
         }));
-        let ran = match result {
+        // `self`, the run queue's reference, is released on return.
+        match result {
             Ok(Poll::Pending) => Ran::Pending,
             Ok(Poll::Ready(out)) => {
                 self.finish(Ok(out));
@@ -319,8 +320,7 @@ where
                 self.finish(Err(JoinError::panicked(id, payload)));
                 Ran::Panicked
             }
-        };
-        ran
+        }
     }
 
     fn cancel(&self) {
