@@ -80,7 +80,7 @@ use super::join::JoinHandle;
 use super::policy::{Policy, Queue};
 use super::shared::Shared;
 use super::task::{Ran, Runnable, Start, Task, NO_SLOT};
-use super::trace::{Phase, Trace, TraceKind, WakeSource};
+use super::trace::{Phase, TaskId, Trace, TraceKind, WakeSource};
 use super::unwind;
 
 /// Task polls between two turns of the loop (see "Fairness" above).
@@ -94,29 +94,31 @@ pub const COOP_BUDGET: u32 = 128;
 #[derive(Default)]
 struct TaskTable {
     slots: Vec<Option<Arc<dyn Runnable>>>,
-    free: Vec<usize>,
+    free: Vec<u32>,
     len: usize,
 }
 
 impl TaskTable {
     /// Stores `task`, returning its slot.
-    fn insert(&mut self, task: Arc<dyn Runnable>) -> usize {
+    fn insert(&mut self, task: Arc<dyn Runnable>) -> u32 {
         self.len += 1;
         match self.free.pop() {
             Some(i) => {
-                self.slots[i] = Some(task);
+                self.slots[i as usize] = Some(task);
                 i
             }
             None => {
                 self.slots.push(Some(task));
-                self.slots.len() - 1
+                // Each live task is a heap block of more than 64 bytes, so
+                // memory runs out long before 4 billion of them.
+                u32::try_from(self.slots.len() - 1).expect("fewer than 2^32 live tasks")
             }
         }
     }
 
     /// Removes the task in `slot`.
-    fn remove(&mut self, slot: usize) -> Option<Arc<dyn Runnable>> {
-        let t = self.slots.get_mut(slot)?.take();
+    fn remove(&mut self, slot: u32) -> Option<Arc<dyn Runnable>> {
+        let t = self.slots.get_mut(slot as usize)?.take();
         if t.is_some() {
             self.len -= 1;
             self.free.push(slot);
@@ -208,10 +210,11 @@ impl Executor {
         if matches!(start, Start::Skip) {
             return;
         }
-        if task.header().slot.load(Ordering::Relaxed) == NO_SLOT {
+        let mut slot = task.header().slot.load(Ordering::Relaxed);
+        if slot == NO_SLOT {
             // Spawned from another thread: it becomes a live task of this
             // loop the first time the loop sees it.
-            self.remember(task.clone());
+            slot = self.remember(task.clone());
             if self.trace.is_on() {
                 let task = task.header().id;
                 self.trace.record(TraceKind::Spawned { task, by: None });
@@ -229,7 +232,9 @@ impl Executor {
             trace.set_phase(Phase::Polling(id));
         }
         self.reset_coop();
-        let (ran, task) = task.poll_once();
+        // The table of live tasks holds the task from here on (in `slot`),
+        // so the run queue's reference can go with the poll.
+        let ran = task.poll_once();
         if trace.is_on() {
             let kind = match ran {
                 Ran::Pending => TraceKind::Pending { task: id },
@@ -240,18 +245,30 @@ impl Executor {
             trace.set_phase(Phase::Idle);
         }
         if ran != Ran::Pending {
-            self.forget(&task);
+            self.forget_slot(id, slot);
         }
     }
 
-    /// Adds a task to the table of live tasks.
-    fn remember(&self, task: Arc<dyn Runnable>) {
+    /// Adds a task to the table of live tasks; returns its slot.
+    fn remember(&self, task: Arc<dyn Runnable>) -> u32 {
         let mut tasks = self.tasks.borrow_mut();
         let slot = tasks.insert(task);
         // Through the table's own reference: no extra clone of the `Arc`.
-        if let Some(Some(t)) = tasks.slots.get(slot) {
+        if let Some(Some(t)) = tasks.slots.get(slot as usize) {
             t.header().slot.store(slot, Ordering::Relaxed);
         }
+        slot
+    }
+
+    /// Removes the completed task `id`, found in `slot` of the table of live
+    /// tasks (the caller no longer holds a reference of its own).
+    fn forget_slot(&self, id: TaskId, slot: u32) {
+        self.queue.borrow_mut().forget(id);
+        let removed = self.tasks.borrow_mut().remove(slot);
+        if let Some(t) = &removed {
+            t.header().slot.store(NO_SLOT, Ordering::Relaxed);
+        }
+        drop(removed); // outside the borrow
     }
 
     /// Removes a completed task from the table of live tasks.

@@ -48,9 +48,9 @@
 //! Read next: `explore.rs` (running a body under many seeds).
 
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{BinaryHeap, VecDeque};
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 
 use super::task::Runnable;
@@ -70,6 +70,18 @@ impl ReadyTask {
     /// The task's id (as the trace shows it).
     pub fn id(&self) -> TaskId {
         self.task.header().id
+    }
+}
+
+impl ReadyTask {
+    /// The policy's word about this task, kept in its header (0 until a
+    /// policy sets it): `Pct` stores the task's priority there.
+    fn rank(&self) -> u64 {
+        self.task.header().rank.load(Relaxed)
+    }
+
+    fn set_rank(&self, rank: u64) {
+        self.task.header().rank.store(rank, Relaxed);
     }
 }
 
@@ -323,31 +335,13 @@ impl Ord for Ranked {
     }
 }
 
-/// Hashes a task id (a small counter) with one multiplication: the map of
-/// priorities is looked up on every push, and std's default SipHash, built
-/// to resist hostile keys, costs more than the rest of a push.
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
 /// [`Policy::Pct`]: a priority heap with seeded priority drops.
+///
+/// A task's priority is assigned when it is first pushed and kept in its
+/// header (the task's `rank` word), so a push costs no table lookup, and
+/// nothing needs forgetting when the task completes.
 pub struct Pct {
     heap: BinaryHeap<Ranked>,
-    /// Every live task's priority (assigned when it is first pushed).
-    priority: HashMap<TaskId, u64, BuildHasherDefault<IdHasher>>,
     rng: SplitMix64,
     depth: u32,
     /// The steps (pop numbers, from 1) at which a drop happens, ascending.
@@ -375,7 +369,6 @@ impl Pct {
         change_points.sort_unstable();
         Pct {
             heap: BinaryHeap::new(),
-            priority: HashMap::default(),
             rng,
             depth,
             change_points,
@@ -406,10 +399,12 @@ impl RunQueue for Pct {
         let (rng, depth) = (&mut self.rng, u64::from(self.depth));
         // Starting priorities lie above every value a drop assigns
         // (`depth - 1` down to 1).
-        let priority = *self
-            .priority
-            .entry(task.id())
-            .or_insert_with(|| depth + (rng.next_u64() >> 2));
+        // Every priority is at least 1, so 0 means "none yet".
+        let mut priority = task.rank();
+        if priority == 0 {
+            priority = depth + (rng.next_u64() >> 2);
+            task.set_rank(priority);
+        }
         self.heap.push(Ranked { priority, task });
     }
 
@@ -426,7 +421,7 @@ impl RunQueue for Pct {
         // priority, and the highest remaining ready task runs instead.
         let lowered = u64::from(self.depth) - 1 - self.changes_done as u64;
         self.changes_done += 1;
-        self.priority.insert(top.task.id(), lowered);
+        top.task.set_rank(lowered);
         self.heap.push(Ranked {
             priority: lowered,
             task: top.task,
@@ -436,10 +431,6 @@ impl RunQueue for Pct {
 
     fn len(&self) -> usize {
         self.heap.len()
-    }
-
-    fn forget(&mut self, task: TaskId) {
-        self.priority.remove(&task);
     }
 }
 

@@ -154,15 +154,23 @@ fn a_pct_drop_lets_the_next_task_run_first() {
     // one ends below it (priority `depth - 1`).
     for seed in 0..50 {
         let mut pct = Pct::new(seed, 2, 1);
-        for id in 1..=2 {
-            pct.push(ReadyTask { task: task(id) });
+        let tasks: Vec<_> = (1..=2).map(task).collect();
+        for t in &tasks {
+            pct.push(ReadyTask { task: t.clone() });
         }
-        let start: Vec<u64> = (1..=2).map(|id| pct.priority[&TaskId(id)]).collect();
+        // Pct keeps each task's priority in its header's `rank` word.
+        let rank = |i: usize| {
+            tasks[i]
+                .header()
+                .rank
+                .load(std::sync::atomic::Ordering::Relaxed)
+        };
+        let start: Vec<u64> = (0..2).map(rank).collect();
         let lower = if start[0] < start[1] { 1 } else { 2 };
         let first = pct.pop().unwrap().id();
         assert_eq!(first, TaskId(lower), "seed {seed}");
         let other = TaskId(3 - lower);
-        assert_eq!(pct.priority[&other], 1, "seed {seed}");
+        assert_eq!(rank(other.0 as usize - 1), 1, "seed {seed}");
         assert_eq!(pct.pop().unwrap().id(), other);
     }
 }

@@ -211,21 +211,30 @@ impl Semaphore {
     /// Returns `n` permits: each goes to the front waiter if there is one
     /// (hand-off), else to the pool.
     fn release(&self, n: usize) {
-        let handed: Vec<Rc<Waiter>> = {
+        // Every permit is handed out before any task is woken (a wake may
+        // call back into this semaphore). The first waiter travels apart so
+        // the common case, one permit for one waiter (every contended
+        // `Mutex` unlock), allocates nothing.
+        let (first, rest) = {
             let mut st = self.state.borrow_mut();
             st.permits = st.permits.saturating_add(n);
-            let mut handed = Vec::new();
+            let mut first = None;
+            let mut rest = Vec::new();
             while st.permits > 0 {
                 let Some(w) = st.waiters.pop_front() else {
                     break;
                 };
                 st.permits -= 1;
                 w.granted.set(true);
-                handed.push(w);
+                if first.is_none() {
+                    first = Some(w);
+                } else {
+                    rest.push(w);
+                }
             }
-            handed
+            (first, rest)
         };
-        wake_waiters(handed);
+        wake_waiters(first.into_iter().chain(rest));
     }
 
     /// Takes `waiter` out of the queue (a dropped, not yet granted waiter).
@@ -237,7 +246,7 @@ impl Semaphore {
 }
 
 /// Wakes each waiter's task; called after the state's borrow has ended.
-fn wake_waiters(waiters: Vec<Rc<Waiter>>) {
+fn wake_waiters(waiters: impl IntoIterator<Item = Rc<Waiter>>) {
     for w in waiters {
         let waker = w.waker.borrow_mut().take();
         if let Some(waker) = waker {

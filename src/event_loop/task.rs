@@ -74,7 +74,7 @@ use std::future::Future;
 use std::mem::ManuallyDrop;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
@@ -92,7 +92,7 @@ const COMPLETE: u8 = 2;
 const ABORT: u8 = 4;
 
 /// Marks a task that is not (yet) in the executor's table of live tasks.
-pub(crate) const NO_SLOT: usize = usize::MAX;
+pub(crate) const NO_SLOT: u32 = u32::MAX;
 
 /// Where a woken task goes: the one thing a task knows about the outside.
 ///
@@ -133,12 +133,18 @@ fn schedule(task: Arc<dyn Runnable>) {
 pub(crate) struct Header {
     /// The task's id, for the trace and for `JoinError`'s message.
     pub(crate) id: TaskId,
-    /// `SCHEDULED | COMPLETE | ABORT` bits.
-    state: AtomicU8,
+    /// The run queue's word about this task (`Pct` keeps its priority
+    /// here, 0 = none yet), so a policy needs no table keyed by task id.
+    /// Only the loop thread reads or writes it; the task never looks at it.
+    pub(crate) rank: AtomicU64,
     /// The executor's bookkeeping: index in its table of live tasks
     /// (`NO_SLOT` when absent). Only the loop thread reads or writes it;
     /// the task itself never looks at it.
-    pub(crate) slot: AtomicUsize,
+    /// (32 bits, beside `state`, keep the header at five words: a table of
+    /// 4 billion live tasks would need hundreds of GiB of task blocks.)
+    pub(crate) slot: AtomicU32,
+    /// `SCHEDULED | COMPLETE | ABORT` bits.
+    state: AtomicU8,
     /// Who gets the task when it is woken.
     schedule: Arc<dyn Schedule>,
 }
@@ -197,22 +203,42 @@ impl Header {
 }
 
 /// What the executor sees of a task: something it can poll once, or cancel.
-pub(crate) trait Runnable: Send + Sync {
-    /// The task's header.
-    fn header(&self) -> &Header;
+///
+/// # Safety
+///
+/// An implementor must be `#[repr(C)]` with its [`Header`] as the first
+/// field: [`header`](<dyn Runnable>::header) finds the header at the start
+/// of the task's block without a virtual call. Only [`Task`] implements it.
+pub(crate) unsafe trait Runnable: Send + Sync {
     /// Polls the future once; on `Ready` or a panic, drops the future and
     /// publishes the result to the join slot. Called only on the owning
     /// loop's thread, after [`Header::start_run`] said [`Start::Poll`].
-    /// Hands the task back, so the caller needs no extra reference (one
-    /// fewer pair of atomic operations per poll).
-    fn poll_once(self: Arc<Self>) -> (Ran, Arc<dyn Runnable>);
+    /// Takes the run queue's reference and releases it when done, so a
+    /// poll costs no extra reference; the executor's table of live tasks
+    /// keeps the task alive meanwhile.
+    fn poll_once(self: Arc<Self>) -> Ran;
     /// Drops the future without polling it and resolves the `JoinHandle` as
     /// aborted (no-op if already complete). Called only on the owning
     /// loop's thread.
     fn cancel(&self);
 }
 
-/// A spawned future plus everything needed to drive it.
+impl dyn Runnable {
+    /// The task's header. It sits at the start of every task's block (see
+    /// the trait's safety rule), so reading it costs no virtual call: the
+    /// executor reads the header several times per poll.
+    #[inline]
+    pub(crate) fn header(&self) -> &Header {
+        // SAFETY: every `Runnable` is `#[repr(C)]` with a `Header` as its
+        // first field (the trait's contract), so the data pointer of the
+        // trait object points at that header, which lives as long as `self`.
+        unsafe { &*(self as *const dyn Runnable as *const Header) }
+    }
+}
+
+/// A spawned future plus everything needed to drive it. `#[repr(C)]` with
+/// the header first, as [`Runnable`] requires.
+#[repr(C)]
 pub(crate) struct Task<F: Future> {
     header: Header,
     future: UnsafeCell<Option<F>>,
@@ -240,8 +266,9 @@ where
         Arc::new(Task {
             header: Header {
                 id,
+                rank: AtomicU64::new(0),
+                slot: AtomicU32::new(NO_SLOT),
                 state: AtomicU8::new(SCHEDULED),
-                slot: AtomicUsize::new(NO_SLOT),
                 schedule,
             },
             future: UnsafeCell::new(Some(future)),
@@ -262,16 +289,13 @@ where
     }
 }
 
-impl<F> Runnable for Task<F>
+// SAFETY: `Task` is `#[repr(C)]` and its first field is its `Header`.
+unsafe impl<F> Runnable for Task<F>
 where
     F: Future + 'static,
     F::Output: 'static,
 {
-    fn header(&self) -> &Header {
-        &self.header
-    }
-
-    fn poll_once(self: Arc<Self>) -> (Ran, Arc<dyn Runnable>) {
+    fn poll_once(self: Arc<Self>) -> Ran {
         let id = self.header.id;
         let waker = borrowed_waker(&self);
         let mut cx = Context::from_waker(&waker);
@@ -285,7 +309,8 @@ where
                 None => Poll::Pending,
             }
         }));
-        let ran = match result {
+        // `self`, the run queue's reference, is released on return.
+        match result {
             Ok(Poll::Pending) => Ran::Pending,
             Ok(Poll::Ready(out)) => {
                 self.finish(Ok(out));
@@ -295,8 +320,7 @@ where
                 self.finish(Err(JoinError::panicked(id, payload)));
                 Ran::Panicked
             }
-        };
-        (ran, self)
+        }
     }
 
     fn cancel(&self) {
