@@ -48,6 +48,8 @@ mod forkserver;
 mod handle;
 mod pool;
 mod recorder;
+mod ring;
+mod shm;
 mod state;
 mod sys;
 #[doc(hidden)]
@@ -56,7 +58,7 @@ mod wire;
 
 pub use error::{signal_name, PoolError, Retry, TaskError};
 pub use handle::TaskHandle;
-pub use pool::{auto_chunksize, ProcessPool, ProcessPoolBuilder};
+pub use pool::{auto_chunksize, ProcessPool, ProcessPoolBuilder, Transport};
 pub use recorder::{PoolEvent, PoolEventKind, TaskId};
 pub use sys::Pid;
 pub use wire::DEFAULT_MAX_FRAME;

@@ -86,9 +86,27 @@ pub struct ProcessPool<In, Out> {
     _input: PhantomData<fn(In)>,
 }
 
+/// How task and reply frames travel between the parent and a worker.
+///
+/// The API and the failure semantics are the same under both; what
+/// differs is the cost of a round trip (DESIGN.md, "Processes that share
+/// memory").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// Through a Unix socket pair per worker (the default): every frame is
+    /// a `sendmsg` and a `recv`, and a sleeping side is woken by the kernel.
+    Socketpair,
+    /// Through two rings in a shared-memory region per worker (`shm.rs`):
+    /// no system call while both sides are awake; a side that found
+    /// nothing for a while parks on a futex (worker) or an eventfd
+    /// (parent). The socket pair stays open, silent, as the death signal.
+    SharedMemory,
+}
+
 /// Options for a [`ProcessPool`]; see [`ProcessPool::builder`].
 pub struct ProcessPoolBuilder<In, Out> {
     workers: usize,
+    transport: Transport,
     max_tasks_per_child: Option<u64>,
     task_timeout: Option<Duration>,
     initializer: Option<Box<dyn Fn()>>,
@@ -104,6 +122,13 @@ where
     In: Serialize + DeserializeOwned,
     Out: Serialize + DeserializeOwned,
 {
+    /// How frames travel to and from the workers (default
+    /// [`Transport::Socketpair`]).
+    pub fn transport(mut self, transport: Transport) -> Self {
+        self.transport = transport;
+        self
+    }
+
     /// Each worker exits after serving `n` tasks (a `map` chunk counts as
     /// one) and is replaced by a fresh fork, like Python's `maxtasksperchild`.
     pub fn max_tasks_per_child(mut self, n: u64) -> Self {
@@ -187,6 +212,7 @@ where
         let cfg = ChildConfig {
             max_tasks: self.max_tasks_per_child,
             max_frame: self.max_frame,
+            transport: self.transport,
         };
         let init = self.initializer.as_deref();
         let run_worker = |chan: OwnedFd| child::serve::<In, Out, F>(chan, &f, init, &cfg);
@@ -203,6 +229,7 @@ where
         let bell = sys::eventfd().map_err(|e| PoolError::io("creating the doorbell eventfd", e))?;
         let mut state = State::new(server, workers, self.record);
         state.max_attempts = self.attempts;
+        state.transport = self.transport;
         for slot in 0..workers {
             if let Err(e) = state.spawn_into(slot) {
                 state.break_pool(TaskError::PoolShutDown {
@@ -246,6 +273,7 @@ where
     pub fn builder(workers: usize) -> ProcessPoolBuilder<In, Out> {
         ProcessPoolBuilder {
             workers,
+            transport: super::test_hooks::default_transport(),
             max_tasks_per_child: None,
             task_timeout: None,
             initializer: None,
@@ -255,6 +283,11 @@ where
             record: false,
             _types: PhantomData,
         }
+    }
+
+    /// How frames travel to and from the workers.
+    pub fn transport(&self) -> Transport {
+        self.inner.lock().transport
     }
 
     /// Number of worker slots.

@@ -58,7 +58,9 @@ use serde::de::DeserializeOwned;
 
 use super::error::{Retry, TaskError};
 use super::forkserver::ForkServer;
+use super::pool::Transport;
 use super::recorder::{PoolEventKind, Recorder, TaskId};
+use super::shm::{self, ShmLink};
 use super::sys::{self, ExitKind, Pid};
 use super::wire::{self, FrameBuf};
 
@@ -157,6 +159,9 @@ pub struct Worker {
     /// seen even when a grandchild keeps the socket open. `None` on kernels
     /// without `pidfd_open` (then end of file is the only sign).
     pub pidfd: Option<OwnedFd>,
+    /// The shared-memory rings, under [`Transport::SharedMemory`]; the
+    /// socket then carries no frames, only the end of file at death.
+    pub shm: Option<ShmLink>,
     inbuf: FrameBuf,
     /// Tasks sent (or being sent), oldest first; the oldest is running.
     pub inflight: VecDeque<TaskId>,
@@ -173,6 +178,38 @@ impl Worker {
     /// Whether some task frame is not fully written yet.
     pub fn wants_write(&self) -> bool {
         self.write_idx < self.inflight.len()
+    }
+
+    /// Writes some of `bufs` to the worker, by socket or ring.
+    fn send_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        match &mut self.shm {
+            Some(link) => link.send_vectored(bufs),
+            None => sys::send_vectored(self.chan.as_raw_fd(), bufs),
+        }
+    }
+
+    /// Reads what the worker sent into `buf`, by socket or ring.
+    fn fill(&mut self, buf: &mut FrameBuf) -> io::Result<usize> {
+        match &mut self.shm {
+            Some(link) => buf.fill_with(|room| link.recv(room)),
+            None => buf.fill(self.chan.as_raw_fd()),
+        }
+    }
+
+    /// Under shared memory the socket carries no frames: what it says if
+    /// it became readable. End of file is the worker's death; bytes are a
+    /// protocol error (nothing may write there).
+    fn shm_socket_news(&self) -> Option<Loss> {
+        if self.shm.is_none() || !sys::readable_now(self.chan.as_raw_fd()) {
+            return None;
+        }
+        match sys::recv(self.chan.as_raw_fd(), &mut [0u8; 1]) {
+            Ok(1) => Some(Loss::Protocol(
+                "bytes on the socket of a shared-memory worker".into(),
+            )),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => None,
+            _ => Some(Loss::Gone),
+        }
     }
 }
 
@@ -222,6 +259,8 @@ pub struct State<Out> {
     pub max_attempts: u32,
     /// Attempts lost and retried, oldest first, until taken.
     pub retries: VecDeque<Retry>,
+    /// How frames travel to the workers forked from now on.
+    pub transport: Transport,
 }
 
 impl<Out> State<Out> {
@@ -245,6 +284,7 @@ impl<Out> State<Out> {
             leader_view: Vec::new(),
             max_attempts: 1,
             retries: VecDeque::new(),
+            transport: Transport::Socketpair,
         }
     }
 
@@ -422,16 +462,44 @@ impl<Out: DeserializeOwned> State<Out> {
         let Some(w) = self.workers[slot].as_mut() else {
             return;
         };
-        let fd = w.chan.as_raw_fd();
         let write_failed = flush(w, &self.jobs).is_err();
+        // Under shared memory, look at the silent socket before the ring:
+        // whatever a worker wrote there came before the replies it
+        // published after it, as it would in one byte stream.
+        if let Some(link) = w.shm.as_mut() {
+            link.snapshot();
+        }
+        match w.shm_socket_news() {
+            None => {}
+            Some(Loss::Gone) => {
+                // The worker is dead: what it published is final; whole
+                // frames in it count, as they would on a socket.
+                if let Some(link) = w.shm.as_mut() {
+                    link.snapshot();
+                }
+                let mut buf = std::mem::take(&mut w.inbuf);
+                let (last, _) = self.read_replies(slot, &mut buf, cfg);
+                return match last {
+                    Some(Ok(_)) => self.retire(slot),
+                    Some(Err(loss)) => self.lose(slot, loss),
+                    None => self.lose(slot, Loss::Gone),
+                };
+            }
+            // Garbage came before anything published after it.
+            Some(loss) => return self.lose(slot, loss),
+        }
         let mut buf = std::mem::take(&mut w.inbuf);
-        let (mut outcome, read_any) = self.read_replies(slot, fd, &mut buf, cfg);
+        let (mut outcome, read_any) = self.read_replies(slot, &mut buf, cfg);
         // A busy worker that said nothing may be dead with its socket still
         // open (a grandchild of its task inherited it): ask the process. If
         // it exited, whatever it wrote before dying is readable by now, so
-        // read once more before calling it lost.
+        // read once more before calling it lost. Under shared memory the
+        // socket is silent, so its end of file has to be asked for too.
         if outcome.is_none() && !write_failed && !read_any && self.busy_and_exited(slot) {
-            let (last, _) = self.read_replies(slot, fd, &mut buf, cfg);
+            if let Some(link) = self.workers[slot].as_mut().and_then(|w| w.shm.as_mut()) {
+                link.snapshot();
+            }
+            let (last, _) = self.read_replies(slot, &mut buf, cfg);
             outcome = Some(last.unwrap_or(Err(Loss::Gone)));
         }
         match outcome {
@@ -452,13 +520,15 @@ impl<Out: DeserializeOwned> State<Out> {
     fn read_replies(
         &mut self,
         slot: usize,
-        fd: RawFd,
         buf: &mut FrameBuf,
         cfg: &Config,
     ) -> (Option<Result<AfterReply, Loss>>, bool) {
         let mut read_any = false;
         loop {
-            match buf.fill(fd) {
+            let Some(w) = self.workers[slot].as_mut() else {
+                return (None, read_any);
+            };
+            match w.fill(buf) {
                 Ok(0) => return (Some(Err(Loss::Gone)), read_any),
                 Ok(_) => {
                     read_any = true;
@@ -474,6 +544,9 @@ impl<Out: DeserializeOwned> State<Out> {
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return (None, read_any),
+                Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+                    return (Some(Err(Loss::Protocol(e.to_string()))), read_any)
+                }
                 Err(_) => return (Some(Err(Loss::Gone)), read_any),
             }
         }

@@ -143,6 +143,15 @@ impl FrameBuf {
     /// One `recv` into the buffer: `Ok(0)` is end of file. On a
     /// non-blocking socket, `WouldBlock` means "nothing more for now".
     pub fn fill(&mut self, fd: RawFd) -> io::Result<usize> {
+        self.fill_with(|room| sys::recv(fd, room))
+    }
+
+    /// Like [`fill`](FrameBuf::fill), reading with `read` (one call) instead
+    /// of `recv`: the shared-memory transport reads its ring this way.
+    pub fn fill_with(
+        &mut self,
+        read: impl FnOnce(&mut [u8]) -> io::Result<usize>,
+    ) -> io::Result<usize> {
         // When a large frame is announced, read straight up to its end.
         let want = match self.announced() {
             Some(len) if len + HEADER > self.pending() => {
@@ -151,7 +160,7 @@ impl FrameBuf {
             _ => READ_CHUNK,
         };
         self.reserve(want);
-        let n = sys::recv(fd, &mut self.buf[self.end..])?;
+        let n = read(&mut self.buf[self.end..])?;
         self.end += n;
         Ok(n)
     }

@@ -107,7 +107,7 @@ pub(super) fn flush<Out>(w: &mut Worker, jobs: &HashMap<TaskId, Job<Out>>) -> io
                 bytes
             }));
         }
-        let mut sent = match sys::send_vectored(w.chan.as_raw_fd(), &slices) {
+        let mut sent = match w.send_vectored(&slices) {
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
             Err(e) => return Err(e),

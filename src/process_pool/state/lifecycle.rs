@@ -50,7 +50,24 @@ impl<Out> State<Out> {
             .as_ref()
             .ok_or_else(|| io::Error::other("pool is shut down"))?;
         let (mine, theirs) = sys::stream_pair()?;
+        // The region exists before the worker is forked; it learns of it
+        // from the greeting, its first message (see `shm.rs`).
+        let shm = match self.transport {
+            Transport::Socketpair => None,
+            Transport::SharedMemory => Some(ShmLink::create()?),
+        };
         let pid = server.spawn(theirs)?;
+        let shm = match shm {
+            None => None,
+            Some((link, [memfd, wake])) => {
+                let passed = [memfd.as_raw_fd(), wake.as_raw_fd()];
+                if let Err(e) = sys::send_with_fds(mine.as_raw_fd(), shm::GREETING, &passed) {
+                    let _ = server.reap(pid, Duration::ZERO);
+                    return Err(e);
+                }
+                Some(link)
+            }
+        };
         sys::set_nonblocking(mine.as_raw_fd(), true)?;
         // The worker is the fork server's unreaped child: its pid cannot be
         // recycled yet, so this pidfd names exactly it.
@@ -59,6 +76,7 @@ impl<Out> State<Out> {
             pid,
             chan: mine,
             pidfd,
+            shm,
             inbuf: FrameBuf::new(),
             inflight: VecDeque::new(),
             write_idx: 0,
