@@ -63,8 +63,23 @@ impl MinusOne for i64 {
     const MINUS_ONE: i64 = -1;
 }
 
+/// System calls this process made through this module (every [`cvt`],
+/// plus the futex calls): the shared-memory example divides it by round
+/// trips. One relaxed add per call, next to a system call's cost.
+static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// See [`CALLS`].
+pub fn calls_made() -> u64 {
+    CALLS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+fn count_call() {
+    CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Turns a raw system call result into `io::Result`, reading `errno` on `-1`.
 pub fn cvt<T: MinusOne>(ret: T) -> io::Result<T> {
+    count_call();
     if ret == T::MINUS_ONE {
         Err(io::Error::last_os_error())
     } else {
@@ -503,6 +518,7 @@ pub fn futex_wait(word: &std::sync::atomic::AtomicU32, expected: u32, timeout: D
         tv_sec: timeout.as_secs().min(i32::MAX as u64) as libc::time_t,
         tv_nsec: timeout.subsec_nanos() as libc::c_long,
     };
+    count_call();
     // SAFETY: `word` is a live, aligned 32-bit atomic; `ts` is a live local.
     // EAGAIN (word changed), EINTR and ETIMEDOUT are all "look again".
     unsafe {
@@ -519,6 +535,7 @@ pub fn futex_wait(word: &std::sync::atomic::AtomicU32, expected: u32, timeout: D
 /// Wakes up to `n` processes sleeping in [`futex_wait`] on `word`
 /// (`FUTEX_WAKE`, shared between processes like the wait).
 pub fn futex_wake(word: &std::sync::atomic::AtomicU32, n: i32) {
+    count_call();
     // SAFETY: `word` is a live, aligned 32-bit atomic; no other memory is used.
     unsafe { libc::syscall(libc::SYS_futex, word.as_ptr(), libc::FUTEX_WAKE, n) };
 }

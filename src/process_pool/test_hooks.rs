@@ -81,3 +81,11 @@ pub(crate) fn default_transport() -> Transport {
         _ => Transport::Socketpair,
     }
 }
+
+/// System calls this process has made through the pool's `sys` module so
+/// far (the parent's side only; a worker counts its own). For the
+/// shared-memory example's "where the time goes" table.
+#[doc(hidden)]
+pub fn pool_system_calls() -> u64 {
+    sys::calls_made()
+}
