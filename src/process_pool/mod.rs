@@ -27,6 +27,10 @@
 //!   `.await`ed on the crate's event loop, whose reactor watches the
 //!   worker's socket (no helper thread).
 //! - `sys.rs` wraps every libc call; `recorder.rs` keeps the event log.
+//! - With [`Transport::SharedMemory`] the frames travel through two rings
+//!   in a `MAP_SHARED` region per worker instead (`shm.rs`, `ring.rs`,
+//!   protocol in `SHM.md`); the socket stays open, silent, as the death
+//!   signal.
 //!
 //! The fork-server protocol is explained in prose in `README.md` beside
 //! these files; DESIGN.md chapter 3 compares the design and its failure
@@ -37,7 +41,8 @@
 //!
 //! `pool.rs` (the API) → `state.rs` (the parent's pump, then
 //! `state/dispatch.rs`, `state/lifecycle.rs` and `state/waiting.rs`) →
-//! `handle.rs` → `wire.rs` (frames) → `child.rs` (the worker) →
+//! `handle.rs` → `wire.rs` (frames) → `shm.rs` and `ring.rs` (the
+//! shared-memory transport) → `child.rs` (the worker) →
 //! `forkserver.rs` (with `deadlock.rs`, its watch for workers stuck on a
 //! copied lock) → `sys.rs`.
 
