@@ -292,9 +292,10 @@ impl ShmLink {
     /// socket: if the socket is still silent, the worker wrote nothing
     /// there before publishing these bytes (it would have had to write it
     /// first), so they come first, as in one byte stream.
-    pub fn snapshot(&mut self) {
+    pub fn snapshot(&mut self) -> bool {
         // Corrupt positions: let `recv` find and report them.
         self.allowed = self.replies.available().unwrap_or(usize::MAX);
+        self.allowed > 0
     }
 
     /// Takes reply bytes into `out`, up to the last snapshot; `WouldBlock`

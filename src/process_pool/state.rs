@@ -162,6 +162,9 @@ pub struct Worker {
     /// The shared-memory rings, under [`Transport::SharedMemory`]; the
     /// socket then carries no frames, only the end of file at death.
     pub shm: Option<ShmLink>,
+    /// Under shared memory: a leader's `poll` saw the socket or pidfd
+    /// readable, so the next pump must look at them (see `State::quick`).
+    pub news: bool,
     inbuf: FrameBuf,
     /// Tasks sent (or being sent), oldest first; the oldest is running.
     pub inflight: VecDeque<TaskId>,
@@ -261,6 +264,11 @@ pub struct State<Out> {
     pub retries: VecDeque<Retry>,
     /// How frames travel to the workers forked from now on.
     pub transport: Transport,
+    /// Set by a blocked waiter for its own pumps: a shared-memory worker's
+    /// silent socket and pidfd are then only looked at (one `poll` each)
+    /// when reply bytes arrived or the waiter's `poll` reported them, not
+    /// on every pump. Other pumps (futures, `is_finished`) always look.
+    pub quick: bool,
 }
 
 impl<Out> State<Out> {
@@ -285,6 +293,7 @@ impl<Out> State<Out> {
             max_attempts: 1,
             retries: VecDeque::new(),
             transport: Transport::Socketpair,
+            quick: false,
         }
     }
 
@@ -466,10 +475,17 @@ impl<Out: DeserializeOwned> State<Out> {
         // Under shared memory, look at the silent socket before the ring:
         // whatever a worker wrote there came before the replies it
         // published after it, as it would in one byte stream.
-        if let Some(link) = w.shm.as_mut() {
-            link.snapshot();
-        }
-        match w.shm_socket_news() {
+        let look = match w.shm.as_mut() {
+            Some(link) => {
+                let bytes = link.snapshot();
+                let look = bytes || w.news || !self.quick;
+                w.news &= !look;
+                look
+            }
+            None => true,
+        };
+        let news = if look { w.shm_socket_news() } else { None };
+        match news {
             None => {}
             Some(Loss::Gone) => {
                 // The worker is dead: what it published is final; whole
@@ -495,7 +511,7 @@ impl<Out: DeserializeOwned> State<Out> {
         // it exited, whatever it wrote before dying is readable by now, so
         // read once more before calling it lost. Under shared memory the
         // socket is silent, so its end of file has to be asked for too.
-        if outcome.is_none() && !write_failed && !read_any && self.busy_and_exited(slot) {
+        if outcome.is_none() && !write_failed && !read_any && look && self.busy_and_exited(slot) {
             if let Some(link) = self.workers[slot].as_mut().and_then(|w| w.shm.as_mut()) {
                 link.snapshot();
             }

@@ -77,6 +77,7 @@ impl<Out> State<Out> {
             chan: mine,
             pidfd,
             shm,
+            news: true,
             inbuf: FrameBuf::new(),
             inflight: VecDeque::new(),
             write_idx: 0,

@@ -145,7 +145,9 @@ impl<Out: DeserializeOwned> Inner<Out> {
     pub fn wait_until(&self, mut done: impl FnMut(&mut State<Out>) -> bool) -> StateGuard<'_, Out> {
         let mut st = self.lock();
         loop {
+            st.quick = true;
             self.pump(&mut st);
+            st.quick = false;
             if done(&mut st) {
                 return st;
             }
@@ -182,6 +184,17 @@ impl<Out: DeserializeOwned> Inner<Out> {
                 }
             });
             st.leader_polling = false;
+            // Tell the next pump which silent sockets and pidfds spoke.
+            for w in st.workers.iter_mut().flatten() {
+                let chan = w.chan.as_raw_fd();
+                let pidfd = w.pidfd.as_ref().map(AsRawFd::as_raw_fd);
+                if fds
+                    .iter()
+                    .any(|p| p.revents != 0 && (p.fd == chan || Some(p.fd) == pidfd))
+                {
+                    w.news = true;
+                }
+            }
             for (link, _) in &links {
                 let fd = link.wake.as_raw_fd();
                 if fds.iter().any(|p| p.fd == fd && p.revents != 0) {
