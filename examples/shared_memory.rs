@@ -12,7 +12,8 @@
 //! - the parent's voluntary context switches (`getrusage` `ru_nvcsw`): how
 //!   often it went to sleep and had to be woken by the kernel;
 //! - the bytes copied per direction and how many of them went through the
-//!   kernel (computed from the frame sizes, not measured).
+//!   kernel (computed from the frame sizes, not measured);
+//! - then the CPU the idle worker uses over one second (`/proc/PID/stat`).
 //!
 //! Then it sends a 16 MiB byte vector to the worker and back and prints the
 //! throughput. Over shared memory the frame streams through the 1 MiB ring
@@ -38,6 +39,16 @@ fn context_switches() -> (i64, i64) {
     (ru.ru_nvcsw, ru.ru_nivcsw)
 }
 
+/// User plus system CPU time of process `pid` so far, in clock ticks
+/// (fields 14 and 15 of `/proc/PID/stat`).
+fn cpu_ticks(pid: i32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_name = stat.rsplit(')').next()?;
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // After "pid (comm)", field 3 is at index 0, so fields 14 and 15 are 11, 12.
+    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+}
+
 fn round_trips(transport: Transport) -> Result<(), Box<dyn std::error::Error>> {
     let pool = ProcessPool::builder(1)
         .transport(transport)
@@ -54,6 +65,11 @@ fn round_trips(transport: Transport) -> Result<(), Box<dyn std::error::Error>> {
     let took = start.elapsed();
     let calls = test_hooks::pool_system_calls() - calls;
     let (vol2, invol2) = context_switches();
+    // Idle: how much CPU the sleeping worker uses in one second.
+    let worker = pool.worker_pids()[0];
+    let before = cpu_ticks(worker);
+    std::thread::sleep(Duration::from_secs(1));
+    let idle = cpu_ticks(worker).zip(before).map(|(a, b)| a - b);
     // A task frame: 4-byte length, 12-byte task header, 4-byte item length,
     // the postcard u64 (1 to 10 bytes); the reply adds a tag byte.
     let through_kernel = match transport {
@@ -68,6 +84,12 @@ fn round_trips(transport: Transport) -> Result<(), Box<dyn std::error::Error>> {
         (vol2 - vol) as f64 / TRIPS as f64,
         (invol2 - invol) as f64 / TRIPS as f64,
     );
+    match idle {
+        Some(t) => {
+            println!("{transport:?}: idle worker CPU over 1 s: {t} clock ticks (1 tick = 10 ms)")
+        }
+        None => println!("{transport:?}: idle worker CPU: /proc/{worker}/stat unreadable"),
+    }
     Ok(())
 }
 
