@@ -190,13 +190,13 @@ impl<Out: DeserializeOwned> TaskHandle<Out> {
         let plan = watch_slots
             .into_iter()
             .filter_map(|slot| st.workers[slot].as_ref())
-            .filter(|w| !w.inflight.is_empty())
+            .filter(|w| w.busy())
             .map(|w| Target {
-                pid: w.pid,
-                chan: w.chan.as_raw_fd(),
+                pid: w.pid(),
+                chan: w.chan_fd(),
                 wants_write: w.wants_write(),
-                pidfd: w.pidfd.as_ref().map(AsRawFd::as_raw_fd),
-                shm: w.shm.as_ref().map(|l| Arc::clone(l.shared())),
+                pidfd: w.pidfd_fd(),
+                shm: w.shared().map(Arc::clone),
             })
             .collect();
         Err((plan, deadline))

@@ -58,7 +58,7 @@ use std::collections::VecDeque;
 use std::io::Write;
 use std::marker::PhantomData;
 use std::num::NonZeroUsize;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -298,7 +298,7 @@ where
     /// The pids of the live workers, by slot.
     pub fn worker_pids(&self) -> Vec<Pid> {
         let st = self.inner.lock();
-        st.workers.iter().flatten().map(|w| w.pid).collect()
+        st.workers.iter().flatten().map(|w| w.pid()).collect()
     }
 
     /// The fork server's pid (`None` after close).
@@ -464,8 +464,8 @@ fn finish<Out: DeserializeOwned>(inner: &Inner<Out>, graceful: bool) {
             .iter_mut()
             .filter_map(Option::take)
             .map(|w| {
-                let _ = sys::shutdown(w.chan.as_raw_fd());
-                w.pid
+                let _ = sys::shutdown(w.chan_fd());
+                w.pid()
             })
             .collect();
         for pid in pids {

@@ -67,10 +67,12 @@ use super::wire::{self, FrameBuf};
 mod dispatch;
 mod lifecycle;
 mod waiting;
+mod worker;
 
 use dispatch::flush;
 use lifecycle::Loss;
 pub use waiting::Inner;
+pub use worker::Worker;
 
 /// How long a worker whose socket closed gets to finish exiting before the
 /// fork server kills it (it is normally already dead).
@@ -146,74 +148,6 @@ pub struct Job<Out> {
     first_item: usize,
     /// Attempts lost with their worker so far (see `lifecycle.rs`, retry).
     losses: u32,
-}
-
-/// One live worker, seen from the parent.
-#[derive(Debug)]
-pub struct Worker {
-    /// Its pid.
-    pub pid: Pid,
-    /// Our end of its socket (non-blocking).
-    pub chan: OwnedFd,
-    /// A pidfd for the worker, readable once it has exited: how its death is
-    /// seen even when a grandchild keeps the socket open. `None` on kernels
-    /// without `pidfd_open` (then end of file is the only sign).
-    pub pidfd: Option<OwnedFd>,
-    /// The shared-memory rings, under [`Transport::SharedMemory`]; the
-    /// socket then carries no frames, only the end of file at death.
-    pub shm: Option<ShmLink>,
-    /// Under shared memory: a leader's `poll` saw the socket or pidfd
-    /// readable, so the next pump must look at them (see `State::quick`).
-    pub news: bool,
-    inbuf: FrameBuf,
-    /// Tasks sent (or being sent), oldest first; the oldest is running.
-    pub inflight: VecDeque<TaskId>,
-    /// Index in `inflight` of the frame being written, and bytes written of it.
-    write_idx: usize,
-    write_off: usize,
-    /// When the oldest task in flight started running.
-    pub head_started: Instant,
-    /// Tasks handed to this worker in its life.
-    dispatched: u64,
-}
-
-impl Worker {
-    /// Whether some task frame is not fully written yet.
-    pub fn wants_write(&self) -> bool {
-        self.write_idx < self.inflight.len()
-    }
-
-    /// Writes some of `bufs` to the worker, by socket or ring.
-    fn send_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        match &mut self.shm {
-            Some(link) => link.send_vectored(bufs),
-            None => sys::send_vectored(self.chan.as_raw_fd(), bufs),
-        }
-    }
-
-    /// Reads what the worker sent into `buf`, by socket or ring.
-    fn fill(&mut self, buf: &mut FrameBuf) -> io::Result<usize> {
-        match &mut self.shm {
-            Some(link) => buf.fill_with(|room| link.recv(room)),
-            None => buf.fill(self.chan.as_raw_fd()),
-        }
-    }
-
-    /// Under shared memory the socket carries no frames: what it says if
-    /// it became readable. End of file is the worker's death; bytes are a
-    /// protocol error (nothing may write there).
-    fn shm_socket_news(&self) -> Option<Loss> {
-        if self.shm.is_none() || !sys::readable_now(self.chan.as_raw_fd()) {
-            return None;
-        }
-        match sys::recv(self.chan.as_raw_fd(), &mut [0u8; 1]) {
-            Ok(1) => Some(Loss::Protocol(
-                "bytes on the socket of a shared-memory worker".into(),
-            )),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => None,
-            _ => Some(Loss::Gone),
-        }
-    }
 }
 
 /// What a reply did to its worker.
