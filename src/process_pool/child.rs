@@ -181,7 +181,7 @@ where
     Out: Serialize,
     F: Fn(In) -> Out,
 {
-    let (id, count, mut rest) = wire::job_header(payload)?;
+    let (id, count, mut rest) = wire::task_header(payload)?;
     let at = wire::begin_frame(out);
     out.extend_from_slice(&id.to_le_bytes());
     out.extend_from_slice(&count.to_le_bytes());
@@ -216,7 +216,7 @@ where
     }
     let len = out.len() - at - wire::HEADER + dropped;
     if len > limit {
-        out.truncate(at + wire::HEADER + wire::JOB_HEADER);
+        out.truncate(at + wire::HEADER + wire::TASK_HEADER);
         wire::push_too_large(out, len, limit);
     }
     wire::end_frame(out, at)

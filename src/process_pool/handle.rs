@@ -58,7 +58,7 @@ use serde::de::DeserializeOwned;
 use super::error::TaskError;
 use super::recorder::TaskId;
 use super::shm::Shared;
-use super::state::{Inner, JobState};
+use super::state::{Inner, TaskState};
 use super::sys::{self, Pid};
 use crate::event_loop::{sleep_until, Async, Sleep};
 
@@ -167,17 +167,17 @@ impl<Out: DeserializeOwned> TaskHandle<Out> {
             return Ok(first_result(st.take_results(self.id)));
         }
         let deadline = st.next_deadline(&self.inner.config);
-        let job = st
-            .jobs
+        let entry = st
+            .tasks
             .get_mut(&self.id)
             .expect("unfinished task is in the table");
-        match &job.waker {
+        match &entry.waker {
             Some(w) if w.will_wake(cx.waker()) => {}
-            _ => job.waker = Some(cx.waker().clone()),
+            _ => entry.waker = Some(cx.waker().clone()),
         }
-        let watch_slots: Vec<usize> = match job.state {
-            JobState::Running { slot } => vec![slot],
-            JobState::Queued => {
+        let watch_slots: Vec<usize> = match entry.state {
+            TaskState::Running { slot } => vec![slot],
+            TaskState::Queued => {
                 if st.queue_watcher.is_none() || st.queue_watcher == Some(self.id) {
                     st.queue_watcher = Some(self.id);
                     (0..st.workers.len()).collect()
@@ -185,7 +185,7 @@ impl<Out: DeserializeOwned> TaskHandle<Out> {
                     Vec::new()
                 }
             }
-            JobState::Done(_) => unreachable!("checked above"),
+            TaskState::Done(_) => unreachable!("checked above"),
         };
         let plan = watch_slots
             .into_iter()

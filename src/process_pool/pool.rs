@@ -332,7 +332,7 @@ where
         let limit = self.inner.config.max_frame;
         let frame = wire::encode_task_limited(id, std::slice::from_ref(&input), limit);
         let mut st = self.inner.lock();
-        st.add_job(id, frame, (1, 0), Owner::Handle);
+        st.add_task(id, frame, (1, 0), Owner::Handle);
         self.inner.pump(&mut st);
         drop(st);
         TaskHandle::new(self.inner.clone(), id)
@@ -517,7 +517,7 @@ impl<'a, Out: DeserializeOwned> Batch<'a, Out> {
         let mut st = inner.lock();
         for (i, (frame, items)) in frames.into_iter().enumerate() {
             let first_item = i * chunksize;
-            st.add_job(
+            st.add_task(
                 first + i as u64,
                 frame,
                 (items, first_item),
@@ -567,7 +567,7 @@ impl<Out: DeserializeOwned> Drop for Batch<'_, Out> {
         st.mailboxes.remove(&self.mailbox);
         for id in self.first..self.first + self.chunks as u64 {
             let collected = st
-                .jobs
+                .tasks
                 .get(&id)
                 .is_none_or(|j| !matches!(j.owner, Owner::Mailbox(m) if m == self.mailbox));
             if !collected {

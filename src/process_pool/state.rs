@@ -119,7 +119,7 @@ pub enum Owner {
 
 /// Where a task is.
 #[derive(Debug)]
-pub enum JobState<Out> {
+pub enum TaskState<Out> {
     /// Waiting in the queue.
     Queued,
     /// Sent to the worker in this slot.
@@ -133,13 +133,13 @@ pub enum JobState<Out> {
 
 /// One task: a frame of one or more items.
 #[derive(Debug)]
-pub struct Job<Out> {
+pub struct TaskEntry<Out> {
     /// The encoded task frame (dropped once no longer needed).
     frame: Vec<u8>,
     /// Items in the frame.
     items: usize,
     /// Where it is.
-    pub state: JobState<Out>,
+    pub state: TaskState<Out>,
     /// Woken when the task is dispatched or finished.
     pub waker: Option<Waker>,
     /// Who collects the result.
@@ -165,7 +165,7 @@ pub struct State<Out> {
     /// Tasks waiting for a worker, in order.
     pub queue: VecDeque<TaskId>,
     /// Every task not yet collected.
-    pub jobs: HashMap<TaskId, Job<Out>>,
+    pub tasks: HashMap<TaskId, TaskEntry<Out>>,
     /// Finished tasks per `map`/`imap_unordered` call.
     pub mailboxes: HashMap<u64, VecDeque<TaskId>>,
     next_id: u64,
@@ -211,7 +211,7 @@ impl<Out> State<Out> {
         State {
             workers: (0..workers).map(|_| None).collect(),
             queue: VecDeque::new(),
-            jobs: HashMap::new(),
+            tasks: HashMap::new(),
             mailboxes: HashMap::new(),
             next_id: 0,
             next_mailbox: 0,
@@ -249,17 +249,17 @@ impl<Out> State<Out> {
     /// Adds a task: queued, or finished at once if it could not be encoded
     /// or the pool is broken. `first_item` is the index of its first item in
     /// its `map` call (0 for a `submit`), for the retry log.
-    pub fn add_job(
+    pub fn add_task(
         &mut self,
         id: TaskId,
         frame: Result<Vec<u8>, String>,
         (items, first_item): (usize, usize),
         owner: Owner,
     ) {
-        let mut job = Job {
+        let mut entry = TaskEntry {
             frame: Vec::new(),
             items,
-            state: JobState::Queued,
+            state: TaskState::Queued,
             waker: None,
             owner,
             first_item,
@@ -269,11 +269,11 @@ impl<Out> State<Out> {
             (Some(err), _) => Some(err.clone()),
             (None, Err(message)) => Some(TaskError::Encode { message }),
             (None, Ok(frame)) => {
-                job.frame = frame;
+                entry.frame = frame;
                 None
             }
         };
-        self.jobs.insert(id, job);
+        self.tasks.insert(id, entry);
         match failure {
             Some(err) => self.complete(id, (0..items).map(|_| Err(err.clone())).collect()),
             None => self.queue.push_back(id),
@@ -282,23 +282,23 @@ impl<Out> State<Out> {
 
     /// Records a task's results and tells whoever waits for them.
     fn complete(&mut self, id: TaskId, results: Vec<Result<Out, TaskError>>) {
-        let Some(job) = self.jobs.get_mut(&id) else {
+        let Some(entry) = self.tasks.get_mut(&id) else {
             return;
         };
-        job.frame = Vec::new();
-        let waker = job.waker.take();
-        match job.owner {
+        entry.frame = Vec::new();
+        let waker = entry.waker.take();
+        match entry.owner {
             Owner::Detached => {
-                self.jobs.remove(&id);
+                self.tasks.remove(&id);
             }
-            Owner::Handle => job.state = JobState::Done(results),
+            Owner::Handle => entry.state = TaskState::Done(results),
             Owner::Mailbox(m) => match self.mailboxes.get_mut(&m) {
                 Some(mailbox) => {
-                    job.state = JobState::Done(results);
+                    entry.state = TaskState::Done(results);
                     mailbox.push_back(id);
                 }
                 None => {
-                    self.jobs.remove(&id);
+                    self.tasks.remove(&id);
                 }
             },
         }
@@ -313,22 +313,22 @@ impl<Out> State<Out> {
     /// running one detached (its result will be discarded), a finished one
     /// dropped.
     pub fn forget(&mut self, id: TaskId) {
-        let Some(job) = self.jobs.get_mut(&id) else {
+        let Some(entry) = self.tasks.get_mut(&id) else {
             return;
         };
-        match job.state {
-            JobState::Queued => {
-                self.jobs.remove(&id);
+        match entry.state {
+            TaskState::Queued => {
+                self.tasks.remove(&id);
                 if let Some(pos) = self.queue.iter().position(|&q| q == id) {
                     self.queue.remove(pos);
                 }
             }
-            JobState::Running { .. } => {
-                job.owner = Owner::Detached;
-                job.waker = None;
+            TaskState::Running { .. } => {
+                entry.owner = Owner::Detached;
+                entry.waker = None;
             }
-            JobState::Done(_) => {
-                self.jobs.remove(&id);
+            TaskState::Done(_) => {
+                self.tasks.remove(&id);
             }
         }
         if self.queue_watcher == Some(id) {
@@ -339,9 +339,9 @@ impl<Out> State<Out> {
 
     /// Takes a finished task's results out of the table.
     pub fn take_results(&mut self, id: TaskId) -> Option<Vec<Result<Out, TaskError>>> {
-        match self.jobs.get(&id)?.state {
-            JobState::Done(_) => match self.jobs.remove(&id)?.state {
-                JobState::Done(results) => Some(results),
+        match self.tasks.get(&id)?.state {
+            TaskState::Done(_) => match self.tasks.remove(&id)?.state {
+                TaskState::Done(results) => Some(results),
                 _ => None,
             },
             _ => None,
@@ -350,9 +350,9 @@ impl<Out> State<Out> {
 
     /// Whether a task is finished (or unknown, e.g. already collected).
     pub fn is_done(&self, id: TaskId) -> bool {
-        self.jobs
+        self.tasks
             .get(&id)
-            .is_none_or(|j| matches!(j.state, JobState::Done(_)))
+            .is_none_or(|j| matches!(j.state, TaskState::Done(_)))
     }
 
     /// Whether nothing is queued or in flight.
@@ -368,7 +368,7 @@ impl<Out> State<Out> {
             .flatten()
             .filter_map(|w| {
                 let id = w.inflight.front()?;
-                let items = self.jobs.get(id).map_or(1, |j| j.items.max(1));
+                let items = self.tasks.get(id).map_or(1, |j| j.items.max(1));
                 Some(w.head_started + limit * items as u32)
             })
             .min()
@@ -387,7 +387,7 @@ impl<Out: DeserializeOwned> State<Out> {
             for slot in 0..self.workers.len() {
                 let expired = self.workers[slot].as_ref().is_some_and(|w| {
                     w.inflight.front().is_some_and(|id| {
-                        let items = self.jobs.get(id).map_or(1, |j| j.items.max(1));
+                        let items = self.tasks.get(id).map_or(1, |j| j.items.max(1));
                         now >= w.head_started + limit * items as u32
                     })
                 });
@@ -405,7 +405,7 @@ impl<Out: DeserializeOwned> State<Out> {
         let Some(w) = self.workers[slot].as_mut() else {
             return;
         };
-        let write_failed = flush(w, &self.jobs).is_err();
+        let write_failed = flush(w, &self.tasks).is_err();
         // Under shared memory, look at the silent socket before the ring:
         // whatever a worker wrote there came before the replies it
         // published after it, as it would in one byte stream.
@@ -515,7 +515,7 @@ impl<Out: DeserializeOwned> State<Out> {
     /// Handles one reply frame from the worker in `slot`.
     fn on_reply(&mut self, slot: usize, payload: &[u8], cfg: &Config) -> Result<AfterReply, Loss> {
         let proto = |e: wire::FrameError| Loss::Protocol(e.to_string());
-        let (id, count, mut rest) = wire::job_header(payload).map_err(proto)?;
+        let (id, count, mut rest) = wire::task_header(payload).map_err(proto)?;
         if id == wire::INIT_FAILED {
             let message = wire::next_reply_item(&mut rest)
                 .map(|(_, m)| String::from_utf8_lossy(m).into_owned())
@@ -531,7 +531,7 @@ impl<Out: DeserializeOwned> State<Out> {
                 w.inflight.front()
             )));
         }
-        let items = self.jobs.get(&id).map_or(0, |j| j.items);
+        let items = self.tasks.get(&id).map_or(0, |j| j.items);
         if count as usize != items {
             return Err(Loss::Protocol(format!(
                 "reply with {count} items for a task of {items}"

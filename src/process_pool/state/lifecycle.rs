@@ -102,13 +102,13 @@ impl<Out> State<Out> {
                     let _ = server.reap(w.pid, Duration::ZERO);
                 }
                 for id in w.inflight {
-                    let items = self.jobs.get(&id).map_or(0, |j| j.items);
+                    let items = self.tasks.get(&id).map_or(0, |j| j.items);
                     self.complete(id, (0..items).map(|_| Err(err.clone())).collect());
                 }
             }
         }
         while let Some(id) = self.queue.pop_front() {
-            let items = self.jobs.get(&id).map_or(0, |j| j.items);
+            let items = self.tasks.get(&id).map_or(0, |j| j.items);
             self.complete(id, (0..items).map(|_| Err(err.clone())).collect());
         }
     }
@@ -173,7 +173,7 @@ impl<Out> State<Out> {
                 });
                 let err = TaskError::InitializerFailed { message };
                 for id in std::mem::take(&mut w.inflight) {
-                    let items = self.jobs.get(&id).map_or(0, |j| j.items);
+                    let items = self.tasks.get(&id).map_or(0, |j| j.items);
                     self.complete(id, (0..items).map(|_| Err(err.clone())).collect());
                 }
                 self.break_pool(err);
@@ -196,14 +196,14 @@ impl<Out> State<Out> {
         let head = w.inflight.pop_front();
         // The others never started: send them again, first in line.
         while let Some(id) = w.inflight.pop_back() {
-            if let Some(job) = self.jobs.get_mut(&id) {
-                job.state = JobState::Queued;
+            if let Some(entry) = self.tasks.get_mut(&id) {
+                entry.state = TaskState::Queued;
                 self.queue.push_front(id);
             }
         }
         if let Some(head) = head {
             if !self.retry(head, pid, &error) {
-                let items = self.jobs.get(&head).map_or(0, |j| j.items);
+                let items = self.tasks.get(&head).map_or(0, |j| j.items);
                 self.complete(head, (0..items).map(|_| Err(error.clone())).collect());
             }
         }
@@ -225,23 +225,23 @@ impl<Out> State<Out> {
     /// left; logs the retry. Returns whether it did.
     fn retry(&mut self, id: TaskId, pid: Pid, error: &TaskError) -> bool {
         let max_attempts = self.max_attempts;
-        let Some(job) = self.jobs.get_mut(&id) else {
+        let Some(entry) = self.tasks.get_mut(&id) else {
             return false;
         };
-        let wanted = job.owner != Owner::Detached;
-        if !wanted || !error.retryable() || job.losses + 1 >= max_attempts {
+        let wanted = entry.owner != Owner::Detached;
+        if !wanted || !error.retryable() || entry.losses + 1 >= max_attempts {
             return false;
         }
-        job.losses += 1;
-        job.state = JobState::Queued;
+        entry.losses += 1;
+        entry.state = TaskState::Queued;
         // Its future watched the dead worker: wake it to watch the queue.
-        self.wakes.extend(job.waker.take());
+        self.wakes.extend(entry.waker.take());
         let retry = Retry {
             task: id,
-            first_item: job.first_item,
-            items: job.items,
+            first_item: entry.first_item,
+            items: entry.items,
             pid,
-            attempt: job.losses,
+            attempt: entry.losses,
             error: error.clone(),
         };
         self.queue.push_front(id);
