@@ -40,7 +40,8 @@
 //! ## Reading order
 //!
 //! `pool.rs` (the API) → `state.rs` (the parent's pump, then
-//! `state/dispatch.rs`, `state/lifecycle.rs` and `state/waiting.rs`) →
+//! `state/tasks.rs`, `state/worker.rs`, `state/dispatch.rs`,
+//! `state/lifecycle.rs` and `state/waiting.rs`) →
 //! `handle.rs` → `wire.rs` (frames) → `shm.rs` and `ring.rs` (the
 //! shared-memory transport) → `child.rs` (the worker) →
 //! `forkserver.rs` (with `deadlock.rs`, its watch for workers stuck on a
