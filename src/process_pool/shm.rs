@@ -15,7 +15,8 @@
 //! ```
 //!
 //! - **The worker's doorbell** is a futex on `worker_bell`. A worker with
-//!   nothing to read (or no room to write) spins for [`SPIN`], then sets
+//!   nothing to read (or no room to write) spins (for an adaptive budget
+//!   between [`SPIN_MIN`] and [`SPIN`]), then sets
 //!   `worker_parked` and sleeps in `FUTEX_WAIT` on the bell, for at most
 //!   [`PARK_TIMEOUT`]. The parent, after publishing a task or taking reply
 //!   bytes, checks `worker_parked`; only if it is set does it bump the bell
@@ -61,8 +62,38 @@ use super::test_hooks;
 /// Data bytes of each ring (a power of two). A frame larger than this
 /// streams through in pieces.
 pub const RING_BYTES: usize = 1 << 20;
-/// How long a side spins on the ring before it parks.
+/// The longest a side spins on the ring before it parks.
 pub const SPIN: Duration = Duration::from_micros(50);
+/// The shortest spin. Each side adapts its spin between the two: it
+/// doubles after a spin that found the other side's bytes, and halves after
+/// one that ended in a park. On a quiet machine with tiny tasks the spin
+/// stays long (no system calls); when the other side is not running (more
+/// busy processes than cores, or long tasks) it shrinks, and the transport
+/// costs about what a socket wake-up costs instead of a wasted time slice.
+pub const SPIN_MIN: Duration = Duration::from_micros(2);
+
+/// An adaptive spin budget in nanoseconds (see [`SPIN_MIN`]).
+struct Budget(AtomicU64);
+
+impl Budget {
+    fn new() -> Budget {
+        Budget(AtomicU64::new(SPIN.as_nanos() as u64))
+    }
+    fn get(&self) -> Duration {
+        Duration::from_nanos(self.0.load(Ordering::Relaxed))
+    }
+    /// Doubles (the spin paid off) or halves (it did not), within bounds.
+    fn adapt(&self, paid_off: bool) {
+        let now = self.0.load(Ordering::Relaxed);
+        let next = if paid_off {
+            now.saturating_mul(2)
+        } else {
+            now / 2
+        };
+        let next = next.clamp(SPIN_MIN.as_nanos() as u64, SPIN.as_nanos() as u64);
+        self.0.store(next, Ordering::Relaxed);
+    }
+}
 /// Longest futex sleep of a worker; after it, the worker checks its socket
 /// for the parent's end of file before sleeping again.
 pub const PARK_TIMEOUT: Duration = Duration::from_secs(1);
@@ -163,6 +194,8 @@ impl Region {
 /// and the eventfd the worker rings.
 pub struct Shared {
     region: Arc<Region>,
+    /// The parent's spin budget for this worker (parent memory, not shared).
+    spin: Budget,
     /// Readable when the worker rang (a reply, or room in the task ring).
     pub wake: OwnedFd,
 }
@@ -197,20 +230,27 @@ impl Shared {
             return false;
         }
         let start = Instant::now();
+        let budget = links
+            .iter()
+            .map(|(l, _)| l.spin.get())
+            .max()
+            .unwrap_or(SPIN);
         let mut spins = 0u32;
         loop {
             if links
                 .iter()
                 .any(|(l, room)| l.has_reply_bytes() || (*room && l.has_task_room()))
             {
+                links.iter().for_each(|(l, _)| l.spin.adapt(true));
                 return true;
             }
             spins += 1;
-            if spins % 64 == 0 && start.elapsed() >= SPIN {
+            if spins % 64 == 0 && start.elapsed() >= budget {
                 break;
             }
             std::hint::spin_loop();
         }
+        links.iter().for_each(|(l, _)| l.spin.adapt(false));
         // `|` rather than `||`: every link must be armed before sleeping.
         links
             .iter()
@@ -257,7 +297,11 @@ impl ShmLink {
         let wake = sys::eventfd()?;
         let theirs = sys::dup(wake.as_raw_fd())?;
         let ((tasks, _), (_, replies)) = region.rings();
-        let shared = Arc::new(Shared { region, wake });
+        let shared = Arc::new(Shared {
+            region,
+            spin: Budget::new(),
+            wake,
+        });
         let link = ShmLink {
             shared,
             tasks,
@@ -350,6 +394,8 @@ pub struct WorkerLink {
     wake: OwnedFd,
     /// The socket: silent in this transport; end of file means "parent gone".
     chan: RawFd,
+    /// Our spin budget.
+    spin: Budget,
 }
 
 impl WorkerLink {
@@ -374,6 +420,7 @@ impl WorkerLink {
             replies,
             wake,
             chan,
+            spin: Budget::new(),
         })
     }
 
@@ -449,19 +496,23 @@ impl WorkerLink {
     fn wait(&self, ready: impl Fn() -> bool) -> bool {
         let c = self.region.control();
         let start = Instant::now();
+        let budget = self.spin.get();
         let mut spins = 0u32;
+        let mut parked = false;
         loop {
             if ready() {
+                self.spin.adapt(!parked);
                 return true;
             }
             if c.closed.0.load(Ordering::SeqCst) == 1 {
                 return false;
             }
             spins += 1;
-            if spins % 64 != 0 || start.elapsed() < SPIN {
+            if !parked && (spins % 64 != 0 || start.elapsed() < budget) {
                 std::hint::spin_loop();
                 continue;
             }
+            parked = true;
             // Park: announce it, look once more, then sleep unless the bell
             // moved since we read it.
             let bell = c.worker_bell.0.load(Ordering::SeqCst);
