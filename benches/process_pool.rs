@@ -18,7 +18,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode, Throughput};
-use homemade::process_pool::ProcessPool;
+use homemade::process_pool::{ProcessPool, Transport};
 use rayon::prelude::*;
 
 /// The tiny task.
@@ -112,12 +112,75 @@ impl Drop for PipePingPong {
     }
 }
 
+/// A pool echoing byte vectors.
+type BytesPool = ProcessPool<Vec<u8>, Vec<u8>>;
+
+/// The payload of the 16 MiB round trip.
+const BIG: usize = 16 << 20;
+
+/// A child process that spins until it is killed: a busy machine on demand.
+struct Spinner {
+    pid: libc::pid_t,
+}
+
+impl Spinner {
+    fn start() -> Spinner {
+        // SAFETY: called before any thread exists; the child only spins.
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0, "fork failed");
+        if pid == 0 {
+            // SAFETY: prctl with plain integers: die with the bench.
+            unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
+            loop {
+                std::hint::spin_loop();
+            }
+        }
+        Spinner { pid }
+    }
+}
+
+impl Drop for Spinner {
+    fn drop(&mut self) {
+        // SAFETY: kill and waitpid on our own child, plain integers.
+        unsafe {
+            libc::kill(self.pid, libc::SIGKILL);
+            libc::waitpid(self.pid, std::ptr::null_mut(), 0);
+        }
+    }
+}
+
 fn main() {
     // Fork everything first, while this process has one thread (the pipe
     // child first, so it holds none of the pools' sockets).
     let pipe = PipePingPong::start();
+    // HOMEMADE_BENCH_BUSY=1: a child that spins on a core all along (the
+    // "busy machine" variant of every figure), forked before the pools.
+    let busy = std::env::var_os("HOMEMADE_BENCH_BUSY").map(|_| Spinner::start());
     let pool = ProcessPool::new(2, tiny).expect("tiny pool");
     let cpu_pool = ProcessPool::new(2, spin).expect("cpu pool");
+    let shm = |b: homemade::process_pool::ProcessPoolBuilder<u64, u64>| {
+        b.transport(Transport::SharedMemory)
+    };
+    let pool_shm = shm(ProcessPool::builder(2))
+        .build(tiny)
+        .expect("tiny shm pool");
+    let cpu_pool_shm = shm(ProcessPool::builder(2))
+        .build(spin)
+        .expect("cpu shm pool");
+    let big_pools: Vec<(&str, BytesPool)> = [
+        ("socketpair", Transport::Socketpair),
+        ("shm", Transport::SharedMemory),
+    ]
+    .into_iter()
+    .map(|(name, t)| {
+        let p = ProcessPool::builder(1)
+            .transport(t)
+            .max_frame_bytes(BIG + 1024)
+            .build(|v: Vec<u8>| v)
+            .expect("payload pool");
+        (name, p)
+    })
+    .collect();
 
     let mut c = Criterion::default()
         .sample_size(10)
@@ -146,6 +209,22 @@ fn main() {
         g.bench_function("submit_join", |b| {
             b.iter(|| pool.submit(black_box(5)).join().unwrap())
         });
+        g.bench_function("submit_join_shm", |b| {
+            b.iter(|| pool_shm.submit(black_box(5)).join().unwrap())
+        });
+        g.finish();
+    }
+
+    {
+        let mut g = c.benchmark_group("payload_16mib_round_trip");
+        g.sampling_mode(SamplingMode::Flat);
+        g.throughput(Throughput::Bytes(2 * BIG as u64));
+        let payload: Vec<u8> = (0..BIG).map(|i| i as u8).collect();
+        for (name, p) in &big_pools {
+            g.bench_function(*name, |b| {
+                b.iter(|| p.submit(payload.clone()).join().unwrap())
+            });
+        }
         g.finish();
     }
 
@@ -156,6 +235,9 @@ fn main() {
         g.throughput(Throughput::Elements(small.len() as u64));
         g.bench_function("chunksize_1_x10k", |b| {
             b.iter(|| pool.map_chunked(small.clone(), 1).unwrap())
+        });
+        g.bench_function("chunksize_1_x10k_shm", |b| {
+            b.iter(|| pool_shm.map_chunked(small.clone(), 1).unwrap())
         });
         let big: Vec<u64> = (0..1_000_000).collect();
         g.throughput(Throughput::Elements(big.len() as u64));
@@ -176,6 +258,9 @@ fn main() {
         g.bench_function("homemade_2_workers", |b| {
             b.iter(|| cpu_pool.map(items.clone()).unwrap())
         });
+        g.bench_function("homemade_2_workers_shm", |b| {
+            b.iter(|| cpu_pool_shm.map(items.clone()).unwrap())
+        });
         g.bench_function("rayon_2_threads", |b| {
             b.iter(|| rayon_pool.install(|| items.par_iter().map(|&x| spin(x)).collect::<Vec<_>>()))
         });
@@ -186,5 +271,6 @@ fn main() {
     }
 
     drop(pipe);
+    drop(busy);
     c.final_summary();
 }

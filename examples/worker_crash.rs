@@ -1,7 +1,10 @@
 //! A worker is SIGKILLed in the middle of a map. Watch the pool report the
 //! lost task, fork a replacement and finish everything else.
 //!
-//! Run: `cargo run --example worker_crash`
+//! Run: `cargo run --example worker_crash` (socket pair), or
+//! `cargo run --example worker_crash -- shm` for the shared-memory transport,
+//! where the frames travel through rings and the socket only carries the
+//! end of file that reports the death.
 //!
 //! Python's `multiprocessing.Pool.map` hangs forever in this situation (the
 //! result of the lost task never arrives and nobody notices). Here the
@@ -12,13 +15,21 @@
 
 use std::time::Duration;
 
-use homemade::process_pool::{PoolEventKind, ProcessPool, TaskError};
+use homemade::process_pool::{PoolEventKind, ProcessPool, TaskError, Transport};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let pool = ProcessPool::builder(2).record(true).build(|x: u64| {
-        std::thread::sleep(Duration::from_millis(20));
-        (x * x, std::process::id())
-    })?;
+    let transport = match std::env::args().nth(1).as_deref() {
+        Some("shm") => Transport::SharedMemory,
+        _ => Transport::Socketpair,
+    };
+    println!("transport: {transport:?}");
+    let pool = ProcessPool::builder(2)
+        .transport(transport)
+        .record(true)
+        .build(|x: u64| {
+            std::thread::sleep(Duration::from_millis(20));
+            (x * x, std::process::id())
+        })?;
     println!("workers: {:?}", pool.worker_pids());
 
     // Kill worker 0 from outside while the map is running.

@@ -97,7 +97,7 @@ fn failures_arrive_through_await() {
 }
 
 fn main() {
-    common::run(&[
+    common::run_both(&[
         (
             "many_loop_tasks_submit_and_await",
             many_loop_tasks_submit_and_await,

@@ -53,7 +53,7 @@ fn panicking_initializer_fails_tasks_clearly() {
 }
 
 fn main() {
-    common::run(&[
+    common::run_both(&[
         (
             "initializer_runs_in_each_child",
             initializer_runs_in_each_child,

@@ -71,7 +71,7 @@ fn frames_over_the_limit_are_refused() {
 }
 
 fn main() {
-    common::run(&[
+    common::run_both(&[
         ("sixteen_mib_in_and_out", sixteen_mib_in_and_out),
         (
             "sixteen_mib_byte_vector_output",

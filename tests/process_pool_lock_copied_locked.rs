@@ -86,7 +86,7 @@ fn a_pool_built_in_a_once_lock_initializer() {
 }
 
 fn main() {
-    common::run(&[
+    common::run_both(&[
         (
             "a_mutex_held_while_building_fails_the_tasks_that_take_it",
             a_mutex_held_while_building_fails_the_tasks_that_take_it,

@@ -32,7 +32,7 @@ fn a_lost_chunk_names_all_its_items() {
 }
 
 fn main() {
-    common::run(&[(
+    common::run_both(&[(
         "a_lost_chunk_names_all_its_items",
         a_lost_chunk_names_all_its_items,
     )])

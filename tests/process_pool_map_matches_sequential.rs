@@ -68,7 +68,7 @@ fn empty_input_gives_empty_output() {
 }
 
 fn main() {
-    common::run(&[
+    common::run_both(&[
         (
             "map_and_map_chunked_equal_sequential_map",
             map_and_map_chunked_equal_sequential_map,

@@ -46,7 +46,7 @@ fn workers_are_replaced_after_their_budget() {
 }
 
 fn main() {
-    common::run(&[(
+    common::run_both(&[(
         "workers_are_replaced_after_their_budget",
         workers_are_replaced_after_their_budget,
     )])

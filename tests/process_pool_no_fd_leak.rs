@@ -48,7 +48,7 @@ fn descriptors_are_all_closed_after_drop() {
 }
 
 fn main() {
-    common::run(&[(
+    common::run_both(&[(
         "descriptors_are_all_closed_after_drop",
         descriptors_are_all_closed_after_drop,
     )])

@@ -80,7 +80,7 @@ fn terminate_kills_at_once_and_reaps() {
 }
 
 fn main() {
-    common::run(&[
+    common::run_both(&[
         (
             "drop_reaps_everything_even_after_crashes",
             drop_reaps_everything_even_after_crashes,

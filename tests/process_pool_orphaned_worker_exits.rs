@@ -55,7 +55,7 @@ fn worker_exits_when_its_fork_server_died_first() {
 }
 
 fn main() {
-    common::run(&[(
+    common::run_both(&[(
         "worker_exits_when_its_fork_server_died_first",
         worker_exits_when_its_fork_server_died_first,
     )])

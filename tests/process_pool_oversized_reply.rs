@@ -72,7 +72,7 @@ fn a_chunk_over_the_limit_fails_every_item() {
 }
 
 fn main() {
-    common::run(&[
+    common::run_both(&[
         (
             "a_300_mib_reply_is_too_large_and_the_worker_lives",
             a_300_mib_reply_is_too_large_and_the_worker_lives,

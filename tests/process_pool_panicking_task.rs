@@ -49,7 +49,7 @@ fn panics_inside_a_chunk_fail_only_their_items() {
 }
 
 fn main() {
-    common::run(&[
+    common::run_both(&[
         (
             "panic_fails_one_task_and_the_worker_keeps_serving",
             panic_fails_one_task_and_the_worker_keeps_serving,

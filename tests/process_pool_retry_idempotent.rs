@@ -178,7 +178,7 @@ fn an_awaited_task_is_retried_too() {
 }
 
 fn main() {
-    common::run(&[
+    common::run_both(&[
         (
             "a_task_lost_once_succeeds_on_its_second_attempt",
             a_task_lost_once_succeeds_on_its_second_attempt,

@@ -65,7 +65,7 @@ fn many_threads_share_one_pool() {
 }
 
 fn main() {
-    common::run(&[
+    common::run_both(&[
         (
             "threads_block_creation_but_not_replacement",
             threads_block_creation_but_not_replacement,

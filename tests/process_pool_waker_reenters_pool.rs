@@ -82,7 +82,7 @@ fn a_waker_that_calls_into_the_pool_does_not_deadlock() {
 }
 
 fn main() {
-    common::run(&[(
+    common::run_both(&[(
         "a_waker_that_calls_into_the_pool_does_not_deadlock",
         a_waker_that_calls_into_the_pool_does_not_deadlock,
     )])

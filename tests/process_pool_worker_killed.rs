@@ -80,7 +80,7 @@ fn external_sigkill_of_a_busy_worker_is_reported() {
 }
 
 fn main() {
-    common::run(&[
+    common::run_both(&[
         (
             "sigkill_mid_map_fails_one_item_and_finishes_the_rest",
             sigkill_mid_map_fails_one_item_and_finishes_the_rest,

@@ -34,12 +34,15 @@
 //!
 //! Read next: `pool.rs` (the parent side of the conversation).
 
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::panic::{self, AssertUnwindSafe};
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::pool::Transport;
+use super::shm::WorkerLink;
 use super::sys;
 use super::wire::{self, FrameBuf};
 
@@ -50,6 +53,35 @@ pub struct ChildConfig {
     pub max_tasks: Option<u64>,
     /// Largest frame accepted.
     pub max_frame: usize,
+    /// How frames travel: the socket itself, or rings in shared memory.
+    pub transport: Transport,
+}
+
+/// The worker's side of the conversation, under either transport.
+enum Link {
+    /// Frames go through the socket pair.
+    Socket(RawFd),
+    /// Frames go through the shared-memory rings (`shm.rs`); the socket
+    /// only tells of the parent's end.
+    Shm(WorkerLink),
+}
+
+impl Link {
+    /// Blocks until bytes arrive and appends them to `buf`; `Ok(0)`: stop.
+    fn fill(&mut self, buf: &mut FrameBuf) -> io::Result<usize> {
+        match self {
+            Link::Socket(fd) => buf.fill(*fd),
+            Link::Shm(ring) => buf.fill_with(|room| ring.recv(room)),
+        }
+    }
+
+    /// Sends one whole reply frame.
+    fn send_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        match self {
+            Link::Socket(fd) => sys::send_all(*fd, bytes),
+            Link::Shm(ring) => ring.send_all(bytes),
+        }
+    }
 }
 
 /// Exit code: the parent closed the channel (the normal way to stop).
@@ -78,6 +110,14 @@ where
     F: Fn(In) -> Out,
 {
     let fd = chan.as_raw_fd();
+    let mut link = match cfg.transport {
+        Transport::Socketpair => Link::Socket(fd),
+        Transport::SharedMemory => match WorkerLink::accept(fd) {
+            Ok(ring) => Link::Shm(ring),
+            // The parent closed before greeting us, or sent something else.
+            Err(_) => sys::exit_now(EXIT_PROTOCOL),
+        },
+    };
     let mut out = Vec::with_capacity(64 * 1024);
 
     if let Some(init) = init {
@@ -91,7 +131,7 @@ where
                 panic_message(&*payload).as_bytes(),
             );
             if wire::end_frame(&mut out, at).is_ok() {
-                let _ = sys::send_all(fd, &out);
+                let _ = link.send_all(&out);
             }
             sys::exit_now(EXIT_INIT_FAILED);
         }
@@ -100,7 +140,7 @@ where
     let mut served: u64 = 0;
     let mut buf = FrameBuf::new();
     loop {
-        match buf.fill(fd) {
+        match link.fill(&mut buf) {
             Ok(0) | Err(_) => sys::exit_now(EXIT_OK),
             Ok(_) => {}
         }
@@ -114,7 +154,7 @@ where
             if run_task(payload, f, &mut out, cfg.max_frame).is_err() {
                 sys::exit_now(EXIT_PROTOCOL);
             }
-            if sys::send_all(fd, &out).is_err() {
+            if link.send_all(&out).is_err() {
                 // EPIPE: the parent is gone or closed us; nobody wants the result.
                 sys::exit_now(EXIT_OK);
             }
@@ -141,7 +181,7 @@ where
     Out: Serialize,
     F: Fn(In) -> Out,
 {
-    let (id, count, mut rest) = wire::job_header(payload)?;
+    let (id, count, mut rest) = wire::task_header(payload)?;
     let at = wire::begin_frame(out);
     out.extend_from_slice(&id.to_le_bytes());
     out.extend_from_slice(&count.to_le_bytes());
@@ -176,7 +216,7 @@ where
     }
     let len = out.len() - at - wire::HEADER + dropped;
     if len > limit {
-        out.truncate(at + wire::HEADER + wire::JOB_HEADER);
+        out.truncate(at + wire::HEADER + wire::TASK_HEADER);
         wire::push_too_large(out, len, limit);
     }
     wire::end_frame(out, at)

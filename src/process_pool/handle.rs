@@ -57,7 +57,8 @@ use serde::de::DeserializeOwned;
 
 use super::error::TaskError;
 use super::recorder::TaskId;
-use super::state::{Inner, JobState};
+use super::shm::Shared;
+use super::state::{Inner, TaskState};
 use super::sys::{self, Pid};
 use crate::event_loop::{sleep_until, Async, Sleep};
 
@@ -80,6 +81,9 @@ struct Watch {
     pid: Pid,
     io: Async<WatchedFd>,
     death: Option<Async<WatchedFd>>,
+    /// Under shared memory: the worker's eventfd, rung for reply bytes
+    /// (or room in the task ring) once [`Shared::arm`]ed.
+    wake: Option<Async<WatchedFd>>,
 }
 
 /// A duplicate of a worker's descriptor, owned so it can be registered on
@@ -99,9 +103,20 @@ impl Source for WatchedFd {
     }
 }
 
-/// Which workers a pending future should watch:
-/// `(pid, socket, wants_write, pidfd)`.
-type Plan = Vec<(Pid, RawFd, bool, Option<RawFd>)>;
+/// One worker a pending future should watch.
+struct Target {
+    pid: Pid,
+    /// Its socket.
+    chan: RawFd,
+    /// A task frame is half-written to it (by socket or ring).
+    wants_write: bool,
+    pidfd: Option<RawFd>,
+    /// Its rings and eventfd, under shared memory.
+    shm: Option<Arc<Shared>>,
+}
+
+/// Which workers a pending future should watch.
+type Plan = Vec<Target>;
 
 impl<Out> TaskHandle<Out> {
     /// Wraps task `id` of the pool `inner`.
@@ -152,17 +167,17 @@ impl<Out: DeserializeOwned> TaskHandle<Out> {
             return Ok(first_result(st.take_results(self.id)));
         }
         let deadline = st.next_deadline(&self.inner.config);
-        let job = st
-            .jobs
+        let entry = st
+            .tasks
             .get_mut(&self.id)
             .expect("unfinished task is in the table");
-        match &job.waker {
+        match &entry.waker {
             Some(w) if w.will_wake(cx.waker()) => {}
-            _ => job.waker = Some(cx.waker().clone()),
+            _ => entry.waker = Some(cx.waker().clone()),
         }
-        let watch_slots: Vec<usize> = match job.state {
-            JobState::Running { slot } => vec![slot],
-            JobState::Queued => {
+        let watch_slots: Vec<usize> = match entry.state {
+            TaskState::Running { slot } => vec![slot],
+            TaskState::Queued => {
                 if st.queue_watcher.is_none() || st.queue_watcher == Some(self.id) {
                     st.queue_watcher = Some(self.id);
                     (0..st.workers.len()).collect()
@@ -170,15 +185,18 @@ impl<Out: DeserializeOwned> TaskHandle<Out> {
                     Vec::new()
                 }
             }
-            JobState::Done(_) => unreachable!("checked above"),
+            TaskState::Done(_) => unreachable!("checked above"),
         };
         let plan = watch_slots
             .into_iter()
             .filter_map(|slot| st.workers[slot].as_ref())
-            .filter(|w| !w.inflight.is_empty())
-            .map(|w| {
-                let pidfd = w.pidfd.as_ref().map(AsRawFd::as_raw_fd);
-                (w.pid, w.chan.as_raw_fd(), w.wants_write(), pidfd)
+            .filter(|w| w.busy())
+            .map(|w| Target {
+                pid: w.pid(),
+                chan: w.chan_fd(),
+                wants_write: w.wants_write(),
+                pidfd: w.pidfd_fd(),
+                shm: w.shared().map(Arc::clone),
             })
             .collect();
         Err((plan, deadline))
@@ -186,16 +204,24 @@ impl<Out: DeserializeOwned> TaskHandle<Out> {
 
     /// Brings `watches` in line with `plan`, registering new workers.
     fn update_watches(&mut self, plan: &Plan) -> io::Result<()> {
-        self.watches
-            .retain(|w| plan.iter().any(|(pid, ..)| *pid == w.pid));
-        for &(pid, fd, _, pidfd) in plan {
-            if !self.watches.iter().any(|w| w.pid == pid) {
-                let io = Async::new(WatchedFd(sys::dup(fd)?))?;
-                let death = match pidfd {
+        self.watches.retain(|w| plan.iter().any(|t| t.pid == w.pid));
+        for t in plan {
+            if !self.watches.iter().any(|w| w.pid == t.pid) {
+                let io = Async::new(WatchedFd(sys::dup(t.chan)?))?;
+                let death = match t.pidfd {
                     Some(p) => Some(Async::new(WatchedFd(sys::dup(p)?))?),
                     None => None,
                 };
-                self.watches.push(Watch { pid, io, death });
+                let wake = match &t.shm {
+                    Some(l) => Some(Async::new(WatchedFd(sys::dup(l.wake.as_raw_fd())?))?),
+                    None => None,
+                };
+                self.watches.push(Watch {
+                    pid: t.pid,
+                    io,
+                    death,
+                    wake,
+                });
             }
         }
         Ok(())
@@ -230,14 +256,28 @@ impl<Out: DeserializeOwned> Future for TaskHandle<Out> {
             // Register interest. The pump above already read every socket
             // until WouldBlock, so consuming the readiness here loses nothing.
             for w in &this.watches {
-                let wants_write = plan.iter().any(|&(pid, _, ww, _)| pid == w.pid && ww);
+                let Some(t) = plan.iter().find(|t| t.pid == w.pid) else {
+                    continue;
+                };
                 let _ = w.io.poll_read_with(cx, |_| Err::<(), _>(would_block()));
                 if let Some(death) = &w.death {
                     let _ = death.poll_read_with(cx, |_| Err::<(), _>(would_block()));
                 }
-                if wants_write {
+                if let Some(wake) = &w.wake {
+                    let _ = wake.poll_read_with(cx, |_| Err::<(), _>(would_block()));
+                }
+                if t.wants_write && t.shm.is_none() {
                     let _ = w.io.poll_write_with(cx, |_| Err::<(), _>(would_block()));
                 }
+            }
+            // Shared memory: ask the workers to ring their eventfds, and
+            // look once more; bytes that came meanwhile rang nothing.
+            let ready = plan
+                .iter()
+                .filter_map(|t| Some(t.shm.as_ref()?.arm(t.wants_write)))
+                .fold(false, |any, r| any | r);
+            if ready {
+                continue;
             }
             match deadline {
                 None => this.timer = None,

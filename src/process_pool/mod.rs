@@ -27,6 +27,10 @@
 //!   `.await`ed on the crate's event loop, whose reactor watches the
 //!   worker's socket (no helper thread).
 //! - `sys.rs` wraps every libc call; `recorder.rs` keeps the event log.
+//! - With [`Transport::SharedMemory`] the frames travel through two rings
+//!   in a `MAP_SHARED` region per worker instead (`shm.rs`, `ring.rs`,
+//!   protocol in `SHM.md`); the socket stays open, silent, as the death
+//!   signal.
 //!
 //! The fork-server protocol is explained in prose in `README.md` beside
 //! these files; DESIGN.md chapter 3 compares the design and its failure
@@ -36,8 +40,10 @@
 //! ## Reading order
 //!
 //! `pool.rs` (the API) → `state.rs` (the parent's pump, then
-//! `state/dispatch.rs`, `state/lifecycle.rs` and `state/waiting.rs`) →
-//! `handle.rs` → `wire.rs` (frames) → `child.rs` (the worker) →
+//! `state/tasks.rs`, `state/worker.rs`, `state/dispatch.rs`,
+//! `state/lifecycle.rs` and `state/waiting.rs`) →
+//! `handle.rs` → `wire.rs` (frames) → `shm.rs` and `ring.rs` (the
+//! shared-memory transport) → `child.rs` (the worker) →
 //! `forkserver.rs` (with `deadlock.rs`, its watch for workers stuck on a
 //! copied lock) → `sys.rs`.
 
@@ -48,6 +54,8 @@ mod forkserver;
 mod handle;
 mod pool;
 mod recorder;
+mod ring;
+mod shm;
 mod state;
 mod sys;
 #[doc(hidden)]
@@ -56,7 +64,7 @@ mod wire;
 
 pub use error::{signal_name, PoolError, Retry, TaskError};
 pub use handle::TaskHandle;
-pub use pool::{auto_chunksize, ProcessPool, ProcessPoolBuilder};
+pub use pool::{auto_chunksize, ProcessPool, ProcessPoolBuilder, Transport};
 pub use recorder::{PoolEvent, PoolEventKind, TaskId};
 pub use sys::Pid;
 pub use wire::DEFAULT_MAX_FRAME;

@@ -58,7 +58,7 @@ use std::collections::VecDeque;
 use std::io::Write;
 use std::marker::PhantomData;
 use std::num::NonZeroUsize;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -86,9 +86,27 @@ pub struct ProcessPool<In, Out> {
     _input: PhantomData<fn(In)>,
 }
 
+/// How task and reply frames travel between the parent and a worker.
+///
+/// The API and the failure semantics are the same under both; what
+/// differs is the cost of a round trip (DESIGN.md, "Processes that share
+/// memory").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// Through a Unix socket pair per worker (the default): every frame is
+    /// a `sendmsg` and a `recv`, and a sleeping side is woken by the kernel.
+    Socketpair,
+    /// Through two rings in a shared-memory region per worker (`shm.rs`):
+    /// no system call while both sides are awake; a side that found
+    /// nothing for a while parks on a futex (worker) or an eventfd
+    /// (parent). The socket pair stays open, silent, as the death signal.
+    SharedMemory,
+}
+
 /// Options for a [`ProcessPool`]; see [`ProcessPool::builder`].
 pub struct ProcessPoolBuilder<In, Out> {
     workers: usize,
+    transport: Transport,
     max_tasks_per_child: Option<u64>,
     task_timeout: Option<Duration>,
     initializer: Option<Box<dyn Fn()>>,
@@ -104,6 +122,13 @@ where
     In: Serialize + DeserializeOwned,
     Out: Serialize + DeserializeOwned,
 {
+    /// How frames travel to and from the workers (default
+    /// [`Transport::Socketpair`]).
+    pub fn transport(mut self, transport: Transport) -> Self {
+        self.transport = transport;
+        self
+    }
+
     /// Each worker exits after serving `n` tasks (a `map` chunk counts as
     /// one) and is replaced by a fresh fork, like Python's `maxtasksperchild`.
     pub fn max_tasks_per_child(mut self, n: u64) -> Self {
@@ -187,6 +212,7 @@ where
         let cfg = ChildConfig {
             max_tasks: self.max_tasks_per_child,
             max_frame: self.max_frame,
+            transport: self.transport,
         };
         let init = self.initializer.as_deref();
         let run_worker = |chan: OwnedFd| child::serve::<In, Out, F>(chan, &f, init, &cfg);
@@ -203,6 +229,7 @@ where
         let bell = sys::eventfd().map_err(|e| PoolError::io("creating the doorbell eventfd", e))?;
         let mut state = State::new(server, workers, self.record);
         state.max_attempts = self.attempts;
+        state.transport = self.transport;
         for slot in 0..workers {
             if let Err(e) = state.spawn_into(slot) {
                 state.break_pool(TaskError::PoolShutDown {
@@ -246,6 +273,7 @@ where
     pub fn builder(workers: usize) -> ProcessPoolBuilder<In, Out> {
         ProcessPoolBuilder {
             workers,
+            transport: super::test_hooks::default_transport(),
             max_tasks_per_child: None,
             task_timeout: None,
             initializer: None,
@@ -257,6 +285,11 @@ where
         }
     }
 
+    /// How frames travel to and from the workers.
+    pub fn transport(&self) -> Transport {
+        self.inner.lock().transport
+    }
+
     /// Number of worker slots.
     pub fn workers(&self) -> usize {
         self.inner.config.workers
@@ -265,7 +298,7 @@ where
     /// The pids of the live workers, by slot.
     pub fn worker_pids(&self) -> Vec<Pid> {
         let st = self.inner.lock();
-        st.workers.iter().flatten().map(|w| w.pid).collect()
+        st.workers.iter().flatten().map(|w| w.pid()).collect()
     }
 
     /// The fork server's pid (`None` after close).
@@ -299,7 +332,7 @@ where
         let limit = self.inner.config.max_frame;
         let frame = wire::encode_task_limited(id, std::slice::from_ref(&input), limit);
         let mut st = self.inner.lock();
-        st.add_job(id, frame, (1, 0), Owner::Handle);
+        st.add_task(id, frame, (1, 0), Owner::Handle);
         self.inner.pump(&mut st);
         drop(st);
         TaskHandle::new(self.inner.clone(), id)
@@ -431,8 +464,8 @@ fn finish<Out: DeserializeOwned>(inner: &Inner<Out>, graceful: bool) {
             .iter_mut()
             .filter_map(Option::take)
             .map(|w| {
-                let _ = sys::shutdown(w.chan.as_raw_fd());
-                w.pid
+                let _ = sys::shutdown(w.chan_fd());
+                w.pid()
             })
             .collect();
         for pid in pids {
@@ -484,7 +517,7 @@ impl<'a, Out: DeserializeOwned> Batch<'a, Out> {
         let mut st = inner.lock();
         for (i, (frame, items)) in frames.into_iter().enumerate() {
             let first_item = i * chunksize;
-            st.add_job(
+            st.add_task(
                 first + i as u64,
                 frame,
                 (items, first_item),
@@ -534,7 +567,7 @@ impl<Out: DeserializeOwned> Drop for Batch<'_, Out> {
         st.mailboxes.remove(&self.mailbox);
         for id in self.first..self.first + self.chunks as u64 {
             let collected = st
-                .jobs
+                .tasks
                 .get(&id)
                 .is_none_or(|j| !matches!(j.owner, Owner::Mailbox(m) if m == self.mailbox));
             if !collected {

@@ -43,7 +43,9 @@
 //! Waiting (the leader/follower scheme and the doorbell) is in
 //! `state/waiting.rs`; forking, retiring and losing workers in
 //! `state/lifecycle.rs`; handing tasks to workers and writing their frames
-//! in `state/dispatch.rs`.
+//! in `state/dispatch.rs`. The state is split by role: the task table
+//! (`state/tasks.rs`), worker I/O (`state/worker.rs`, one [`Worker`] per
+//! slot), and dispatch (`state/dispatch.rs`).
 //!
 //! Read next: `pool.rs` (the public API built on this) and `handle.rs`.
 
@@ -58,17 +60,23 @@ use serde::de::DeserializeOwned;
 
 use super::error::{Retry, TaskError};
 use super::forkserver::ForkServer;
+use super::pool::Transport;
 use super::recorder::{PoolEventKind, Recorder, TaskId};
+use super::shm::{self, ShmLink};
 use super::sys::{self, ExitKind, Pid};
 use super::wire::{self, FrameBuf};
 
 mod dispatch;
 mod lifecycle;
+mod tasks;
 mod waiting;
+mod worker;
 
 use dispatch::flush;
 use lifecycle::Loss;
+pub use tasks::{Owner, TaskEntry, TaskState};
 pub use waiting::Inner;
+pub use worker::Worker;
 
 /// How long a worker whose socket closed gets to finish exiting before the
 /// fork server kills it (it is normally already dead).
@@ -102,80 +110,6 @@ pub struct Config {
     pub prefetch: Option<usize>,
 }
 
-/// Who is waiting for a task's results.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Owner {
-    /// A `TaskHandle` (join or await).
-    Handle,
-    /// Nobody: the handle was dropped while the task ran; results are discarded.
-    Detached,
-    /// A `map` or `imap_unordered` call, collecting in this mailbox.
-    Mailbox(u64),
-}
-
-/// Where a task is.
-#[derive(Debug)]
-pub enum JobState<Out> {
-    /// Waiting in the queue.
-    Queued,
-    /// Sent to the worker in this slot.
-    Running {
-        /// The worker slot.
-        slot: usize,
-    },
-    /// Finished: one result per item.
-    Done(Vec<Result<Out, TaskError>>),
-}
-
-/// One task: a frame of one or more items.
-#[derive(Debug)]
-pub struct Job<Out> {
-    /// The encoded task frame (dropped once no longer needed).
-    frame: Vec<u8>,
-    /// Items in the frame.
-    items: usize,
-    /// Where it is.
-    pub state: JobState<Out>,
-    /// Woken when the task is dispatched or finished.
-    pub waker: Option<Waker>,
-    /// Who collects the result.
-    pub owner: Owner,
-    /// Index of the task's first item in its `map` call (0 for a `submit`).
-    first_item: usize,
-    /// Attempts lost with their worker so far (see `lifecycle.rs`, retry).
-    losses: u32,
-}
-
-/// One live worker, seen from the parent.
-#[derive(Debug)]
-pub struct Worker {
-    /// Its pid.
-    pub pid: Pid,
-    /// Our end of its socket (non-blocking).
-    pub chan: OwnedFd,
-    /// A pidfd for the worker, readable once it has exited: how its death is
-    /// seen even when a grandchild keeps the socket open. `None` on kernels
-    /// without `pidfd_open` (then end of file is the only sign).
-    pub pidfd: Option<OwnedFd>,
-    inbuf: FrameBuf,
-    /// Tasks sent (or being sent), oldest first; the oldest is running.
-    pub inflight: VecDeque<TaskId>,
-    /// Index in `inflight` of the frame being written, and bytes written of it.
-    write_idx: usize,
-    write_off: usize,
-    /// When the oldest task in flight started running.
-    pub head_started: Instant,
-    /// Tasks handed to this worker in its life.
-    dispatched: u64,
-}
-
-impl Worker {
-    /// Whether some task frame is not fully written yet.
-    pub fn wants_write(&self) -> bool {
-        self.write_idx < self.inflight.len()
-    }
-}
-
 /// What a reply did to its worker.
 enum AfterReply {
     /// Nothing special.
@@ -191,7 +125,7 @@ pub struct State<Out> {
     /// Tasks waiting for a worker, in order.
     pub queue: VecDeque<TaskId>,
     /// Every task not yet collected.
-    pub jobs: HashMap<TaskId, Job<Out>>,
+    pub tasks: HashMap<TaskId, TaskEntry<Out>>,
     /// Finished tasks per `map`/`imap_unordered` call.
     pub mailboxes: HashMap<u64, VecDeque<TaskId>>,
     next_id: u64,
@@ -222,6 +156,13 @@ pub struct State<Out> {
     pub max_attempts: u32,
     /// Attempts lost and retried, oldest first, until taken.
     pub retries: VecDeque<Retry>,
+    /// How frames travel to the workers forked from now on.
+    pub transport: Transport,
+    /// Set by a blocked waiter for its own pumps: a shared-memory worker's
+    /// silent socket and pidfd are then only looked at (one `poll` each)
+    /// when reply bytes arrived or the waiter's `poll` reported them, not
+    /// on every pump. Other pumps (futures, `is_finished`) always look.
+    pub quick: bool,
 }
 
 impl<Out> State<Out> {
@@ -230,7 +171,7 @@ impl<Out> State<Out> {
         State {
             workers: (0..workers).map(|_| None).collect(),
             queue: VecDeque::new(),
-            jobs: HashMap::new(),
+            tasks: HashMap::new(),
             mailboxes: HashMap::new(),
             next_id: 0,
             next_mailbox: 0,
@@ -245,131 +186,9 @@ impl<Out> State<Out> {
             leader_view: Vec::new(),
             max_attempts: 1,
             retries: VecDeque::new(),
+            transport: Transport::Socketpair,
+            quick: false,
         }
-    }
-
-    /// Reserves `n` consecutive task ids; returns the first.
-    pub fn reserve_ids(&mut self, n: usize) -> TaskId {
-        let first = self.next_id;
-        self.next_id += n as u64;
-        first
-    }
-
-    /// A fresh, empty mailbox.
-    pub fn open_mailbox(&mut self) -> u64 {
-        let m = self.next_mailbox;
-        self.next_mailbox += 1;
-        self.mailboxes.insert(m, VecDeque::new());
-        m
-    }
-
-    /// Adds a task: queued, or finished at once if it could not be encoded
-    /// or the pool is broken. `first_item` is the index of its first item in
-    /// its `map` call (0 for a `submit`), for the retry log.
-    pub fn add_job(
-        &mut self,
-        id: TaskId,
-        frame: Result<Vec<u8>, String>,
-        (items, first_item): (usize, usize),
-        owner: Owner,
-    ) {
-        let mut job = Job {
-            frame: Vec::new(),
-            items,
-            state: JobState::Queued,
-            waker: None,
-            owner,
-            first_item,
-            losses: 0,
-        };
-        let failure = match (&self.broken, frame) {
-            (Some(err), _) => Some(err.clone()),
-            (None, Err(message)) => Some(TaskError::Encode { message }),
-            (None, Ok(frame)) => {
-                job.frame = frame;
-                None
-            }
-        };
-        self.jobs.insert(id, job);
-        match failure {
-            Some(err) => self.complete(id, (0..items).map(|_| Err(err.clone())).collect()),
-            None => self.queue.push_back(id),
-        }
-    }
-
-    /// Records a task's results and tells whoever waits for them.
-    fn complete(&mut self, id: TaskId, results: Vec<Result<Out, TaskError>>) {
-        let Some(job) = self.jobs.get_mut(&id) else {
-            return;
-        };
-        job.frame = Vec::new();
-        let waker = job.waker.take();
-        match job.owner {
-            Owner::Detached => {
-                self.jobs.remove(&id);
-            }
-            Owner::Handle => job.state = JobState::Done(results),
-            Owner::Mailbox(m) => match self.mailboxes.get_mut(&m) {
-                Some(mailbox) => {
-                    job.state = JobState::Done(results);
-                    mailbox.push_back(id);
-                }
-                None => {
-                    self.jobs.remove(&id);
-                }
-            },
-        }
-        self.wakes.extend(waker);
-        if self.queue_watcher == Some(id) {
-            self.queue_watcher = None;
-        }
-        self.progress = true;
-    }
-
-    /// Forgets a task nobody will collect: a queued one is cancelled, a
-    /// running one detached (its result will be discarded), a finished one
-    /// dropped.
-    pub fn forget(&mut self, id: TaskId) {
-        let Some(job) = self.jobs.get_mut(&id) else {
-            return;
-        };
-        match job.state {
-            JobState::Queued => {
-                self.jobs.remove(&id);
-                if let Some(pos) = self.queue.iter().position(|&q| q == id) {
-                    self.queue.remove(pos);
-                }
-            }
-            JobState::Running { .. } => {
-                job.owner = Owner::Detached;
-                job.waker = None;
-            }
-            JobState::Done(_) => {
-                self.jobs.remove(&id);
-            }
-        }
-        if self.queue_watcher == Some(id) {
-            self.queue_watcher = None;
-            self.wake_next_queue_watcher();
-        }
-    }
-
-    /// Takes a finished task's results out of the table.
-    pub fn take_results(&mut self, id: TaskId) -> Option<Vec<Result<Out, TaskError>>> {
-        match self.jobs.get(&id)?.state {
-            JobState::Done(_) => match self.jobs.remove(&id)?.state {
-                JobState::Done(results) => Some(results),
-                _ => None,
-            },
-            _ => None,
-        }
-    }
-
-    /// Whether a task is finished (or unknown, e.g. already collected).
-    pub fn is_done(&self, id: TaskId) -> bool {
-        self.jobs
-            .get(&id)
-            .is_none_or(|j| matches!(j.state, JobState::Done(_)))
     }
 
     /// Whether nothing is queued or in flight.
@@ -385,7 +204,7 @@ impl<Out> State<Out> {
             .flatten()
             .filter_map(|w| {
                 let id = w.inflight.front()?;
-                let items = self.jobs.get(id).map_or(1, |j| j.items.max(1));
+                let items = self.tasks.get(id).map_or(1, |j| j.items.max(1));
                 Some(w.head_started + limit * items as u32)
             })
             .min()
@@ -404,7 +223,7 @@ impl<Out: DeserializeOwned> State<Out> {
             for slot in 0..self.workers.len() {
                 let expired = self.workers[slot].as_ref().is_some_and(|w| {
                     w.inflight.front().is_some_and(|id| {
-                        let items = self.jobs.get(id).map_or(1, |j| j.items.max(1));
+                        let items = self.tasks.get(id).map_or(1, |j| j.items.max(1));
                         now >= w.head_started + limit * items as u32
                     })
                 });
@@ -422,16 +241,51 @@ impl<Out: DeserializeOwned> State<Out> {
         let Some(w) = self.workers[slot].as_mut() else {
             return;
         };
-        let fd = w.chan.as_raw_fd();
-        let write_failed = flush(w, &self.jobs).is_err();
+        let write_failed = flush(w, &self.tasks).is_err();
+        // Under shared memory, look at the silent socket before the ring:
+        // whatever a worker wrote there came before the replies it
+        // published after it, as it would in one byte stream.
+        let look = match w.shm.as_mut() {
+            Some(link) => {
+                let bytes = link.snapshot();
+                let look = bytes || w.news || !self.quick;
+                w.news &= !look;
+                look
+            }
+            None => true,
+        };
+        let news = if look { w.shm_socket_news() } else { None };
+        match news {
+            None => {}
+            Some(Loss::Gone) => {
+                // The worker is dead: what it published is final; whole
+                // frames in it count, as they would on a socket.
+                if let Some(link) = w.shm.as_mut() {
+                    link.snapshot();
+                }
+                let mut buf = std::mem::take(&mut w.inbuf);
+                let (last, _) = self.read_replies(slot, &mut buf, cfg);
+                return match last {
+                    Some(Ok(_)) => self.retire(slot),
+                    Some(Err(loss)) => self.lose(slot, loss),
+                    None => self.lose(slot, Loss::Gone),
+                };
+            }
+            // Garbage came before anything published after it.
+            Some(loss) => return self.lose(slot, loss),
+        }
         let mut buf = std::mem::take(&mut w.inbuf);
-        let (mut outcome, read_any) = self.read_replies(slot, fd, &mut buf, cfg);
+        let (mut outcome, read_any) = self.read_replies(slot, &mut buf, cfg);
         // A busy worker that said nothing may be dead with its socket still
         // open (a grandchild of its task inherited it): ask the process. If
         // it exited, whatever it wrote before dying is readable by now, so
-        // read once more before calling it lost.
-        if outcome.is_none() && !write_failed && !read_any && self.busy_and_exited(slot) {
-            let (last, _) = self.read_replies(slot, fd, &mut buf, cfg);
+        // read once more before calling it lost. Under shared memory the
+        // socket is silent, so its end of file has to be asked for too.
+        if outcome.is_none() && !write_failed && !read_any && look && self.busy_and_exited(slot) {
+            if let Some(link) = self.workers[slot].as_mut().and_then(|w| w.shm.as_mut()) {
+                link.snapshot();
+            }
+            let (last, _) = self.read_replies(slot, &mut buf, cfg);
             outcome = Some(last.unwrap_or(Err(Loss::Gone)));
         }
         match outcome {
@@ -452,13 +306,15 @@ impl<Out: DeserializeOwned> State<Out> {
     fn read_replies(
         &mut self,
         slot: usize,
-        fd: RawFd,
         buf: &mut FrameBuf,
         cfg: &Config,
     ) -> (Option<Result<AfterReply, Loss>>, bool) {
         let mut read_any = false;
         loop {
-            match buf.fill(fd) {
+            let Some(w) = self.workers[slot].as_mut() else {
+                return (None, read_any);
+            };
+            match w.fill(buf) {
                 Ok(0) => return (Some(Err(Loss::Gone)), read_any),
                 Ok(_) => {
                     read_any = true;
@@ -474,6 +330,9 @@ impl<Out: DeserializeOwned> State<Out> {
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return (None, read_any),
+                Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+                    return (Some(Err(Loss::Protocol(e.to_string()))), read_any)
+                }
                 Err(_) => return (Some(Err(Loss::Gone)), read_any),
             }
         }
@@ -492,7 +351,7 @@ impl<Out: DeserializeOwned> State<Out> {
     /// Handles one reply frame from the worker in `slot`.
     fn on_reply(&mut self, slot: usize, payload: &[u8], cfg: &Config) -> Result<AfterReply, Loss> {
         let proto = |e: wire::FrameError| Loss::Protocol(e.to_string());
-        let (id, count, mut rest) = wire::job_header(payload).map_err(proto)?;
+        let (id, count, mut rest) = wire::task_header(payload).map_err(proto)?;
         if id == wire::INIT_FAILED {
             let message = wire::next_reply_item(&mut rest)
                 .map(|(_, m)| String::from_utf8_lossy(m).into_owned())
@@ -508,7 +367,7 @@ impl<Out: DeserializeOwned> State<Out> {
                 w.inflight.front()
             )));
         }
-        let items = self.jobs.get(&id).map_or(0, |j| j.items);
+        let items = self.tasks.get(&id).map_or(0, |j| j.items);
         if count as usize != items {
             return Err(Loss::Protocol(format!(
                 "reply with {count} items for a task of {items}"

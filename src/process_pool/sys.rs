@@ -63,8 +63,23 @@ impl MinusOne for i64 {
     const MINUS_ONE: i64 = -1;
 }
 
+/// System calls this process made through this module (every [`cvt`],
+/// plus the futex calls): the shared-memory example divides it by round
+/// trips. One relaxed add per call, next to a system call's cost.
+static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// See [`CALLS`].
+pub fn calls_made() -> u64 {
+    CALLS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+fn count_call() {
+    CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Turns a raw system call result into `io::Result`, reading `errno` on `-1`.
 pub fn cvt<T: MinusOne>(ret: T) -> io::Result<T> {
+    count_call();
     if ret == T::MINUS_ONE {
         Err(io::Error::last_os_error())
     } else {
@@ -183,7 +198,7 @@ pub fn send_with_fd(sock: RawFd, msg: &[u8], fd: RawFd) -> io::Result<()> {
 }
 
 /// Sends one message with up to [`MAX_PASSED_FDS`] descriptors attached.
-fn send_with_fds(sock: RawFd, msg: &[u8], fds: &[RawFd]) -> io::Result<()> {
+pub fn send_with_fds(sock: RawFd, msg: &[u8], fds: &[RawFd]) -> io::Result<()> {
     let mut iov = libc::iovec {
         iov_base: msg.as_ptr() as *mut libc::c_void,
         iov_len: msg.len(),
@@ -447,6 +462,109 @@ pub fn readable_now(fd: RawFd) -> bool {
         revents: 0,
     }];
     matches!(poll(&mut p, Some(Duration::ZERO)), Ok(n) if n > 0)
+}
+
+/// An anonymous memory file of `len` bytes (`memfd_create`, close-on-exec):
+/// the shared-memory transport's region, created in the parent and passed
+/// to the worker, which maps the same pages.
+pub fn memfd(name: &std::ffi::CStr, len: usize) -> io::Result<OwnedFd> {
+    // SAFETY: `name` is a valid NUL-terminated string; flags are integers.
+    let fd = cvt(unsafe { libc::memfd_create(name.as_ptr(), libc::MFD_CLOEXEC) })?;
+    let fd = owned(fd);
+    // SAFETY: ftruncate takes plain integers.
+    cvt(unsafe { libc::ftruncate(fd.as_raw_fd(), len as libc::off_t) })?;
+    Ok(fd)
+}
+
+/// Maps `len` bytes of `fd` read-write and `MAP_SHARED`: stores by either
+/// process are seen by the other. Unmap with [`munmap`].
+pub fn mmap_shared(fd: RawFd, len: usize) -> io::Result<*mut u8> {
+    // SAFETY: a fresh mapping chosen by the kernel (null hint); it touches
+    // no existing memory. Failure is MAP_FAILED, checked below.
+    let p = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED,
+            fd,
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(p.cast())
+}
+
+/// Unmaps a mapping made by [`mmap_shared`].
+///
+/// # Safety
+/// `(ptr, len)` must be exactly one live mapping from [`mmap_shared`], and
+/// nothing may use it afterwards.
+pub unsafe fn munmap(ptr: *mut u8, len: usize) {
+    // SAFETY: forwarded to the caller's contract above.
+    unsafe { libc::munmap(ptr.cast(), len) };
+}
+
+/// Sleeps while the 32-bit word at `word` still holds `expected`, for at
+/// most `timeout` (`FUTEX_WAIT`, *not* `_PRIVATE`: the word lives in a
+/// `MAP_SHARED` region, and the kernel must match waiters across processes
+/// by the page, not by this process's address space). Returns at once if
+/// the word already differs; spurious returns are possible (the caller
+/// re-checks its condition).
+pub fn futex_wait(word: &std::sync::atomic::AtomicU32, expected: u32, timeout: Duration) {
+    let ts = libc::timespec {
+        tv_sec: timeout.as_secs().min(i32::MAX as u64) as libc::time_t,
+        tv_nsec: timeout.subsec_nanos() as libc::c_long,
+    };
+    count_call();
+    // SAFETY: `word` is a live, aligned 32-bit atomic; `ts` is a live local.
+    // EAGAIN (word changed), EINTR and ETIMEDOUT are all "look again".
+    unsafe {
+        libc::syscall(
+            libc::SYS_futex,
+            word.as_ptr(),
+            libc::FUTEX_WAIT,
+            expected,
+            &ts as *const libc::timespec,
+        )
+    };
+}
+
+/// Wakes up to `n` processes sleeping in [`futex_wait`] on `word`
+/// (`FUTEX_WAKE`, shared between processes like the wait).
+pub fn futex_wake(word: &std::sync::atomic::AtomicU32, n: i32) {
+    count_call();
+    // SAFETY: `word` is a live, aligned 32-bit atomic; no other memory is used.
+    unsafe { libc::syscall(libc::SYS_futex, word.as_ptr(), libc::FUTEX_WAKE, n) };
+}
+
+/// Adds one to the eventfd `fd` (a raw number: the worker's copy of the
+/// parent's wake-up eventfd); errors are ignored like [`eventfd_ring`]'s.
+pub fn eventfd_ring_raw(fd: RawFd) {
+    let one = 1u64.to_ne_bytes();
+    // SAFETY: writes 8 bytes from a live local array, as eventfd expects.
+    let _ = cvt_retry(|| unsafe { libc::write(fd, one.as_ptr().cast(), 8) });
+}
+
+/// Pins the calling thread to CPU `cpu` (`sched_setaffinity`); fails on
+/// a machine without that CPU.
+#[cfg(test)]
+pub fn pin_to_cpu(cpu: usize) -> io::Result<()> {
+    // SAFETY: cpu_set_t is a plain bit set for which all-zero is valid.
+    let mut set: libc::cpu_set_t = unsafe { mem::zeroed() };
+    // SAFETY: CPU_SET writes one bit inside the live local `set`.
+    unsafe { libc::CPU_SET(cpu, &mut set) };
+    // SAFETY: `set` is live and of the size passed; 0 means this thread.
+    cvt(unsafe { libc::sched_setaffinity(0, mem::size_of_val(&set), &set) })?;
+    Ok(())
+}
+
+/// Ends this process at once with `SIGKILL`, as a crash would (test hooks).
+pub fn kill_self() -> ! {
+    let _ = kill(getpid(), libc::SIGKILL);
+    exit_now(137)
 }
 
 #[cfg(test)]

@@ -10,9 +10,10 @@
 //!
 //! Read next: `forkserver.rs`, where the hooks are consulted.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use super::pool::Transport;
 use super::sys;
 
 /// See [`hold_workers_until_fork_server_exits`].
@@ -37,4 +38,54 @@ pub(crate) fn worker_forked() {
     while sys::getppid() == parent && Instant::now() < give_up {
         std::thread::sleep(Duration::from_millis(1));
     }
+}
+
+/// See [`kill_workers_mid_ring_write`].
+static KILL_MID_RING_WRITE: AtomicUsize = AtomicUsize::new(0);
+
+/// When `min_bytes > 0`, a worker on the shared-memory transport that is
+/// about to write a reply frame of at least `min_bytes` bytes publishes
+/// half of it, copies the rest into the ring *without* publishing it, and
+/// SIGKILLs itself: a crash in the middle of a ring write, every time.
+/// Smaller replies are written normally, so replacements keep serving.
+/// Set it before the pool is built (`fork` copies it into the workers).
+#[doc(hidden)]
+pub fn kill_workers_mid_ring_write(min_bytes: usize) {
+    KILL_MID_RING_WRITE.store(min_bytes, Ordering::SeqCst);
+}
+
+/// The threshold set by [`kill_workers_mid_ring_write`] (0 = off).
+pub(crate) fn kill_mid_ring_write_at() -> usize {
+    KILL_MID_RING_WRITE.load(Ordering::Relaxed)
+}
+
+/// See [`set_default_transport`]: 0 = socket pair, 1 = shared memory.
+static DEFAULT_TRANSPORT: AtomicUsize = AtomicUsize::new(0);
+
+/// Makes pools built from now on in this process use `transport` unless
+/// their builder says otherwise: how the test harness (`tests/common`) runs
+/// every process-pool test under both transports without editing each.
+#[doc(hidden)]
+pub fn set_default_transport(transport: Transport) {
+    let code = match transport {
+        Transport::Socketpair => 0,
+        Transport::SharedMemory => 1,
+    };
+    DEFAULT_TRANSPORT.store(code, Ordering::SeqCst);
+}
+
+/// The transport a new builder starts with.
+pub(crate) fn default_transport() -> Transport {
+    match DEFAULT_TRANSPORT.load(Ordering::SeqCst) {
+        1 => Transport::SharedMemory,
+        _ => Transport::Socketpair,
+    }
+}
+
+/// System calls this process has made through the pool's `sys` module so
+/// far (the parent's side only; a worker counts its own). For the
+/// shared-memory example's "where the time goes" table.
+#[doc(hidden)]
+pub fn pool_system_calls() -> u64 {
+    sys::calls_made()
 }

@@ -15,16 +15,16 @@
 //! ## Payloads
 //!
 //! Values are encoded with `postcard` (a compact serde format). One frame
-//! carries one *job*: a batch of items (a single `submit` is a batch of one,
+//! carries one *task*: a batch of items (a single `submit` is a batch of one,
 //! a `map` chunk a batch of many). Each item is encoded on its own, with its
 //! own length, so one item that fails to decode fails only that item.
 //!
 //! ```text
-//! task   (parent -> worker): job id u64 | count u32 | count x (len u32 | postcard In)
-//! reply  (worker -> parent): job id u64 | count u32 | count x (tag u8 | len u32 | bytes)
+//! task   (parent -> worker): task id u64 | count u32 | count x (len u32 | postcard In)
+//! reply  (worker -> parent): task id u64 | count u32 | count x (tag u8 | len u32 | bytes)
 //!        tag 0 = Ok(postcard Out), 1 = panic message (UTF-8),
 //!            2 = input undecodable, 3 = output unencodable (both: message, UTF-8)
-//! too large (worker -> parent): job id u64 | count u32 | tag 4 | len u32 = 16
+//! too large (worker -> parent): task id u64 | count u32 | tag 4 | len u32 = 16
 //!                               | reply size u64 | limit u64
 //! ```
 //!
@@ -38,7 +38,7 @@
 //! the 32-bit length prefix honest: every limit fits in a `u32`, so a frame
 //! that passed the check cannot wrap its length.
 //!
-//! A reply whose job id is [`INIT_FAILED`] says the worker's initializer
+//! A reply whose task id is [`INIT_FAILED`] says the worker's initializer
 //! panicked (one item, tag 1, the message).
 //!
 //! ## Short reads, short writes, EOF
@@ -61,9 +61,9 @@ use super::sys;
 
 /// Bytes in the length prefix.
 pub const HEADER: usize = 4;
-/// Bytes at the start of a task or reply payload: job id and item count.
-pub const JOB_HEADER: usize = 12;
-/// The job id of the reply a worker sends when its initializer panicked.
+/// Bytes at the start of a task or reply payload: task id and item count.
+pub const TASK_HEADER: usize = 12;
+/// The task id of the reply a worker sends when its initializer panicked.
 pub const INIT_FAILED: u64 = u64::MAX;
 /// Default largest frame accepted (256 MiB).
 pub const DEFAULT_MAX_FRAME: usize = 256 << 20;
@@ -143,6 +143,15 @@ impl FrameBuf {
     /// One `recv` into the buffer: `Ok(0)` is end of file. On a
     /// non-blocking socket, `WouldBlock` means "nothing more for now".
     pub fn fill(&mut self, fd: RawFd) -> io::Result<usize> {
+        self.fill_with(|room| sys::recv(fd, room))
+    }
+
+    /// Like [`fill`](FrameBuf::fill), reading with `read` (one call) instead
+    /// of `recv`: the shared-memory transport reads its ring this way.
+    pub fn fill_with(
+        &mut self,
+        read: impl FnOnce(&mut [u8]) -> io::Result<usize>,
+    ) -> io::Result<usize> {
         // When a large frame is announced, read straight up to its end.
         let want = match self.announced() {
             Some(len) if len + HEADER > self.pending() => {
@@ -151,7 +160,7 @@ impl FrameBuf {
             _ => READ_CHUNK,
         };
         self.reserve(want);
-        let n = sys::recv(fd, &mut self.buf[self.end..])?;
+        let n = read(&mut self.buf[self.end..])?;
         self.end += n;
         Ok(n)
     }
@@ -315,7 +324,7 @@ pub fn encode_task_limited<In: Serialize>(
     let count = u32::try_from(items.len()).map_err(|_| format!("{} items", items.len()))?;
     let limit = limit.min(u32::MAX as usize);
     let cap = HEADER + limit + 1;
-    let mut out = Vec::with_capacity((HEADER + JOB_HEADER + 8 * items.len()).min(cap));
+    let mut out = Vec::with_capacity((HEADER + TASK_HEADER + 8 * items.len()).min(cap));
     let at = begin_frame(&mut out);
     out.extend_from_slice(&id.to_le_bytes());
     out.extend_from_slice(&count.to_le_bytes());
@@ -331,17 +340,17 @@ pub fn encode_task_limited<In: Serialize>(
     Ok(out)
 }
 
-/// Reads the job id and item count at the start of a payload.
-pub fn job_header(payload: &[u8]) -> Result<(u64, u32, &[u8]), FrameError> {
-    if payload.len() < JOB_HEADER {
+/// Reads the task id and item count at the start of a payload.
+pub fn task_header(payload: &[u8]) -> Result<(u64, u32, &[u8]), FrameError> {
+    if payload.len() < TASK_HEADER {
         return Err(FrameError::Malformed(format!(
-            "payload of {} bytes is shorter than the {JOB_HEADER}-byte job header",
+            "payload of {} bytes is shorter than the {TASK_HEADER}-byte entry header",
             payload.len()
         )));
     }
     let id = u64::from_le_bytes(payload[..8].try_into().unwrap());
     let count = u32::from_le_bytes(payload[8..12].try_into().unwrap());
-    Ok((id, count, &payload[JOB_HEADER..]))
+    Ok((id, count, &payload[TASK_HEADER..]))
 }
 
 /// Cuts `n` bytes off the front of `rest`.
@@ -406,7 +415,7 @@ mod tests {
             got = buf.next_frame(1024).unwrap().map(|p| p.to_vec());
         }
         let payload = got.unwrap();
-        let (id, count, mut rest) = job_header(&payload).unwrap();
+        let (id, count, mut rest) = task_header(&payload).unwrap();
         assert_eq!((id, count), (7, 3));
         let items: Vec<u32> = (0..count)
             .map(|_| decode(next_item(&mut rest).unwrap()).unwrap())

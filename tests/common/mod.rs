@@ -19,6 +19,26 @@ pub fn run(cases: &[(&str, fn())]) -> ! {
     runner.finish()
 }
 
+/// Runs the cases once per transport (socket pair, then shared memory),
+/// naming each run `NAME[socketpair]` / `NAME[shm]`; exits with the summary.
+/// Pools built by a case without choosing a transport get the one of the
+/// pass (`test_hooks::set_default_transport`).
+pub fn run_both(cases: &[(&str, fn())]) -> ! {
+    use homemade::process_pool::{test_hooks, Transport};
+    watchdog(240);
+    let mut runner = Runner::default();
+    for (tag, transport) in [
+        ("socketpair", Transport::Socketpair),
+        ("shm", Transport::SharedMemory),
+    ] {
+        test_hooks::set_default_transport(transport);
+        for (name, case) in cases {
+            runner.case(&format!("{name}[{tag}]"), case);
+        }
+    }
+    runner.finish()
+}
+
 /// Arms a watchdog: if the binary is still running after `secs`, SIGALRM ends
 /// it (and the pool's workers follow their parent via PR_SET_PDEATHSIG).
 pub fn watchdog(secs: u32) {

@@ -34,7 +34,7 @@ impl<Out: DeserializeOwned> State<Out> {
                     let Some(id) = self.queue.pop_front() else {
                         break;
                     };
-                    let Some(job) = self.jobs.get_mut(&id) else {
+                    let Some(entry) = self.tasks.get_mut(&id) else {
                         continue;
                     };
                     if w.inflight.is_empty() {
@@ -42,9 +42,9 @@ impl<Out: DeserializeOwned> State<Out> {
                     }
                     w.inflight.push_back(id);
                     w.dispatched += 1;
-                    job.state = JobState::Running { slot };
-                    self.wakes.extend(job.waker.take());
-                    let items = job.items;
+                    entry.state = TaskState::Running { slot };
+                    self.wakes.extend(entry.waker.take());
+                    let items = entry.items;
                     self.recorder
                         .note(w.pid, || PoolEventKind::Sent { task: id, items });
                     dispatched = true;
@@ -55,11 +55,14 @@ impl<Out: DeserializeOwned> State<Out> {
             for w in self.workers.iter_mut().flatten() {
                 if w.wants_write() {
                     // A failed write shows up as end of file on the next read.
-                    let _ = flush(w, &self.jobs);
+                    let _ = flush(w, &self.tasks);
                 }
             }
             if self.queue_watcher.is_some_and(|id| {
-                !matches!(self.jobs.get(&id).map(|j| &j.state), Some(JobState::Queued))
+                !matches!(
+                    self.tasks.get(&id).map(|j| &j.state),
+                    Some(TaskState::Queued)
+                )
             }) {
                 self.queue_watcher = None;
             }
@@ -76,8 +79,8 @@ impl<Out> State<Out> {
             return;
         }
         for id in &self.queue {
-            if let Some(job) = self.jobs.get_mut(id) {
-                if let Some(waker) = job.waker.take() {
+            if let Some(entry) = self.tasks.get_mut(id) {
+                if let Some(waker) = entry.waker.take() {
                     self.queue_watcher = Some(*id);
                     self.wakes.push(waker);
                     return;
@@ -89,8 +92,11 @@ impl<Out> State<Out> {
 
 /// Writes as much of a worker's pending task frames as the socket takes,
 /// several frames per system call.
-pub(super) fn flush<Out>(w: &mut Worker, jobs: &HashMap<TaskId, Job<Out>>) -> io::Result<()> {
-    let frame = |id: &TaskId| jobs.get(id).map_or(&[][..], |j| &j.frame[..]);
+pub(super) fn flush<Out>(
+    w: &mut Worker,
+    tasks: &HashMap<TaskId, TaskEntry<Out>>,
+) -> io::Result<()> {
+    let frame = |id: &TaskId| tasks.get(id).map_or(&[][..], |j| &j.frame[..]);
     while w.write_idx < w.inflight.len() {
         let mut slices: Vec<IoSlice<'_>> = Vec::with_capacity(MAX_IOVECS);
         for (k, id) in w
@@ -107,7 +113,7 @@ pub(super) fn flush<Out>(w: &mut Worker, jobs: &HashMap<TaskId, Job<Out>>) -> io
                 bytes
             }));
         }
-        let mut sent = match sys::send_vectored(w.chan.as_raw_fd(), &slices) {
+        let mut sent = match w.send_vectored(&slices) {
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
             Err(e) => return Err(e),

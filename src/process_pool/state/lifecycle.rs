@@ -50,7 +50,24 @@ impl<Out> State<Out> {
             .as_ref()
             .ok_or_else(|| io::Error::other("pool is shut down"))?;
         let (mine, theirs) = sys::stream_pair()?;
+        // The region exists before the worker is forked; it learns of it
+        // from the greeting, its first message (see `shm.rs`).
+        let shm = match self.transport {
+            Transport::Socketpair => None,
+            Transport::SharedMemory => Some(ShmLink::create()?),
+        };
         let pid = server.spawn(theirs)?;
+        let shm = match shm {
+            None => None,
+            Some((link, [memfd, wake])) => {
+                let passed = [memfd.as_raw_fd(), wake.as_raw_fd()];
+                if let Err(e) = sys::send_with_fds(mine.as_raw_fd(), shm::GREETING, &passed) {
+                    let _ = server.reap(pid, Duration::ZERO);
+                    return Err(e);
+                }
+                Some(link)
+            }
+        };
         sys::set_nonblocking(mine.as_raw_fd(), true)?;
         // The worker is the fork server's unreaped child: its pid cannot be
         // recycled yet, so this pidfd names exactly it.
@@ -59,6 +76,8 @@ impl<Out> State<Out> {
             pid,
             chan: mine,
             pidfd,
+            shm,
+            news: true,
             inbuf: FrameBuf::new(),
             inflight: VecDeque::new(),
             write_idx: 0,
@@ -83,13 +102,13 @@ impl<Out> State<Out> {
                     let _ = server.reap(w.pid, Duration::ZERO);
                 }
                 for id in w.inflight {
-                    let items = self.jobs.get(&id).map_or(0, |j| j.items);
+                    let items = self.tasks.get(&id).map_or(0, |j| j.items);
                     self.complete(id, (0..items).map(|_| Err(err.clone())).collect());
                 }
             }
         }
         while let Some(id) = self.queue.pop_front() {
-            let items = self.jobs.get(&id).map_or(0, |j| j.items);
+            let items = self.tasks.get(&id).map_or(0, |j| j.items);
             self.complete(id, (0..items).map(|_| Err(err.clone())).collect());
         }
     }
@@ -154,7 +173,7 @@ impl<Out> State<Out> {
                 });
                 let err = TaskError::InitializerFailed { message };
                 for id in std::mem::take(&mut w.inflight) {
-                    let items = self.jobs.get(&id).map_or(0, |j| j.items);
+                    let items = self.tasks.get(&id).map_or(0, |j| j.items);
                     self.complete(id, (0..items).map(|_| Err(err.clone())).collect());
                 }
                 self.break_pool(err);
@@ -177,14 +196,14 @@ impl<Out> State<Out> {
         let head = w.inflight.pop_front();
         // The others never started: send them again, first in line.
         while let Some(id) = w.inflight.pop_back() {
-            if let Some(job) = self.jobs.get_mut(&id) {
-                job.state = JobState::Queued;
+            if let Some(entry) = self.tasks.get_mut(&id) {
+                entry.state = TaskState::Queued;
                 self.queue.push_front(id);
             }
         }
         if let Some(head) = head {
             if !self.retry(head, pid, &error) {
-                let items = self.jobs.get(&head).map_or(0, |j| j.items);
+                let items = self.tasks.get(&head).map_or(0, |j| j.items);
                 self.complete(head, (0..items).map(|_| Err(error.clone())).collect());
             }
         }
@@ -206,23 +225,23 @@ impl<Out> State<Out> {
     /// left; logs the retry. Returns whether it did.
     fn retry(&mut self, id: TaskId, pid: Pid, error: &TaskError) -> bool {
         let max_attempts = self.max_attempts;
-        let Some(job) = self.jobs.get_mut(&id) else {
+        let Some(entry) = self.tasks.get_mut(&id) else {
             return false;
         };
-        let wanted = job.owner != Owner::Detached;
-        if !wanted || !error.retryable() || job.losses + 1 >= max_attempts {
+        let wanted = entry.owner != Owner::Detached;
+        if !wanted || !error.retryable() || entry.losses + 1 >= max_attempts {
             return false;
         }
-        job.losses += 1;
-        job.state = JobState::Queued;
+        entry.losses += 1;
+        entry.state = TaskState::Queued;
         // Its future watched the dead worker: wake it to watch the queue.
-        self.wakes.extend(job.waker.take());
+        self.wakes.extend(entry.waker.take());
         let retry = Retry {
             task: id,
-            first_item: job.first_item,
-            items: job.items,
+            first_item: entry.first_item,
+            items: entry.items,
             pid,
-            attempt: job.losses,
+            attempt: entry.losses,
             error: error.clone(),
         };
         self.queue.push_front(id);

@@ -34,6 +34,9 @@
 //! sleep).
 
 use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+
+use super::shm::Shared;
 
 use super::*;
 
@@ -142,7 +145,9 @@ impl<Out: DeserializeOwned> Inner<Out> {
     pub fn wait_until(&self, mut done: impl FnMut(&mut State<Out>) -> bool) -> StateGuard<'_, Out> {
         let mut st = self.lock();
         loop {
+            st.quick = true;
             self.pump(&mut st);
+            st.quick = false;
             if done(&mut st) {
                 return st;
             }
@@ -153,6 +158,14 @@ impl<Out: DeserializeOwned> Inner<Out> {
                 self.cond.wait(&mut st.guard);
                 continue;
             }
+            // Shared-memory workers with tasks: spin on their rings first.
+            let links: Vec<(Arc<Shared>, bool)> = st
+                .workers
+                .iter()
+                .flatten()
+                .filter(|w| !w.inflight.is_empty())
+                .filter_map(|w| Some((Arc::clone(w.shm.as_ref()?.shared()), w.wants_write())))
+                .collect();
             let mut fds = st.poll_set(self.bell.as_raw_fd());
             st.leader_view = st.poll_entries().collect();
             let timeout = st
@@ -166,9 +179,28 @@ impl<Out: DeserializeOwned> Inner<Out> {
             };
             st.leader_polling = true;
             MutexGuard::unlocked(&mut st.guard, || {
-                let _ = sys::poll(&mut fds, timeout);
+                if !Shared::spin_then_arm(&links) {
+                    let _ = sys::poll(&mut fds, timeout);
+                }
             });
             st.leader_polling = false;
+            // Tell the next pump which silent sockets and pidfds spoke.
+            for w in st.workers.iter_mut().flatten() {
+                let chan = w.chan.as_raw_fd();
+                let pidfd = w.pidfd.as_ref().map(AsRawFd::as_raw_fd);
+                if fds
+                    .iter()
+                    .any(|p| p.revents != 0 && (p.fd == chan || Some(p.fd) == pidfd))
+                {
+                    w.news = true;
+                }
+            }
+            for (link, _) in &links {
+                let fd = link.wake.as_raw_fd();
+                if fds.iter().any(|p| p.fd == fd && p.revents != 0) {
+                    sys::eventfd_drain(&link.wake);
+                }
+            }
             if fds.last().is_some_and(|bell| bell.revents != 0) {
                 sys::eventfd_drain(&self.bell);
             }
@@ -184,15 +216,28 @@ impl<Out> State<Out> {
     /// Each entry is `(pid, fd, events)`: the pid tells a replacement worker
     /// from the dead one when the kernel hands it the same descriptor number.
     fn poll_entries(&self) -> impl Iterator<Item = (Pid, RawFd, i16)> + '_ {
-        self.workers.iter().flatten().flat_map(|w| {
-            let out = if w.wants_write() { libc::POLLOUT } else { 0 };
+        self.workers.iter().flat_map(|w| w.iter()).flat_map(|w| {
+            // Under shared memory the socket only ever reads end of file;
+            // the worker's eventfd says "reply bytes" or "room for the rest
+            // of a task frame".
+            let out = if w.wants_write() && w.shm.is_none() {
+                libc::POLLOUT
+            } else {
+                0
+            };
             let chan = (w.pid, w.chan.as_raw_fd(), libc::POLLIN | out);
+            let busy = !w.inflight.is_empty();
+            let wake = w
+                .shm
+                .as_ref()
+                .filter(|_| busy)
+                .map(|l| (w.pid, l.shared().wake.as_raw_fd(), libc::POLLIN));
             let pidfd = w
                 .pidfd
                 .as_ref()
-                .filter(|_| !w.inflight.is_empty())
+                .filter(|_| busy)
                 .map(|p| (w.pid, p.as_raw_fd(), libc::POLLIN));
-            std::iter::once(chan).chain(pidfd)
+            std::iter::once(chan).chain(wake).chain(pidfd)
         })
     }
 
