@@ -305,8 +305,8 @@ where
                 split_rest = true;
                 return;
             }
-            let stop = end.min(read + block);
-            for i in read..stop {
+            let (from, stop) = (read, end.min(read + block));
+            for i in from..stop {
                 // SAFETY: `i < end <= input.len` (asserted above); slot `i`
                 // of the input is read exactly once (the ranges of different
                 // leaves are disjoint) and the vector's buffer outlives the map.
