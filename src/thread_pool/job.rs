@@ -153,16 +153,11 @@ where
     }
 
     /// Runs the job on the current thread after taking it back from the deque
-    /// (the fast path of `join`): no catch_unwind, no latch.
-    pub(crate) fn run_inline(self) -> R {
-        let func = self.func.into_inner().expect("job executed twice");
-        func()
-    }
-
-    /// `run_inline` without moving the job: takes the closure out of its
-    /// cell where it lies. (Moving a whole `StackJob` on the fast path of
-    /// `join` costs more than the rest of that path: its fields are
-    /// written piecewise and read back in wide loads, which stalls.)
+    /// or finding it never shared (the fast path of `join`): no
+    /// catch_unwind, no latch. It takes the closure out of its cell where
+    /// it lies instead of moving the job: moving a whole `StackJob` on that
+    /// path costs more than the rest of it (its fields are written
+    /// piecewise and read back in wide loads, which stalls).
     ///
     /// # Safety
     /// No other thread may hold a `JobRef` to this job any more (it was

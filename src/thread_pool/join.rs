@@ -188,6 +188,7 @@ enum SharedHalf {
 /// or help with other work until its thief sets the latch. The job itself
 /// stays in the caller's frame (other threads may point at it), so this
 /// only gets its latch and its reference.
+#[inline(always)]
 fn take_back_or_wait(worker: &WorkerThread, latch: &CoreLatch, job_b_ref: JobRef) -> SharedHalf {
     while !latch.probe() {
         match worker.pop() {
@@ -205,7 +206,9 @@ fn take_back_or_wait(worker: &WorkerThread, latch: &CoreLatch, job_b_ref: JobRef
 }
 
 /// Both halves are over or back with us (nobody else points at `job_b`
-/// any more, so it may move now): return both results or re-raise.
+/// any more): return both results or re-raise. Inlined, and the job is
+/// run where it lies, so the fast path of `join` never copies the job.
+#[inline(always)]
 fn finish_join<B, RA, RB>(
     worker: &WorkerThread,
     job_b: StackJob<SpinLatch, B, RB>,
@@ -220,7 +223,9 @@ where
         (Ok(ra), SharedHalf::TakenBack) => {
             worker.count_inline_job();
             worker.count_inline_join();
-            (ra, job_b.run_inline())
+            // SAFETY: popped back unrun, so no other thread holds a JobRef
+            // to `job_b` any more, and it has not run.
+            (ra, unsafe { job_b.run_inline_in_place() })
         }
         (Ok(ra), SharedHalf::Done) => (ra, job_b.into_result()),
         // `a` panicked: drop `b` (unrun, or its value or second panic,
