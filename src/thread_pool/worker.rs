@@ -35,7 +35,7 @@
 
 use std::cell::Cell;
 use std::ptr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crossbeam_deque::{Steal, Worker};
@@ -45,7 +45,7 @@ use super::job::JobRef;
 use super::latch::CoreLatch;
 use super::registry::Registry;
 use super::sleep::IdleStep;
-use super::stats::bump;
+use super::stats::{bump, WorkerCounters};
 use super::trace::EventKind;
 use super::unwind::AbortOnUnwind;
 
@@ -68,8 +68,9 @@ pub(crate) struct WorkerThread {
     /// This worker's heartbeat flag in the registry (heartbeat only),
     /// cached so that a `join` reads it with one load.
     beat: Option<*const AtomicBool>,
-    /// This worker's `joins_inline` counter, cached likewise.
-    joins_inline: *const AtomicU64,
+    /// This worker's counters in the registry, cached likewise, so that a
+    /// `join` bumps them without an index and a bounds check.
+    counters: *const WorkerCounters,
 }
 
 impl WorkerThread {
@@ -172,11 +173,19 @@ impl WorkerThread {
         }
     }
 
+    /// This worker's counters (written only by this worker).
+    #[inline(always)]
+    fn counters(&self) -> &WorkerCounters {
+        // SAFETY: the counters live in the registry, which this worker's
+        // `Arc` keeps alive for as long as `self` exists.
+        unsafe { &*self.counters }
+    }
+
     /// Counts a join whose second half ran inline after its first.
     #[inline(always)]
     pub(crate) fn count_inline_join(&self) {
         // SAFETY: the counter lives in the registry, kept alive by `self`.
-        bump(unsafe { &*self.joins_inline });
+        bump(&self.counters().joins_inline);
     }
 
     /// Pushes the second half of a `join` (cheap wake check, see sleep).
@@ -204,7 +213,7 @@ impl WorkerThread {
     /// Counts a job that `join` ran inline after popping it back.
     #[inline]
     pub(crate) fn count_inline_job(&self) {
-        bump(&self.registry.counters[self.index].0.jobs_executed);
+        bump(&self.counters().jobs_executed);
     }
 
     /// The find-task order: own deque, injector, then the other workers.
@@ -362,7 +371,7 @@ pub(crate) fn main_loop(deque: Worker<JobRef>, index: usize, registry: Arc<Regis
             .heartbeat
             .as_ref()
             .map(|h| ptr::from_ref(h.beat_flag(index))),
-        joins_inline: &registry.counters[index].0.joins_inline,
+        counters: &registry.counters[index].0,
         registry,
     };
     CURRENT.with(|c| c.set(&worker));
