@@ -101,8 +101,16 @@ fn streaming_a_200_mib_body_keeps_memory_bounded() {
         assert_eq!(received, BODY, "{framing}");
     }
     let grew = peak_rss_kib().saturating_sub(before);
+    // AddressSanitizer keeps freed blocks in quarantine (and shadow memory),
+    // so under `scripts/asan-test` the bound is looser; it still fails a
+    // client that buffers the 200 MiB body.
+    let bound_kib = if std::env::var_os("HOMEMADE_ASAN").is_some() {
+        64 * 1024
+    } else {
+        16 * 1024
+    };
     assert!(
-        grew < 16 * 1024,
+        grew < bound_kib,
         "peak RSS grew by {grew} KiB while streaming 200 MiB"
     );
 }
