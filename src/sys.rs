@@ -28,14 +28,7 @@ use std::io;
 /// grant), the soft limit stays as it was and the error is returned; the
 /// caller may ignore it, since the process runs as before.
 pub fn raise_fd_limit() -> io::Result<u64> {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit writes one `rlimit` into the struct we own and pass.
-    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
+    let mut limit = nofile_limit()?;
     if limit.rlim_cur < limit.rlim_max {
         let raised = libc::rlimit {
             rlim_cur: limit.rlim_max,
@@ -55,15 +48,19 @@ pub fn raise_fd_limit() -> io::Result<u64> {
 /// what `ulimit -n` shows), or `None` when it is unlimited or unknown. The
 /// HTTP clients size their default per-host connection cap from it.
 pub fn open_files_soft_limit() -> Option<u64> {
+    let limit = nofile_limit().ok()?;
+    (limit.rlim_cur != libc::RLIM_INFINITY).then_some(limit.rlim_cur)
+}
+
+/// This process's `RLIMIT_NOFILE`, soft and hard.
+fn nofile_limit() -> io::Result<libc::rlimit> {
     let mut limit = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
     };
-    // SAFETY: getrlimit only writes the struct we pass, which we own.
-    let rc = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
-    if rc != 0 || limit.rlim_cur == libc::RLIM_INFINITY {
-        None
-    } else {
-        Some(limit.rlim_cur)
+    // SAFETY: getrlimit writes one `rlimit` into the struct we own and pass.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return Err(io::Error::last_os_error());
     }
+    Ok(limit)
 }
