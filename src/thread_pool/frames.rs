@@ -27,7 +27,7 @@
 //! old end of a work-stealing deque; the paper's span bound depends on it
 //! (DESIGN.md §2.12).
 //!
-//! Read next: `join.rs` (`join_heartbeat`, the user of this list).
+//! Read next: `join.rs` (`join_in_worker`, the user of this list).
 
 use std::cell::{Cell, UnsafeCell};
 

@@ -39,7 +39,7 @@
 //! while the pool is busy (DESIGN.md §2.12 has the figures).
 //!
 //! Read next: `frames.rs` (the pending-frame list and the promotion rule),
-//! then `join.rs` (`join_heartbeat`).
+//! then `join.rs` (`join_in_worker`, its heartbeat branch).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;

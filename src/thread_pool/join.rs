@@ -17,8 +17,8 @@
 //!
 //! # Under heartbeat scheduling
 //!
-//! `join_heartbeat` pushes nothing onto the deque. It notes `b` in the
-//! worker's pending-frame list (`frames.rs`: a plain `Vec`, no atomics),
+//! The same `join_in_worker` pushes nothing onto the deque. It notes `b`
+//! in the worker's pending-frame list (`frames.rs`: a plain `Vec`, no atomics),
 //! looks at its heartbeat flag (one relaxed load; on a beat it promotes the
 //! oldest pending frame, maybe an outer join's, into a deque job and wakes
 //! one sleeper), runs `a`, and pops its frame. Not promoted: nobody else
@@ -83,7 +83,6 @@ where
     RB: Send,
 {
     WorkerThread::with_current(|worker| match worker {
-        Some(worker) if worker.uses_heartbeat() => join_heartbeat(worker, a, b),
         Some(worker) => join_in_worker(worker, a, b),
         None => global_registry().in_worker(|| join(a, b)),
     })
@@ -104,7 +103,16 @@ fn global_registry() -> &'static Registry {
         .registry()
 }
 
-/// The work-first join on the current worker.
+/// The join on the current worker, under either scheduler.
+///
+/// One function for both, on purpose: the two differ only in where `b` is
+/// noted (the deque, or the pending-frame list) and in one extra exit (a
+/// heartbeat frame that was never promoted), so each is a predictable
+/// branch on a field of the worker. Two separate functions behind a branch
+/// put two inlined copies of `a` and `b` in every caller, and the compiler
+/// then stopped inlining recursive callers such as fib into `join`: the
+/// work-stealing join measured 1.5 times slower (BENCHMARKS.md).
+#[inline]
 fn join_in_worker<A, B, RA, RB>(worker: &WorkerThread, a: A, b: B) -> (RA, RB)
 where
     A: FnOnce() -> RA + Send,
@@ -114,69 +122,40 @@ where
 {
     let job_b = StackJob::new(SpinLatch::new(worker.registry(), worker.index()), b);
     // SAFETY: `job_b` stays in this frame until it has been popped back (and
-    // run inline or dropped) or its latch is set: every path below does one
-    // of the two before returning or unwinding.
+    // run inline or dropped), was never shared, or its latch is set: every
+    // path below does one of the three before returning or unwinding.
     let job_b_ref = unsafe { job_b.as_job_ref() };
-    worker.push_join(job_b_ref);
-    // From the push until `b` is back or done, another thread may hold a
+    // From here until `b` is back or done, another thread may hold a
     // pointer into this frame: nothing may unwind out of it (unwind.rs).
     let guard = AbortOnUnwind {
         what: "a join while its other half was shared",
     };
-
-    let result_a = panic::catch_unwind(AssertUnwindSafe(a));
-    let how = take_back_or_wait(worker, job_b.latch.core(), job_b_ref);
-    guard.disarm();
-    finish_join(worker, job_b, how, result_a)
-}
-
-/// The heartbeat join on the current worker (module docs).
-fn join_heartbeat<A, B, RA, RB>(worker: &WorkerThread, a: A, b: B) -> (RA, RB)
-where
-    A: FnOnce() -> RA + Send,
-    B: FnOnce() -> RB + Send,
-    RA: Send,
-    RB: Send,
-{
-    let job_b = StackJob::new(SpinLatch::new(worker.registry(), worker.index()), b);
-    // SAFETY: as in `join_in_worker`: `job_b` stays in this frame until it
-    // was run inline, dropped, or its latch is set, on every path below.
-    let job_b_ref = unsafe { job_b.as_job_ref() };
-    let frame = worker.frames().push(job_b_ref);
-    // Once noted, the frame may be promoted (by this very call or by a
-    // nested join's beat) and then another thread may point into it:
-    // nothing may unwind out of it until `b` is back or done (unwind.rs).
-    let guard = AbortOnUnwind {
-        what: "a join while its other half was shared",
+    // Work stealing: `b` goes on our deque, where a thief may take it.
+    // Heartbeat: `b` is only noted; it becomes a deque job if a beat
+    // promotes it (now, or during a nested join).
+    let frame = if worker.uses_heartbeat() {
+        let frame = worker.frames().push(job_b_ref);
+        worker.on_heartbeat();
+        Some(frame)
+    } else {
+        worker.push_join(job_b_ref);
+        None
     };
-    worker.on_heartbeat();
 
     let result_a = panic::catch_unwind(AssertUnwindSafe(a));
-
-    if !worker.frames().pop(frame) {
+    let how = match frame {
         // Never promoted: `b` was never visible to another thread.
-        guard.disarm();
-        return match result_a {
-            Ok(ra) => {
-                worker.count_inline_join();
-                // SAFETY: never promoted, so no JobRef to `job_b` ever
-                // left this thread, and it has not run.
-                (ra, unsafe { job_b.run_inline_in_place() })
-            }
-            Err(payload) => {
-                drop_quietly(job_b);
-                panic::resume_unwind(payload)
-            }
-        };
-    }
-    // Promoted: `b` is a job in our deque, or was stolen.
-    let how = take_back_or_wait(worker, job_b.latch.core(), job_b_ref);
+        Some(frame) if !worker.frames().pop(frame) => SharedHalf::NeverShared,
+        _ => take_back_or_wait(worker, job_b.latch.core(), job_b_ref),
+    };
     guard.disarm();
     finish_join(worker, job_b, how, result_a)
 }
 
 /// How a join whose `b` was shared got it back.
 enum SharedHalf {
+    /// A heartbeat frame that was never promoted: nobody else ever saw it.
+    NeverShared,
     /// Popped back from our own deque unrun: ours alone again.
     TakenBack,
     /// Its latch is set: someone ran it, the result is in the job.
@@ -220,11 +199,13 @@ where
     RB: Send,
 {
     match (result_a, how) {
-        (Ok(ra), SharedHalf::TakenBack) => {
-            worker.count_inline_job();
+        (Ok(ra), how @ (SharedHalf::TakenBack | SharedHalf::NeverShared)) => {
+            if matches!(how, SharedHalf::TakenBack) {
+                worker.count_inline_job();
+            }
             worker.count_inline_join();
-            // SAFETY: popped back unrun, so no other thread holds a JobRef
-            // to `job_b` any more, and it has not run.
+            // SAFETY: popped back unrun, or never shared at all, so no
+            // other thread holds a JobRef to `job_b`, and it has not run.
             (ra, unsafe { job_b.run_inline_in_place() })
         }
         (Ok(ra), SharedHalf::Done) => (ra, job_b.into_result()),
