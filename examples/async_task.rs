@@ -18,7 +18,8 @@
 //!
 //! Run: `cargo run --example async_task` (`-- --sleep-ms 500` for a shorter wait).
 
-use homemade::event_loop::{sleep, EventLoop, TraceKind};
+use homemade::event_loop::{sleep, EventLoop};
+use homemade::trace::Kind;
 use std::time::{Duration, Instant};
 
 fn sleep_ms_arg() -> u64 {
@@ -47,7 +48,7 @@ fn main() -> std::io::Result<()> {
     }
 
     let lp = EventLoop::new()?;
-    lp.set_tracing(true);
+    lp.recorder().enable();
     lp.block_on(async {
         say("Before Task");
         task(say, sleep_ms).await;
@@ -55,8 +56,8 @@ fn main() -> std::io::Result<()> {
     });
 
     println!("\nWhat the loop did meanwhile (from its trace):");
-    for ev in lp.take_trace() {
-        if let TraceKind::ReactorPoll { .. } | TraceKind::TimersFired { .. } = ev.kind {
+    for ev in lp.recorder().take() {
+        if let Kind::ReactorPoll { .. } | Kind::TimersFired { .. } = ev.kind {
             println!("  {ev}");
         }
     }

@@ -130,11 +130,11 @@ fn main() {
         );
         print_stats(&pool);
 
-        pool.trace().enable();
+        pool.recorder().enable();
         let r = pool.install(|| sum(&root));
-        pool.trace().disable();
+        pool.recorder().disable();
         assert_eq!(r, sum_expected);
-        let events = pool.trace().take();
+        let events = pool.recorder().take();
         println!(
             "one traced tree sum ({} events; the recorder slows tiny jobs down):",
             events.len()

@@ -8,12 +8,13 @@
 //! from the parent's and from each other; the results come back in input
 //! order even though the workers finish chunks in any order.
 
-use homemade::process_pool::{PoolEventKind, ProcessPool};
+use homemade::process_pool::ProcessPool;
+use homemade::trace::{Kind, Recorder};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The function travels to the workers by fork: each child already has it.
     let pool = ProcessPool::builder(2)
-        .record(true)
+        .recorder(Recorder::enabled())
         .build(|x: u64| (x * x, std::process::id()))?;
     println!("parent pid {}", std::process::id());
     println!(
@@ -34,17 +35,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("submit(12) -> {square} (pid {pid})");
 
     println!("\nwhat the recorder saw:");
-    let events = pool.take_events();
+    let events = pool.recorder().take();
     let t0 = events.first().map(|e| e.at);
     for e in &events {
-        let ms = t0.map_or(0.0, |t0| e.at.duration_since(t0).as_secs_f64() * 1e3);
+        let ms = t0.map_or(0.0, |t0| e.at.since(t0).as_secs_f64() * 1e3);
         let what = match &e.kind {
-            PoolEventKind::Forked { slot } => format!("forked into slot {slot}"),
-            PoolEventKind::Sent { task, items } => format!("sent task {task} ({items} items)"),
-            PoolEventKind::Received { task } => format!("result of task {task}"),
+            Kind::Forked { slot } => format!("forked into slot {slot}"),
+            Kind::Sent { job, items } => format!("sent {job} ({items} items)"),
+            Kind::Received { job } => format!("result of {job}"),
             other => format!("{other:?}"),
         };
-        println!("{ms:>8.3} ms  pid {:>7}  {what}", e.pid);
+        println!("{ms:>8.3} ms  {:<26}  {what}", e.lane.to_string());
     }
     pool.close();
     Ok(())

@@ -28,9 +28,9 @@ use std::rc::Rc;
 use homemade::event_loop::sync::Mutex;
 use homemade::event_loop::trace::note;
 use homemade::event_loop::{
-    explore, record, schedule_of, spawn, yield_now, EventLoop, Failure, Policy, TaskId, TraceEvent,
-    TraceKind,
+    explore, record, schedule_of, spawn, yield_now, EventLoop, Failure, Policy, TaskId,
 };
+use homemade::trace::{Event, Kind};
 
 const START: i64 = 100;
 const AMOUNT: i64 = 60;
@@ -107,7 +107,7 @@ fn withdraw_twice(policy: Policy, guard: Guard) -> Result<(), String> {
 }
 
 /// Prints a recorded run as an interleaving of the two withdrawals.
-fn print_interleaving(trace: &[TraceEvent]) {
+fn print_interleaving(trace: &[Event]) {
     let names: HashMap<TaskId, &str> = [
         (TaskId::MAIN, "main"),
         (TaskId(1), "withdraw A"),
@@ -117,17 +117,17 @@ fn print_interleaving(trace: &[TraceEvent]) {
     let name = |id: &TaskId| names.get(id).copied().unwrap_or("?");
     for ev in trace {
         match &ev.kind {
-            TraceKind::Polled { task } if *task != TaskId::MAIN => {
+            Kind::Polled { task } if *task != TaskId::MAIN => {
                 println!("    {} runs", name(task))
             }
-            TraceKind::Note {
+            Kind::Note {
                 task: Some(task),
                 text,
             } => println!("      {}: {text}", name(task)),
-            TraceKind::Woken { task, by } if *task != TaskId::MAIN => {
+            Kind::Woken { task, by } if *task != TaskId::MAIN => {
                 println!("      ({} woken by {by})", name(task))
             }
-            TraceKind::Ready { task } if *task != TaskId::MAIN => {
+            Kind::Ready { task } if *task != TaskId::MAIN => {
                 println!("    {} is done", name(task))
             }
             _ => {}

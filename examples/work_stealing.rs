@@ -11,8 +11,9 @@
 //!    time slice, each job drawn with its own letter.
 //!
 //! Run it: `cargo run --release --example work_stealing [threads]`
-use homemade::thread_pool::trace::{render_timeline, EventKind};
+use homemade::thread_pool::trace::render_timeline;
 use homemade::thread_pool::{current_thread_index, ThreadPool};
+use homemade::trace::{Kind, Lane};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -34,7 +35,7 @@ fn main() {
     let runs: Mutex<Vec<(usize, usize, Instant, Instant)>> = Mutex::new(Vec::new());
     let t0 = Instant::now();
 
-    pool.trace().enable();
+    pool.recorder().enable();
     pool.scope(|s| {
         s.spawn(|s| {
             // This job runs on one worker; every spawn below lands on that
@@ -54,38 +55,37 @@ fn main() {
             }
         });
     });
-    pool.trace().disable();
+    pool.recorder().disable();
     let total = t0.elapsed();
-    let events = pool.trace().take();
+    let events = pool.recorder().take();
 
-    let spawned = events
-        .iter()
-        .filter(|e| e.kind == EventKind::Spawned)
-        .count();
+    let spawned = events.iter().filter(|e| e.kind == Kind::JobSpawned).count();
     println!(
         "== scheduling events: {} recorded, {spawned} spawns all on one worker; the first \
          steals, parks and wakes ==",
         events.len()
     );
-    let interesting = |e: &&homemade::thread_pool::trace::TraceEvent| {
+    let first = events.first().map(|e| e.at).unwrap_or_default();
+    let interesting = |e: &&homemade::trace::Event| {
         !matches!(
             e.kind,
-            EventKind::JobStarted | EventKind::JobFinished | EventKind::Spawned
+            Kind::JobStarted | Kind::JobFinished | Kind::JobSpawned
         )
     };
     for e in events.iter().filter(interesting).take(20) {
-        let who = e
-            .worker
-            .map_or("outside".to_string(), |w| format!("worker {w}"));
+        let who = match e.lane {
+            Lane::PoolThread { worker, .. } => format!("worker {worker}"),
+            _ => "outside".to_string(),
+        };
         println!(
             "{:>10.3} ms  {who:<9}  {:?}",
-            e.at.as_secs_f64() * 1e3,
+            e.at.since(first).as_secs_f64() * 1e3,
             e.kind
         );
     }
     let steals = events
         .iter()
-        .filter(|e| matches!(e.kind, EventKind::Stolen { .. }))
+        .filter(|e| matches!(e.kind, Kind::JobStolen { .. }))
         .count();
     println!("... {steals} steals recorded in total\n");
 

@@ -15,7 +15,8 @@
 
 use std::time::Duration;
 
-use homemade::process_pool::{PoolEventKind, ProcessPool, TaskError, Transport};
+use homemade::process_pool::{ProcessPool, TaskError, Transport};
+use homemade::trace::{Kind, Recorder};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let transport = match std::env::args().nth(1).as_deref() {
@@ -25,7 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("transport: {transport:?}");
     let pool = ProcessPool::builder(2)
         .transport(transport)
-        .record(true)
+        .recorder(Recorder::enabled())
         .build(|x: u64| {
             std::thread::sleep(Duration::from_millis(20));
             (x * x, std::process::id())
@@ -60,16 +61,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     println!("\nforks and crashes the recorder saw:");
-    let events = pool.take_events();
+    let events = pool.recorder().take();
     let t0 = events[0].at;
     for e in events {
-        let ms = e.at.duration_since(t0).as_secs_f64() * 1e3;
+        let ms = e.at.since(t0).as_secs_f64() * 1e3;
         match e.kind {
-            PoolEventKind::Forked { slot } => {
-                println!("{ms:>8.1} ms  pid {:>7} forked into slot {slot}", e.pid)
+            Kind::Forked { slot } => {
+                println!("{ms:>8.1} ms  {} forked into slot {slot}", e.lane)
             }
-            PoolEventKind::Crashed { reason } => {
-                println!("{ms:>8.1} ms  pid {:>7} CRASHED: {reason}", e.pid)
+            Kind::Crashed { reason } => {
+                println!("{ms:>8.1} ms  {} CRASHED: {reason}", e.lane)
             }
             _ => {}
         }

@@ -12,23 +12,23 @@
 //! Run: `cargo run --example yielding`
 
 use homemade::event_loop::trace::note;
-use homemade::event_loop::{
-    sleep, spawn, yield_now, EventLoop, TaskId, TraceEvent, TraceKind, WakeSource,
-};
+use homemade::event_loop::{sleep, spawn, yield_now, EventLoop, TaskId, WakeSource};
+use homemade::trace::{Event, Kind};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 /// Prints the trace as a readable interleaving.
-fn print_interleaving(trace: &[TraceEvent], names: &HashMap<TaskId, &str>) {
+fn print_interleaving(trace: &[Event], names: &HashMap<TaskId, &str>) {
     let name = |id: &TaskId| names.get(id).copied().unwrap_or("?");
     let mut woken_by: HashMap<TaskId, WakeSource> = HashMap::new();
+    let t0 = trace.first().map(|e| e.at).unwrap_or_default();
     for ev in trace {
-        let t = format!("{:8.3} ms", ev.at.as_secs_f64() * 1e3);
+        let t = format!("{:8.3} ms", ev.at.since(t0).as_secs_f64() * 1e3);
         match &ev.kind {
-            TraceKind::Woken { task, by } => {
+            Kind::Woken { task, by } => {
                 woken_by.insert(*task, *by);
             }
-            TraceKind::Polled { task } if *task != TaskId::MAIN => {
+            Kind::Polled { task } if *task != TaskId::MAIN => {
                 let why = match woken_by.remove(task) {
                     None => "first run after spawn".to_string(),
                     Some(WakeSource::Task(by)) => format!("woken by {}", name(&by)),
@@ -36,23 +36,23 @@ fn print_interleaving(trace: &[TraceEvent], names: &HashMap<TaskId, &str>) {
                 };
                 println!("{t}  > {} runs ({why})", name(task));
             }
-            TraceKind::Note {
+            Kind::Note {
                 task: Some(task),
                 text,
             } => println!("{t}      {}: {text}", name(task)),
-            TraceKind::Pending { task } if *task != TaskId::MAIN => {
+            Kind::Pending { task } if *task != TaskId::MAIN => {
                 println!("{t}  | {} stops and waits", name(task))
             }
-            TraceKind::Ready { task } if *task != TaskId::MAIN => {
+            Kind::Ready { task } if *task != TaskId::MAIN => {
                 println!("{t}  x {} finished", name(task))
             }
-            TraceKind::ReactorPoll {
+            Kind::ReactorPoll {
                 timeout: Some(d), ..
             } if !d.is_zero() => println!(
                 "{t}    (nothing to run: the loop slept in epoll_wait, timeout {:.1} ms)",
                 d.as_secs_f64() * 1e3
             ),
-            TraceKind::TimersFired { count } => println!("{t}    ({count} timer(s) fired)"),
+            Kind::TimersFired { count } => println!("{t}    ({count} timer(s) fired)"),
             _ => {}
         }
     }
@@ -61,7 +61,7 @@ fn print_interleaving(trace: &[TraceEvent], names: &HashMap<TaskId, &str>) {
 /// Part 1: timers and yields interleave.
 fn part1(lp: &EventLoop) {
     println!("== Part 1: three cooperative tasks ==\n");
-    lp.set_tracing(true);
+    lp.recorder().enable();
     let names = lp.block_on(async {
         let a = spawn(async {
             for i in 1..=3 {
@@ -91,8 +91,8 @@ fn part1(lp: &EventLoop) {
         }
         names
     });
-    lp.set_tracing(false);
-    print_interleaving(&lp.take_trace(), &names);
+    lp.recorder().disable();
+    print_interleaving(&lp.recorder().take(), &names);
 }
 
 /// A sleeper that records how late each of its wake-ups was.
@@ -115,7 +115,7 @@ fn part2(lp: &EventLoop) {
         let c = spawn(sleeper(10, period));
         (b.await.unwrap(), c.await.unwrap())
     });
-    lp.set_tracing(true);
+    lp.recorder().enable();
     let (late_b, late_c, hog_id) = lp.block_on(async {
         let b = spawn(sleeper(10, period));
         let c = spawn(sleeper(10, period));
@@ -134,16 +134,16 @@ fn part2(lp: &EventLoop) {
         hog.await.unwrap();
         (b.await.unwrap(), c.await.unwrap(), hog_id)
     });
-    lp.set_tracing(false);
-    let trace = lp.take_trace();
+    lp.recorder().disable();
+    let trace = lp.recorder().take();
     let mut hog_poll = Duration::ZERO;
     let mut started = None;
     for ev in &trace {
         match ev.kind {
-            TraceKind::Polled { task } if task == hog_id => started = Some(ev.at),
-            TraceKind::Pending { task } | TraceKind::Ready { task } if task == hog_id => {
+            Kind::Polled { task } if task == hog_id => started = Some(ev.at),
+            Kind::Pending { task } | Kind::Ready { task } if task == hog_id => {
                 if let Some(s) = started.take() {
-                    hog_poll = hog_poll.max(ev.at - s);
+                    hog_poll = hog_poll.max(ev.at.since(s));
                 }
             }
             _ => {}

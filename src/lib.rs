@@ -32,3 +32,4 @@ pub mod process_pool;
 pub mod stdio;
 pub mod sys;
 pub mod thread_pool;
+pub mod trace;

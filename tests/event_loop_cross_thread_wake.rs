@@ -2,7 +2,8 @@
 //! reactor poll (epoll_wait with no timeout) interrupts the poll and the
 //! task runs; the trace shows the blocking poll and the cross-thread wake.
 
-use homemade::event_loop::{spawn, EventLoop, TaskId, TraceKind, WakeSource};
+use homemade::event_loop::{spawn, EventLoop, TaskId, WakeSource};
+use homemade::trace::Kind;
 use std::future::poll_fn;
 use std::sync::mpsc;
 use std::task::Poll;
@@ -11,7 +12,7 @@ use std::time::Duration;
 #[test]
 fn wake_from_another_thread_interrupts_a_blocking_poll() {
     let lp = EventLoop::new().unwrap();
-    lp.set_tracing(true);
+    lp.recorder().enable();
     let (tx, rx) = mpsc::channel();
     let mut sent = false;
     let mut helper = None;
@@ -36,18 +37,18 @@ fn wake_from_another_thread_interrupts_a_blocking_poll() {
         id
     });
     helper.unwrap().join().unwrap();
-    let trace = lp.take_trace();
+    let trace = lp.recorder().take();
     // The loop blocked without a timeout...
     let blocked = trace
         .iter()
-        .position(|e| matches!(e.kind, TraceKind::ReactorPoll { timeout: None, .. }))
+        .position(|e| matches!(e.kind, Kind::ReactorPoll { timeout: None, .. }))
         .expect("the loop blocked in the reactor");
     // ...and was then woken for our task by another thread.
     let woken = trace
         .iter()
         .position(|e| {
             e.kind
-                == TraceKind::Woken {
+                == Kind::Woken {
                     task: task_id,
                     by: WakeSource::Thread,
                 }
@@ -57,9 +58,9 @@ fn wake_from_another_thread_interrupts_a_blocking_poll() {
     // The task then ran to completion and main was woken by it.
     assert!(trace[woken..]
         .iter()
-        .any(|e| e.kind == TraceKind::Ready { task: task_id }));
+        .any(|e| e.kind == Kind::Ready { task: task_id }));
     assert!(trace[woken..].iter().any(|e| e.kind
-        == TraceKind::Woken {
+        == Kind::Woken {
             task: TaskId::MAIN,
             by: WakeSource::Task(task_id)
         }));

@@ -11,8 +11,9 @@ use std::time::Duration;
 
 use homemade::event_loop::trace::note;
 use homemade::event_loop::{
-    now, record, schedule_of, sleep_until, spawn, yield_now, EventLoop, Policy, TraceKind,
+    now, record, schedule_of, sleep_until, spawn, yield_now, EventLoop, Policy,
 };
+use homemade::trace::Kind;
 
 /// Runs the program under `policy`; returns the order of its steps.
 fn program(policy: Policy) -> Vec<String> {
@@ -67,8 +68,8 @@ fn the_same_seed_gives_the_same_trace() {
             let name = format!("{first:?}");
             let (steps1, trace1) = record(|| program(first));
             let (steps2, trace2) = record(|| program(second));
-            let kinds1: Vec<&TraceKind> = trace1.iter().map(|e| &e.kind).collect();
-            let kinds2: Vec<&TraceKind> = trace2.iter().map(|e| &e.kind).collect();
+            let kinds1: Vec<&Kind> = trace1.iter().map(|e| &e.kind).collect();
+            let kinds2: Vec<&Kind> = trace2.iter().map(|e| &e.kind).collect();
             assert!(kinds1.len() > 40, "{name}: the recorder was on");
             assert_eq!(kinds1, kinds2, "{name}: two runs, two traces");
             assert_eq!(steps1, steps2, "{name}");

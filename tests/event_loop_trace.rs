@@ -3,7 +3,8 @@
 //! task, yield) and reactor polls, with non-decreasing timestamps.
 
 use homemade::event_loop::net::{TcpListener, TcpStream};
-use homemade::event_loop::{sleep, spawn, yield_now, EventLoop, TaskId, TraceKind, WakeSource};
+use homemade::event_loop::{sleep, spawn, yield_now, EventLoop, TaskId, WakeSource};
+use homemade::trace::Kind;
 use std::time::Duration;
 
 async fn workload() -> (TaskId, TaskId, TaskId) {
@@ -30,49 +31,49 @@ async fn workload() -> (TaskId, TaskId, TaskId) {
 fn trace_is_empty_when_off() {
     let lp = EventLoop::new().unwrap();
     lp.block_on(workload());
-    assert!(lp.take_trace().is_empty());
+    assert!(lp.recorder().take().is_empty());
 }
 
 #[test]
 fn trace_records_causes() {
     let lp = EventLoop::new().unwrap();
-    lp.set_tracing(true);
+    lp.recorder().enable();
     let (sleeper, yielder, acceptor) = lp.block_on(workload());
-    let trace = lp.take_trace();
-    let has = |k: TraceKind| trace.iter().any(|e| e.kind == k);
+    let trace = lp.recorder().take();
+    let has = |k: Kind| trace.iter().any(|e| e.kind == k);
     for t in [sleeper, yielder, acceptor] {
-        assert!(has(TraceKind::Spawned {
+        assert!(has(Kind::Spawned {
             task: t,
             by: Some(TaskId::MAIN)
         }));
-        assert!(has(TraceKind::Polled { task: t }));
-        assert!(has(TraceKind::Ready { task: t }));
+        assert!(has(Kind::Polled { task: t }));
+        assert!(has(Kind::Ready { task: t }));
     }
-    assert!(has(TraceKind::Pending { task: sleeper }));
-    assert!(has(TraceKind::Woken {
+    assert!(has(Kind::Pending { task: sleeper }));
+    assert!(has(Kind::Woken {
         task: sleeper,
         by: WakeSource::Timer
     }));
-    assert!(has(TraceKind::Woken {
+    assert!(has(Kind::Woken {
         task: yielder,
         by: WakeSource::Yield
     }));
-    assert!(has(TraceKind::Woken {
+    assert!(has(Kind::Woken {
         task: acceptor,
         by: WakeSource::Io
     }));
     // main awaited the join handles: the tasks woke it.
     assert!(trace.iter().any(|e| matches!(
         e.kind,
-        TraceKind::Woken {
+        Kind::Woken {
             task: TaskId::MAIN,
             by: WakeSource::Task(_)
         }
     )));
     assert!(trace
         .iter()
-        .any(|e| matches!(e.kind, TraceKind::ReactorPoll { events, .. } if events > 0)));
+        .any(|e| matches!(e.kind, Kind::ReactorPoll { events, .. } if events > 0)));
     assert!(trace.windows(2).all(|w| w[0].at <= w[1].at));
     // Taking empties the recorder.
-    assert!(lp.take_trace().is_empty());
+    assert!(lp.recorder().take().is_empty());
 }

@@ -5,12 +5,13 @@ mod common;
 
 use std::collections::HashMap;
 
-use homemade::process_pool::{PoolEventKind, ProcessPool};
+use homemade::process_pool::ProcessPool;
+use homemade::trace::{Kind, Recorder};
 
 fn workers_are_replaced_after_their_budget() {
     let pool = ProcessPool::builder(2)
         .max_tasks_per_child(3)
-        .record(true)
+        .recorder(Recorder::enabled())
         .build(|x: u32| (x, std::process::id()))
         .unwrap();
     let mut per_pid: HashMap<u32, usize> = HashMap::new();
@@ -29,20 +30,17 @@ fn workers_are_replaced_after_their_budget() {
         *chunk_pids.entry(*pid).or_default() += 1;
     }
     assert!(chunk_pids.values().all(|&n| n <= 6), "{chunk_pids:?}");
-    let events = pool.take_events();
-    let retired = events
-        .iter()
-        .filter(|e| e.kind == PoolEventKind::Retired)
-        .count();
+    let events = pool.recorder().take();
+    let retired = events.iter().filter(|e| e.kind == Kind::Retired).count();
     let forked = events
         .iter()
-        .filter(|e| matches!(e.kind, PoolEventKind::Forked { .. }))
+        .filter(|e| matches!(e.kind, Kind::Forked { .. }))
         .count();
     assert!(retired >= 8, "{retired} retirements");
     assert_eq!(forked, retired + 2, "every retirement is replaced");
     assert!(!events
         .iter()
-        .any(|e| matches!(e.kind, PoolEventKind::Crashed { .. })));
+        .any(|e| matches!(e.kind, Kind::Crashed { .. })));
 }
 
 fn main() {

@@ -6,12 +6,13 @@ mod common;
 
 use std::time::Duration;
 
-use homemade::process_pool::{PoolEventKind, ProcessPool, TaskError};
+use homemade::process_pool::{ProcessPool, TaskError};
+use homemade::trace::{Kind, Recorder};
 
 fn overdue_task_times_out_and_its_worker_is_replaced() {
     let pool = ProcessPool::builder(2)
         .task_timeout(Duration::from_millis(300))
-        .record(true)
+        .recorder(Recorder::enabled())
         .build(|ms: u64| {
             std::thread::sleep(Duration::from_millis(ms));
             ms
@@ -23,20 +24,22 @@ fn overdue_task_times_out_and_its_worker_is_replaced() {
     for h in quick {
         assert_eq!(h.join().unwrap(), 1);
     }
-    let events = pool.take_events();
+    let events = pool.recorder().take();
     let crashed: Vec<_> = events
         .iter()
-        .filter(
-            |e| matches!(&e.kind, PoolEventKind::Crashed { reason } if reason.contains("timeout")),
-        )
+        .filter(|e| matches!(&e.kind, Kind::Crashed { reason } if reason.contains("timeout")))
         .collect();
     assert_eq!(crashed.len(), 1, "{events:?}");
     let forks = events
         .iter()
-        .filter(|e| matches!(e.kind, PoolEventKind::Forked { .. }))
+        .filter(|e| matches!(e.kind, Kind::Forked { .. }))
         .count();
     assert_eq!(forks, 3, "two at start, one replacement");
-    assert!(!pool.worker_pids().contains(&crashed[0].pid));
+    let crashed_pid = crashed[0]
+        .worker()
+        .expect("a crash is on a worker's lane")
+        .0;
+    assert!(!pool.worker_pids().contains(&crashed_pid));
     // A timed-out map reports the item and still finishes the rest.
     let r = pool.map_chunked(vec![1, 60_000, 1, 1], 1);
     assert!(

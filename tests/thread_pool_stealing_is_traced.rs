@@ -1,14 +1,15 @@
 //! Work stealing happens and is visible: jobs spawned from inside one worker
 //! land on its deque; the other workers steal them; stats and the recorder
 //! both show it.
-use homemade::thread_pool::trace::{render_timeline, EventKind};
+use homemade::thread_pool::trace::render_timeline;
 use homemade::thread_pool::ThreadPool;
+use homemade::trace::Kind;
 use std::time::Duration;
 
 #[test]
 fn other_workers_steal_from_a_loaded_worker() {
     let pool = ThreadPool::new(3).unwrap();
-    pool.trace().enable();
+    pool.recorder().enable();
     pool.scope(|s| {
         // All 30 jobs are pushed by one job, onto one worker's deque.
         s.spawn(|s| {
@@ -17,11 +18,11 @@ fn other_workers_steal_from_a_loaded_worker() {
             }
         });
     });
-    pool.trace().disable();
-    let events = pool.trace().take();
+    pool.recorder().disable();
+    let events = pool.recorder().take();
     let steals = events
         .iter()
-        .filter(|e| matches!(e.kind, EventKind::Stolen { .. }))
+        .filter(|e| matches!(e.kind, Kind::JobStolen { .. }))
         .count();
     let stats = pool.stats();
     let stolen: u64 = stats.iter().map(|s| s.jobs_stolen).sum();
@@ -35,5 +36,5 @@ fn other_workers_steal_from_a_loaded_worker() {
     assert!(picture.contains('#'));
     // With recording off, nothing more is recorded.
     pool.install(|| ());
-    assert!(pool.trace().take().is_empty());
+    assert!(pool.recorder().take().is_empty());
 }

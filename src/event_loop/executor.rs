@@ -80,8 +80,9 @@ use super::join::JoinHandle;
 use super::policy::{Policy, Queue};
 use super::shared::Shared;
 use super::task::{Ran, Runnable, Start, Task, NO_SLOT};
-use super::trace::{Phase, TaskId, Trace, TraceKind, WakeSource};
+use super::trace::{Kind, Phase, TaskId, Trace, WakeSource};
 use super::unwind;
+use crate::trace::Recorder;
 
 /// Task polls between two turns of the loop (see "Fairness" above).
 pub const BUDGET: usize = 61;
@@ -146,14 +147,19 @@ pub(crate) struct Executor {
 
 impl Executor {
     /// An executor with an empty run queue ordered by `policy`.
-    pub(crate) fn new(shared: Arc<Shared>, policy: Policy, now: Instant) -> Executor {
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        policy: Policy,
+        now: Instant,
+        recorder: Recorder,
+    ) -> Executor {
         Executor {
             shared,
             queue: RefCell::new(Queue::new(policy)),
             deferred: RefCell::new(Vec::new()),
             deferred_spare: RefCell::new(Vec::new()),
             tasks: RefCell::new(TaskTable::default()),
-            trace: Trace::new(),
+            trace: Trace::new(recorder),
             coop: Cell::new(COOP_BUDGET),
             turned_at: Cell::new(now),
         }
@@ -174,7 +180,7 @@ impl Executor {
                 Phase::Polling(p) => Some(p),
                 _ => None,
             };
-            self.trace.record(TraceKind::Spawned { task: id, by });
+            self.trace.record(Kind::Spawned { task: id, by });
         }
         self.queue.borrow_mut().push(task.clone());
         JoinHandle::new(task)
@@ -184,7 +190,7 @@ impl Executor {
     pub(crate) fn push_woken(&self, task: Arc<dyn Runnable>) {
         if self.trace.is_on() {
             let by = self.trace.wake_source();
-            self.trace.record(TraceKind::Woken {
+            self.trace.record(Kind::Woken {
                 task: task.header().id,
                 by,
             });
@@ -217,7 +223,7 @@ impl Executor {
             slot = self.remember(task.clone());
             if self.trace.is_on() {
                 let task = task.header().id;
-                self.trace.record(TraceKind::Spawned { task, by: None });
+                self.trace.record(Kind::Spawned { task, by: None });
             }
         }
         let id = task.header().id;
@@ -228,7 +234,7 @@ impl Executor {
         }
         let trace = &self.trace;
         if trace.is_on() {
-            trace.record(TraceKind::Polled { task: id });
+            trace.record(Kind::Polled { task: id });
             trace.set_phase(Phase::Polling(id));
         }
         self.reset_coop();
@@ -237,9 +243,9 @@ impl Executor {
         let ran = task.poll_once();
         if trace.is_on() {
             let kind = match ran {
-                Ran::Pending => TraceKind::Pending { task: id },
-                Ran::Ready => TraceKind::Ready { task: id },
-                Ran::Panicked => TraceKind::Panicked { task: id },
+                Ran::Pending => Kind::Pending { task: id },
+                Ran::Ready => Kind::Ready { task: id },
+                Ran::Panicked => Kind::Panicked { task: id },
             };
             trace.record(kind);
             trace.set_phase(Phase::Idle);
@@ -358,7 +364,7 @@ impl Executor {
         let mut queue = self.queue.borrow_mut();
         for task in batch {
             if self.trace.is_on() {
-                self.trace.record(TraceKind::Woken {
+                self.trace.record(Kind::Woken {
                     task: task.header().id,
                     by: WakeSource::Thread,
                 });

@@ -59,13 +59,13 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use super::trace::{TaskId, TraceEvent, TraceKind};
+use crate::trace::{Event, Kind, TaskId};
 
 thread_local! {
     /// Are loops built on this thread recording for `explore`/`record`?
     static RECORDING: Cell<bool> = const { Cell::new(false) };
     /// The trace of every recording loop dropped since recording began.
-    static RECORDED: RefCell<Vec<TraceEvent>> = const { RefCell::new(Vec::new()) };
+    static RECORDED: RefCell<Vec<Event>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Are loops built now to switch their recorder on?
@@ -74,17 +74,17 @@ pub(crate) fn is_recording() -> bool {
 }
 
 /// A recording loop is being dropped: keep what it recorded.
-pub(crate) fn keep_schedule(events: &[TraceEvent]) {
+pub(crate) fn keep_schedule(events: &[Event]) {
     let _ = RECORDED.try_with(|r| r.borrow_mut().extend_from_slice(events));
 }
 
 /// Runs `f` with the trace recorder switched on in every [`EventLoop`]
 /// built meanwhile on this thread, and returns `f`'s result with what those
 /// loops recorded (in the order the loops were dropped). Events a body took
-/// itself with `take_trace` are not included.
+/// itself with `recorder().take()` are not included.
 ///
 /// [`EventLoop`]: super::EventLoop
-pub fn record<R>(f: impl FnOnce() -> R) -> (R, Vec<TraceEvent>) {
+pub fn record<R>(f: impl FnOnce() -> R) -> (R, Vec<Event>) {
     let was = RECORDING.with(|r| r.replace(true));
     let before = RECORDED.with(|r| std::mem::take(&mut *r.borrow_mut()));
     let result = catch_unwind(AssertUnwindSafe(f));
@@ -97,11 +97,11 @@ pub fn record<R>(f: impl FnOnce() -> R) -> (R, Vec<TraceEvent>) {
 }
 
 /// The task ids polled, in order, in a recorded trace.
-pub fn schedule_of(events: &[TraceEvent]) -> Vec<TaskId> {
+pub fn schedule_of(events: &[Event]) -> Vec<TaskId> {
     events
         .iter()
         .filter_map(|e| match e.kind {
-            TraceKind::Polled { task } => Some(task),
+            Kind::Polled { task } => Some(task),
             _ => None,
         })
         .collect()
@@ -119,7 +119,7 @@ pub struct Failure {
     /// The task ids in the order the loop polled them.
     pub schedule: Vec<TaskId>,
     /// Everything the recorder saw during the failing run.
-    pub trace: Vec<TraceEvent>,
+    pub trace: Vec<Event>,
 }
 
 impl fmt::Display for Failure {

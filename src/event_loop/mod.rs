@@ -72,6 +72,7 @@ mod timers;
 pub mod trace;
 mod unwind;
 
+pub use crate::trace::{TaskId, WakeSource};
 pub use async_io::Async;
 pub use clock::now;
 pub use combinators::{gather, timeout, yield_now, Elapsed, Gather, Timeout, YieldNow};
@@ -82,4 +83,3 @@ pub use policy::{Policy, ReadyTask, RunQueue};
 pub use runtime::{spawn, Builder, EventLoop, LoopStats};
 pub use shared::Handle;
 pub use timers::{sleep, sleep_until, Sleep};
-pub use trace::{TaskId, TraceEvent, TraceKind, WakeSource};

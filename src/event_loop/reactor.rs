@@ -94,7 +94,7 @@ use mio::event::Source;
 use mio::{Interest, Token};
 use parking_lot::Mutex;
 
-use super::trace::{Phase, Trace, TraceKind};
+use super::trace::{Kind, Phase, Trace};
 use super::unwind;
 
 /// The token of the loop's own wake-up eventfd.
@@ -324,7 +324,7 @@ impl Reactor {
         drop(poll);
         let count = events.iter().count();
         if trace.is_on() {
-            trace.record(TraceKind::ReactorPoll {
+            trace.record(Kind::ReactorPoll {
                 timeout,
                 events: count,
             });

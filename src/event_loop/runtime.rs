@@ -71,8 +71,9 @@ use super::join::JoinHandle;
 use super::policy::Policy;
 use super::reactor::Reactor;
 use super::shared::{Handle, Shared};
-use super::trace::{Phase, TaskId, TraceEvent, TraceKind};
+use super::trace::{Kind, Phase, TaskId};
 use super::unwind;
+use crate::trace::Recorder;
 
 /// Everything a running loop is made of; `CURRENT` (`context.rs`) points here.
 pub(crate) struct Core {
@@ -140,7 +141,7 @@ impl Core {
         };
         let trace = &self.executor.trace;
         if count > 0 && trace.is_on() {
-            trace.record(TraceKind::TimersFired { count });
+            trace.record(Kind::TimersFired { count });
             trace.set_phase(Phase::Timers);
         }
         unwind::wake_all(&mut wakers);
@@ -170,7 +171,7 @@ impl Wake for MainWaker {
             if Arc::ptr_eq(&ex.shared, &self.shared) {
                 if ex.trace.is_on() {
                     let by = ex.trace.wake_source();
-                    ex.trace.record(TraceKind::Woken {
+                    ex.trace.record(Kind::Woken {
                         task: TaskId::MAIN,
                         by,
                     });
@@ -204,6 +205,7 @@ pub struct LoopStats {
 pub struct Builder {
     policy: Policy,
     paused: bool,
+    recorder: Option<Recorder>,
 }
 
 impl Builder {
@@ -221,14 +223,23 @@ impl Builder {
         self
     }
 
+    /// Records the loop's events into `recorder` (default: the one
+    /// installed with [`trace::install_default`](crate::trace::install_default),
+    /// or a private one that starts off). See [`EventLoop::recorder`].
+    pub fn recorder(mut self, recorder: Recorder) -> Builder {
+        self.recorder = Some(recorder);
+        self
+    }
+
     /// Creates the loop: an epoll instance, its wake-up eventfd, empty queues.
     pub fn build(self) -> io::Result<EventLoop> {
         let (reactor, waker) = Reactor::new()?;
         let shared = Arc::new(Shared::new(waker));
         let clock = Clock::new(self.paused);
-        let executor = Executor::new(shared, self.policy, clock.now());
+        let recorder = self.recorder.unwrap_or_else(crate::trace::default_recorder);
+        let executor = Executor::new(shared, self.policy, clock.now(), recorder);
         if explore::is_recording() {
-            executor.trace.set(true);
+            executor.trace.recorder().enable();
         }
         Ok(EventLoop {
             core: Core {
@@ -289,6 +300,7 @@ impl EventLoop {
         let core = &self.core;
         let ex = &core.executor;
         let _enter = Enter::new(core);
+        let _lane = crate::trace::current::enter(ex.trace.recorder(), ex.trace.lane());
         let mut future = pin!(future);
         let waker = Waker::from(Arc::new(MainWaker {
             shared: ex.shared.clone(),
@@ -298,7 +310,7 @@ impl EventLoop {
         loop {
             if ex.shared.main_woken.swap(false, Ordering::AcqRel) {
                 if ex.trace.is_on() {
-                    ex.trace.record(TraceKind::Polled { task: TaskId::MAIN });
+                    ex.trace.record(Kind::Polled { task: TaskId::MAIN });
                     ex.trace.set_phase(Phase::Polling(TaskId::MAIN));
                 }
                 ex.reset_coop();
@@ -306,9 +318,9 @@ impl EventLoop {
                 if ex.trace.is_on() {
                     ex.trace.set_phase(Phase::Idle);
                     let kind = if polled.is_ready() {
-                        TraceKind::Ready { task: TaskId::MAIN }
+                        Kind::Ready { task: TaskId::MAIN }
                     } else {
-                        TraceKind::Pending { task: TaskId::MAIN }
+                        Kind::Pending { task: TaskId::MAIN }
                     };
                     ex.trace.record(kind);
                 }
@@ -328,15 +340,12 @@ impl EventLoop {
         }
     }
 
-    /// Switches the trace recorder on or off (it starts off). Switching it on
-    /// resets the time origin of the recorded events.
-    pub fn set_tracing(&self, on: bool) {
-        self.core.executor.trace.set(on);
-    }
-
-    /// Takes the events recorded so far (see [`trace`](super::trace)).
-    pub fn take_trace(&self) -> Vec<TraceEvent> {
-        self.core.executor.trace.take()
+    /// The loop's trace recorder (off unless the builder was given one that
+    /// is on): `enable()` it to record every scheduling step on the loop's
+    /// lane, `take()` the events (see `event_loop/trace.rs` and
+    /// [`trace`](crate::trace)).
+    pub fn recorder(&self) -> &Recorder {
+        self.core.executor.trace.recorder()
     }
 
     /// Current counters: live tasks, timers, I/O sources, turns.
@@ -373,7 +382,7 @@ impl Drop for EventLoop {
             .chain(io_wakers)
             .for_each(unwind::drop_contained);
         if explore::is_recording() {
-            explore::keep_schedule(&core.executor.trace.take());
+            explore::keep_schedule(&core.executor.trace.recorder().take());
         }
     }
 }

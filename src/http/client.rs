@@ -50,9 +50,11 @@ use super::conn::{finish_at_eof, Connection};
 use super::pool::{Checkout, HostKey, Lease, Pool};
 use super::streaming::{within, Deadline, StreamingResponse};
 use super::tls::{ClientTls, TlsError, TlsStream};
+use super::traced::RequestSpan;
 use super::{Error, Limits, Request, Response, ResponseParser, Url};
 use crate::event_loop::net::TcpStream;
 use crate::event_loop::timeout;
+use crate::trace::HttpPhase;
 use std::cell::RefCell;
 use std::future::poll_fn;
 use std::io;
@@ -281,10 +283,12 @@ impl Client {
         request.encode(&mut wire)?;
         let key = key_of(&request.url);
         let mut fresh = false;
+        let mut span = RequestSpan::start(request);
         loop {
             let (mut lease, reused) = match self.inner.pool.checkout(&key, fresh).await {
                 Checkout::Reuse(lease) => (lease, true),
                 Checkout::Open(mut lease) => {
+                    span.phase(HttpPhase::Connect);
                     lease.stream = Some(self.open(&request.url, deadline).await?);
                     self.inner.pool.note_opened();
                     (lease, false)
@@ -302,12 +306,14 @@ impl Client {
                 .borrow_mut()
                 .pop()
                 .unwrap_or_else(|| vec![0u8; READ_BUFFER]);
-            let outcome = exchange(&lease, &wire, &mut parser, &mut buf, streaming).await;
+            span.phase(HttpPhase::Head);
+            let outcome = exchange(&lease, &wire, &mut parser, &mut buf, streaming, &span).await;
             if let Ok(None) = outcome {
                 // Streaming, and the head is in: the body is the caller's to read.
                 let head = parser
                     .head_so_far()
                     .ok_or_else(|| Error::Internal("no head after the head".into()))?;
+                span.finish(head.status);
                 return Ok(Sent::Head(Box::new(HeadOnly {
                     head,
                     lease,
@@ -322,6 +328,7 @@ impl Client {
             drop(spare);
             match outcome {
                 Ok(Some(response)) => {
+                    span.finish(response.status);
                     if parser.reusable() {
                         lease.park();
                     }
@@ -462,15 +469,22 @@ async fn exchange(
     parser: &mut ResponseParser,
     buf: &mut [u8],
     head_is_enough: bool,
+    span: &RequestSpan,
 ) -> Result<Option<Response>, Error> {
     let stream = lease.stream.as_ref().expect("a leased connection");
     stream.write_all(wire).await?;
+    let mut in_body = false;
     loop {
         let n = stream.read(buf).await?;
         if n == 0 {
             return finish_at_eof(parser, stream.eof_is_clean()).map(Some);
         }
-        if let Some(response) = parser.push(&buf[..n])? {
+        let response = parser.push(&buf[..n])?;
+        if !in_body && (response.is_some() || parser.has_head()) {
+            in_body = true;
+            span.phase(HttpPhase::Body);
+        }
+        if let Some(response) = response {
             return Ok(Some(response));
         }
         if head_is_enough && parser.has_head() {

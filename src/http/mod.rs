@@ -67,6 +67,7 @@ pub mod response;
 pub mod server;
 mod streaming;
 pub mod tls;
+mod traced;
 mod url;
 
 pub use budget::{default_connections_per_host, RESERVED_DESCRIPTORS};

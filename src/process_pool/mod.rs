@@ -65,6 +65,6 @@ mod wire;
 pub use error::{signal_name, PoolError, Retry, TaskError};
 pub use handle::TaskHandle;
 pub use pool::{auto_chunksize, ProcessPool, ProcessPoolBuilder, Transport};
-pub use recorder::{PoolEvent, PoolEventKind, TaskId};
+pub use recorder::TaskId;
 pub use sys::Pid;
 pub use wire::DEFAULT_MAX_FRAME;

@@ -69,10 +69,11 @@ use super::child::{self, ChildConfig};
 use super::error::{PoolError, Retry, TaskError};
 use super::forkserver::ForkServer;
 use super::handle::TaskHandle;
-use super::recorder::{PoolEvent, PoolEventKind, TaskId};
+use super::recorder::TaskId;
 use super::state::{Config, Inner, Owner, State};
 use super::sys::{self, Pid};
 use super::wire;
+use crate::trace::{Kind, Recorder};
 
 /// A pool of forked worker processes applying one function `In -> Out`.
 ///
@@ -113,7 +114,7 @@ pub struct ProcessPoolBuilder<In, Out> {
     max_frame: usize,
     prefetch: Option<usize>,
     attempts: u32,
-    record: bool,
+    recorder: Option<Recorder>,
     _types: PhantomData<fn(In) -> Out>,
 }
 
@@ -181,9 +182,13 @@ where
         self
     }
 
-    /// Starts with the recorder on (see [`ProcessPool::take_events`]).
-    pub fn record(mut self, on: bool) -> Self {
-        self.record = on;
+    /// Records the pool's events (forks, jobs sent, replies, crashes, each
+    /// on its worker's lane) into `recorder` (default: the one installed
+    /// with [`trace::install_default`](crate::trace::install_default), or a
+    /// private one that starts off). Give it one that is already enabled to
+    /// see the first forks. See [`ProcessPool::recorder`].
+    pub fn recorder(mut self, recorder: Recorder) -> Self {
+        self.recorder = Some(recorder);
         self
     }
 
@@ -192,7 +197,7 @@ where
     ///
     /// Fails with [`PoolError::NotSingleThreaded`] if the process already
     /// has more than one thread.
-    pub fn build<F>(self, f: F) -> Result<ProcessPool<In, Out>, PoolError>
+    pub fn build<F>(mut self, f: F) -> Result<ProcessPool<In, Out>, PoolError>
     where
         F: Fn(In) -> Out,
     {
@@ -227,7 +232,11 @@ where
             prefetch: self.prefetch,
         };
         let bell = sys::eventfd().map_err(|e| PoolError::io("creating the doorbell eventfd", e))?;
-        let mut state = State::new(server, workers, self.record);
+        let recorder = self
+            .recorder
+            .take()
+            .unwrap_or_else(crate::trace::default_recorder);
+        let mut state = State::new(server, workers, recorder);
         state.max_attempts = self.attempts;
         state.transport = self.transport;
         for slot in 0..workers {
@@ -280,7 +289,7 @@ where
             max_frame: wire::DEFAULT_MAX_FRAME,
             prefetch: None,
             attempts: 1,
-            record: false,
+            recorder: None,
             _types: PhantomData,
         }
     }
@@ -306,15 +315,12 @@ where
         self.inner.lock().server.as_ref().map(ForkServer::pid)
     }
 
-    /// Turns the recorder on or off.
-    pub fn set_recording(&self, on: bool) {
-        self.inner.lock().recorder.set_enabled(on);
-    }
-
-    /// Hands over the events recorded so far (forks, tasks sent, results
-    /// received, crashes), oldest first.
-    pub fn take_events(&self) -> Vec<PoolEvent> {
-        self.inner.lock().recorder.take()
+    /// The pool's trace recorder (see [`ProcessPoolBuilder::recorder`]):
+    /// `enable()` it, and `take()` the events (forks, jobs sent, replies
+    /// received, crashes, on the workers' lanes; each job's hand-off on the
+    /// caller's lane), oldest first.
+    pub fn recorder(&self) -> Recorder {
+        self.inner.lock().recorder.clone()
     }
 
     /// Hands over the log of retried attempts (see
@@ -472,7 +478,7 @@ fn finish<Out: DeserializeOwned>(inner: &Inner<Out>, graceful: bool) {
             if let Some(server) = &st.server {
                 let _ = server.reap(pid, Duration::from_secs(5));
             }
-            st.recorder.note(pid, || PoolEventKind::Exited);
+            st.note(pid, || Kind::Exited);
         }
     }
     st.break_pool(TaskError::PoolShutDown {

@@ -61,10 +61,11 @@ use serde::de::DeserializeOwned;
 use super::error::{Retry, TaskError};
 use super::forkserver::ForkServer;
 use super::pool::Transport;
-use super::recorder::{PoolEventKind, Recorder, TaskId};
+use super::recorder::TaskId;
 use super::shm::{self, ShmLink};
 use super::sys::{self, ExitKind, Pid};
 use super::wire::{self, FrameBuf};
+use crate::trace::{JobId, Kind, Lane, Recorder, WorkerPid};
 
 mod dispatch;
 mod lifecycle;
@@ -132,7 +133,7 @@ pub struct State<Out> {
     next_mailbox: u64,
     /// The fork server (`None` once shut down).
     pub server: Option<ForkServer>,
-    /// The event log.
+    /// The trace recorder (`recorder.rs`).
     pub recorder: Recorder,
     /// A thread is blocked in `poll` on our sockets.
     pub leader_polling: bool,
@@ -167,7 +168,7 @@ pub struct State<Out> {
 
 impl<Out> State<Out> {
     /// A state with `workers` empty slots around a started fork server.
-    pub fn new(server: ForkServer, workers: usize, record: bool) -> State<Out> {
+    pub fn new(server: ForkServer, workers: usize, recorder: Recorder) -> State<Out> {
         State {
             workers: (0..workers).map(|_| None).collect(),
             queue: VecDeque::new(),
@@ -176,7 +177,7 @@ impl<Out> State<Out> {
             next_id: 0,
             next_mailbox: 0,
             server: Some(server),
-            recorder: Recorder::new(record),
+            recorder,
             leader_polling: false,
             progress: false,
             broken: None,
@@ -405,8 +406,7 @@ impl<Out: DeserializeOwned> State<Out> {
         self.avg_task_nanos += (took - self.avg_task_nanos) / 8.0;
         let retire =
             w.inflight.is_empty() && cfg.max_tasks_per_child.is_some_and(|m| w.dispatched >= m);
-        self.recorder
-            .note(pid, || PoolEventKind::Received { task: id });
+        self.note(pid, || Kind::Received { job: JobId(id) });
         self.complete(id, results);
         Ok(if retire {
             AfterReply::Retire

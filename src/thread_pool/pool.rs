@@ -45,8 +45,8 @@ use super::scope::{scope_in_worker, Scope};
 use super::sleep::MAX_WORKERS;
 use super::stats::WorkerStats;
 use super::task::{task_slot, TaskHandle};
-use super::trace::Recorder;
 use super::worker::{main_loop, WorkerThread};
+use crate::trace::Recorder;
 
 /// A work-stealing thread pool. See the module docs.
 pub struct ThreadPool {
@@ -65,6 +65,7 @@ pub struct ThreadPoolBuilder {
     stack_size: Option<usize>,
     panic_handler: Option<PanicHandler>,
     scheduler: Scheduler,
+    recorder: Option<Recorder>,
 }
 
 impl std::fmt::Debug for ThreadPoolBuilder {
@@ -93,6 +94,7 @@ impl ThreadPoolBuilder {
             stack_size: None,
             panic_handler: None,
             scheduler: Scheduler::WorkStealing,
+            recorder: None,
         }
     }
 
@@ -149,6 +151,14 @@ impl ThreadPoolBuilder {
         self
     }
 
+    /// Records the pool's scheduling events into `recorder` (default: the
+    /// one installed with [`trace::install_default`](crate::trace::install_default),
+    /// or a private one that starts off). See [`ThreadPool::recorder`].
+    pub fn recorder(mut self, recorder: Recorder) -> Self {
+        self.recorder = Some(recorder);
+        self
+    }
+
     /// Starts the threads. Fails with `InvalidInput` for more than 65,535
     /// threads, or with the OS error if a thread cannot be started (then
     /// the threads already started are stopped and joined).
@@ -175,6 +185,9 @@ impl ThreadPoolBuilder {
             stealers,
             self.panic_handler.take(),
             heartbeat,
+            self.recorder
+                .take()
+                .unwrap_or_else(crate::trace::default_recorder),
         ));
         let mut pool = ThreadPool {
             registry,
@@ -396,8 +409,9 @@ impl ThreadPool {
             .collect()
     }
 
-    /// The scheduling-event recorder of this pool (off until enabled).
-    pub fn trace(&self) -> &Recorder {
+    /// The scheduling-event recorder of this pool (off until enabled): each
+    /// worker records on its own lane (see [`trace`](crate::trace)).
+    pub fn recorder(&self) -> &Recorder {
         &self.registry.trace
     }
 

@@ -27,9 +27,9 @@ use super::job::{JobRef, StackJob};
 use super::latch::{CoreLatch, LockLatch};
 use super::sleep::Sleep;
 use super::stats::{bump, Padded, WorkerCounters};
-use super::trace::{EventKind, Recorder};
 use super::unwind::{drop_quietly, AbortOnUnwind};
 use super::worker::WorkerThread;
+use crate::trace::{current, Kind, Lane, PoolId, Recorder};
 
 /// Called with the payload of a panicking `spawn`ed job.
 pub(crate) type PanicHandler = Box<dyn Fn(Box<dyn Any + Send>) + Send + Sync>;
@@ -42,6 +42,8 @@ pub(crate) struct Registry {
     pub(crate) counters: Vec<Padded<WorkerCounters>>,
     pub(crate) terminate: Vec<CoreLatch>,
     pub(crate) trace: Recorder,
+    /// Names this pool's lanes in the trace.
+    pub(crate) pool_id: PoolId,
     pub(crate) outstanding: Outstanding,
     pub(crate) panic_handler: Option<PanicHandler>,
     /// The heartbeat flags and timer, under heartbeat scheduling only.
@@ -54,6 +56,7 @@ impl Registry {
         stealers: Vec<Stealer<JobRef>>,
         panic_handler: Option<PanicHandler>,
         heartbeat: Option<Heartbeat>,
+        trace: Recorder,
     ) -> Self {
         let n = stealers.len();
         Registry {
@@ -62,10 +65,38 @@ impl Registry {
             sleep: Sleep::new(n),
             counters: (0..n).map(|_| Padded::default()).collect(),
             terminate: (0..n).map(|_| CoreLatch::new()).collect(),
-            trace: Recorder::default(),
+            trace,
+            pool_id: PoolId::next(),
             outstanding: Outstanding::default(),
             panic_handler,
             heartbeat,
+        }
+    }
+
+    /// Records `kind` on `worker`'s lane (`None`: the calling thread's
+    /// lane, outside the pool) if recording is on: one branch when off.
+    #[inline(always)]
+    pub(crate) fn record(&self, worker: Option<usize>, kind: Kind) {
+        if self.trace.is_on() {
+            self.record_cold(worker, kind);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn record_cold(&self, worker: Option<usize>, kind: Kind) {
+        let lane = match worker {
+            Some(worker) => self.lane(worker),
+            None => current::lane(),
+        };
+        self.trace.record(lane, kind);
+    }
+
+    /// The trace lane of worker `worker`.
+    pub(crate) fn lane(&self, worker: usize) -> Lane {
+        Lane::PoolThread {
+            pool: self.pool_id,
+            worker,
         }
     }
 
@@ -77,7 +108,7 @@ impl Registry {
     /// Pushes a job from outside the pool and wakes a worker for it.
     pub(crate) fn inject(&self, job: JobRef) {
         self.injector.push(job);
-        self.trace.record(None, EventKind::Injected);
+        self.record(None, Kind::JobInjected);
         self.sleep.new_shared_jobs(1);
     }
 
@@ -127,8 +158,7 @@ impl Registry {
     /// Reports the panic of a `spawn`ed job that ran on `worker`.
     pub(crate) fn spawned_job_panicked(&self, worker: usize, payload: Box<dyn Any + Send>) {
         bump(&self.counters[worker].0.panics);
-        self.trace
-            .record(Some(worker), EventKind::SpawnedJobPanicked);
+        self.record(Some(worker), Kind::JobPanicked);
         match &self.panic_handler {
             Some(handler) => {
                 // A panicking handler must not take the worker down either,

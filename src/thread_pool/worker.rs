@@ -46,8 +46,8 @@ use super::latch::CoreLatch;
 use super::registry::Registry;
 use super::sleep::IdleStep;
 use super::stats::{bump, WorkerCounters};
-use super::trace::EventKind;
 use super::unwind::AbortOnUnwind;
+use crate::trace::{current, Kind};
 
 thread_local! {
     /// The worker running on this thread, or null outside any pool.
@@ -164,9 +164,7 @@ impl WorkerThread {
         if let Some(job) = self.frames.promote_oldest() {
             bump(&self.registry.counters[self.index].0.frames_promoted);
             self.deque.push(job);
-            self.registry
-                .trace
-                .record(Some(self.index), EventKind::Promoted);
+            self.registry.record(Some(self.index), Kind::Promoted);
             // The owner is busy with the first half: the job must be found
             // by someone else, so it is announced like a shared job.
             self.registry.sleep.new_shared_jobs(1);
@@ -198,9 +196,7 @@ impl WorkerThread {
     /// Pushes a job any worker should be able to find (spawn, scope).
     pub(crate) fn push_shared(&self, job: JobRef) {
         self.deque.push(job);
-        self.registry
-            .trace
-            .record(Some(self.index), EventKind::Spawned);
+        self.registry.record(Some(self.index), Kind::JobSpawned);
         self.registry.sleep.new_shared_jobs(1);
     }
 
@@ -237,8 +233,7 @@ impl WorkerThread {
             match self.registry.injector.steal_batch_and_pop(&self.deque) {
                 Steal::Success(job) => {
                     self.registry
-                        .trace
-                        .record(Some(self.index), EventKind::TookInjected);
+                        .record(Some(self.index), Kind::JobTookInjected);
                     return Some(job);
                 }
                 Steal::Empty => return None,
@@ -266,8 +261,7 @@ impl WorkerThread {
                     Steal::Success(job) => {
                         bump(&counters.jobs_stolen);
                         self.registry
-                            .trace
-                            .record(Some(self.index), EventKind::Stolen { victim });
+                            .record(Some(self.index), Kind::JobStolen { victim });
                         return Some(job);
                     }
                     Steal::Empty => break,
@@ -291,8 +285,7 @@ impl WorkerThread {
     /// Runs a job found in a queue, counting and tracing it.
     pub(crate) fn execute(&self, job: JobRef) {
         bump(&self.registry.counters[self.index].0.jobs_executed);
-        let trace = &self.registry.trace;
-        trace.record(Some(self.index), EventKind::JobStarted);
+        self.registry.record(Some(self.index), Kind::JobStarted);
         // Every job catches its user code's panics (unwind.rs); a panic that
         // still gets out would unwind through frames other threads point
         // into, so it aborts instead.
@@ -301,7 +294,7 @@ impl WorkerThread {
         // created it keeps it alive until it has run (job.rs).
         unsafe { job.execute() };
         guard.disarm();
-        trace.record(Some(self.index), EventKind::JobFinished);
+        self.registry.record(Some(self.index), Kind::JobFinished);
     }
 
     /// Runs other jobs until `latch` is set, parking when there are none.
@@ -340,9 +333,7 @@ impl WorkerThread {
                 }
                 let step = sleep.no_work_found(&mut idle, latch, || {
                     bump(&counters.parked);
-                    self.registry
-                        .trace
-                        .record(Some(self.index), EventKind::Parked);
+                    self.registry.record(Some(self.index), Kind::Parked);
                 });
                 if step == IdleStep::ParkedAndWoken {
                     if let Some(heartbeat) = &self.registry.heartbeat {
@@ -350,9 +341,7 @@ impl WorkerThread {
                         heartbeat.kick();
                     }
                     bump(&counters.woken);
-                    self.registry
-                        .trace
-                        .record(Some(self.index), EventKind::Woken);
+                    self.registry.record(Some(self.index), Kind::Unparked);
                 }
             }
         }
@@ -375,6 +364,9 @@ pub(crate) fn main_loop(deque: Worker<JobRef>, index: usize, registry: Arc<Regis
         registry,
     };
     CURRENT.with(|c| c.set(&worker));
+    // Code below the pool (`ProcessPool::submit`, the HTTP client) records
+    // on this worker's lane.
+    let _lane = current::enter(&worker.registry.trace, worker.registry.lane(index));
     // A worker never unwinds (unwind.rs): not even its own loop.
     let guard = AbortOnUnwind {
         what: "the worker loop",

@@ -45,8 +45,12 @@ impl<Out: DeserializeOwned> State<Out> {
                     entry.state = TaskState::Running { slot };
                     self.wakes.extend(entry.waker.take());
                     let items = entry.items;
-                    self.recorder
-                        .note(w.pid, || PoolEventKind::Sent { task: id, items });
+                    // (Not `self.note`: `w` still borrows `self.workers`.)
+                    let lane = Lane::Worker(WorkerPid(w.pid));
+                    self.recorder.record_with(lane, || Kind::Sent {
+                        job: JobId(id),
+                        items,
+                    });
                     dispatched = true;
                 }
             }

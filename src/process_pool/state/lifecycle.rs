@@ -85,7 +85,7 @@ impl<Out> State<Out> {
             head_started: Instant::now(),
             dispatched: 0,
         });
-        self.recorder.note(pid, || PoolEventKind::Forked { slot });
+        self.note(pid, || Kind::Forked { slot });
         Ok(())
     }
 
@@ -144,7 +144,7 @@ impl<Out> State<Out> {
         if let Some(server) = &self.server {
             let _ = server.reap(w.pid, EXIT_GRACE);
         }
-        self.recorder.note(w.pid, || PoolEventKind::Retired);
+        self.note(w.pid, || Kind::Retired);
         let _ = self.spawn_into(slot);
     }
 
@@ -168,7 +168,7 @@ impl<Out> State<Out> {
             Loss::TimedOut => TaskError::TimedOut,
             Loss::Protocol(message) => TaskError::Protocol { pid, message },
             Loss::InitFailed(message) => {
-                self.recorder.note(pid, || PoolEventKind::Crashed {
+                self.note(pid, || Kind::Crashed {
                     reason: format!("initializer panicked: {message}"),
                 });
                 let err = TaskError::InitializerFailed { message };
@@ -191,8 +191,7 @@ impl<Out> State<Out> {
             },
         };
         let reason = error.to_string();
-        self.recorder
-            .note(pid, || PoolEventKind::Crashed { reason });
+        self.note(pid, || Kind::Crashed { reason });
         let head = w.inflight.pop_front();
         // The others never started: send them again, first in line.
         while let Some(id) = w.inflight.pop_back() {

@@ -103,7 +103,10 @@ impl<Out> State<Out> {
         self.tasks.insert(id, entry);
         match failure {
             Some(err) => self.complete(id, (0..items).map(|_| Err(err.clone())).collect()),
-            None => self.queue.push_back(id),
+            None => {
+                self.note_submitted(id);
+                self.queue.push_back(id);
+            }
         }
     }
 
