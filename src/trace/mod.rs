@@ -11,7 +11,8 @@
 //!
 //! Events go into a [`Recorder`] (`enable`, `record`, `take`). Each runtime
 //! holds one; give several runtimes the same one and their events land in
-//! one list.
+//! one list, which [`chrome`] turns into a file that Perfetto UI and
+//! chrome://tracing open.
 //!
 //! This module is the lowest layer of the crate: it imports no runtime, and
 //! every runtime imports it.
@@ -24,10 +25,12 @@
 //! | `event.rs` | [`Event`], [`Kind`], [`WakeSource`], [`HttpPhase`] |
 //! | `recorder.rs` | [`Recorder`]; [`install_default`] |
 //! | `current.rs` | the thread's recorder and lane, for code below the runtimes |
+//! | `chrome.rs` | the Chrome Trace Event Format export; `--trace FILE.json` |
 //!
 //! `README.md` beside this file is the prose chapter: the vocabulary, the
 //! lanes, what each phase letter of the export means, and the cost when off.
 
+pub mod chrome;
 mod clock;
 pub mod current;
 mod event;
