@@ -37,6 +37,8 @@ fn sleep_ms_arg() -> u64 {
 }
 
 fn main() -> std::io::Result<()> {
+    // `--trace FILE.json`: one Chrome trace of the whole run (README, "Watching it run").
+    let (_trace, _) = homemade::trace::chrome::from_env();
     let sleep_ms = sleep_ms_arg();
     let start = Instant::now();
     let say = move |what: &str| println!("[{:7.3} s] {what}", start.elapsed().as_secs_f64());

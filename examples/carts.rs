@@ -10,6 +10,8 @@ use homemade::{event_loop::gather, event_loop::EventLoop, http::Client};
 use std::time::{Duration, Instant};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // `--trace FILE.json`: one Chrome trace of the whole run (README, "Watching it run").
+    let (_trace, _) = homemade::trace::chrome::from_env();
     let pool = ProcessPool::new(5, price_job)?; // fork first, while single-threaded
     let server = EmbeddedServer::start(([127, 0, 0, 1], 0).into())?;
     let (ids, unit) = ([1u64, 2, 3, 4, 5], Duration::from_millis(100));

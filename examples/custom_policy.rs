@@ -67,6 +67,8 @@ fn run(policy: Policy) -> Vec<String> {
 }
 
 fn main() {
+    // `--trace FILE.json`: one Chrome trace of the whole run (README, "Watching it run").
+    let (_trace, _) = homemade::trace::chrome::from_env();
     println!("Fifo:         {}", run(Policy::Fifo).join(" "));
     let custom = Policy::Custom(Box::new(NewestFirst::default()));
     println!("NewestFirst:  {}", run(custom).join(" "));

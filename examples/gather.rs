@@ -24,6 +24,8 @@ fn unit_ms_arg() -> u64 {
 }
 
 fn main() -> std::io::Result<()> {
+    // `--trace FILE.json`: one Chrome trace of the whole run (README, "Watching it run").
+    let (_trace, _) = homemade::trace::chrome::from_env();
     let unit = Duration::from_millis(unit_ms_arg());
     let start = Instant::now();
     let at = move || format!("[{:6.3} s]", start.elapsed().as_secs_f64());

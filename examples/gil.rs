@@ -64,6 +64,8 @@ fn run(kind: Kind, threads: usize, with_gil: bool) -> Duration {
 }
 
 fn main() {
+    // `--trace FILE.json`: one Chrome trace of the whole run (README, "Watching it run").
+    let (_trace, _) = homemade::trace::chrome::from_env();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!("{JOBS} jobs of {JOB_TIME:?} each; speedup = time(1 thread) / time(2 threads); {cores} cores\n");
     println!("| work | GIL | 1 thread | 2 threads | speedup | the explainer predicts |");

@@ -91,7 +91,9 @@ fn print_stats(pool: &ThreadPool) {
 }
 
 fn main() {
-    let mut args = std::env::args().skip(1);
+    // `--trace FILE.json`: one Chrome trace of the whole run (README, "Watching it run").
+    let (_trace, args) = homemade::trace::chrome::from_env();
+    let mut args = args.into_iter();
     let threads: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(2);
     let fib_n: u32 = args.next().and_then(|a| a.parse().ok()).unwrap_or(30);
     let depth: u32 = args.next().and_then(|a| a.parse().ok()).unwrap_or(20);

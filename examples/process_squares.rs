@@ -9,12 +9,19 @@
 //! order even though the workers finish chunks in any order.
 
 use homemade::process_pool::ProcessPool;
-use homemade::trace::{Kind, Recorder};
+use homemade::trace::{default_recorder, Kind};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // `--trace FILE.json`: one Chrome trace of the whole run (README, "Watching it run").
+    let (_trace, _) = homemade::trace::chrome::from_env();
     // The function travels to the workers by fork: each child already has it.
     let pool = ProcessPool::builder(2)
-        .recorder(Recorder::enabled())
+        .recorder({
+            // The `--trace` file's recorder if there is one, else a fresh one.
+            let recorder = default_recorder();
+            recorder.enable();
+            recorder
+        })
         .build(|x: u64| (x * x, std::process::id()))?;
     println!("parent pid {}", std::process::id());
     println!(

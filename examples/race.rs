@@ -168,6 +168,8 @@ fn runs_to_find(first: u64, limit: u64, policy_for: fn(u64) -> Policy) -> Option
 }
 
 fn main() {
+    // `--trace FILE.json`: one Chrome trace of the whole run (README, "Watching it run").
+    let (_trace, _) = homemade::trace::chrome::from_env();
     println!("1. Fifo: {:?}", withdraw_twice(Policy::Fifo, Guard::None));
     let found_random = find_and_replay("Random", |seed| Policy::Random { seed });
     let found_pct = find_and_replay("Pct { depth: 2, steps: 10 }", pct);

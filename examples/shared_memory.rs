@@ -120,6 +120,8 @@ fn big_payload(transport: Transport) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // `--trace FILE.json`: one Chrome trace of the whole run (README, "Watching it run").
+    let (_trace, _) = homemade::trace::chrome::from_env();
     // Pools must be built while single-threaded: every pool here is built
     // and dropped on the main thread, one after the other.
     for t in [Transport::Socketpair, Transport::SharedMemory] {

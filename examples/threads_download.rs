@@ -14,7 +14,9 @@ use homemade::http;
 use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let delay_ms: u64 = match std::env::args().nth(1) {
+    // `--trace FILE.json`: one Chrome trace of the whole run (README, "Watching it run").
+    let (_trace, args) = homemade::trace::chrome::from_env();
+    let delay_ms: u64 = match args.first() {
         Some(arg) => arg
             .parse()
             .map_err(|_| format!("DELAY_MS: not a number: {arg:?}"))?,

@@ -27,10 +27,9 @@ fn burn(d: Duration) {
 }
 
 fn main() {
-    let threads: usize = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(4);
+    // `--trace FILE.json`: one Chrome trace of the whole run (README, "Watching it run").
+    let (_trace, args) = homemade::trace::chrome::from_env();
+    let threads: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(4);
     let pool = ThreadPool::new(threads).expect("cannot start the pool");
     let runs: Mutex<Vec<(usize, usize, Instant, Instant)>> = Mutex::new(Vec::new());
     let t0 = Instant::now();

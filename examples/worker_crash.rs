@@ -16,17 +16,24 @@
 use std::time::Duration;
 
 use homemade::process_pool::{ProcessPool, TaskError, Transport};
-use homemade::trace::{Kind, Recorder};
+use homemade::trace::{default_recorder, Kind};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let transport = match std::env::args().nth(1).as_deref() {
+    // `--trace FILE.json`: one Chrome trace of the whole run (README, "Watching it run").
+    let (_trace, args) = homemade::trace::chrome::from_env();
+    let transport = match args.first().map(String::as_str) {
         Some("shm") => Transport::SharedMemory,
         _ => Transport::Socketpair,
     };
     println!("transport: {transport:?}");
     let pool = ProcessPool::builder(2)
         .transport(transport)
-        .recorder(Recorder::enabled())
+        .recorder({
+            // The `--trace` file's recorder if there is one, else a fresh one.
+            let recorder = default_recorder();
+            recorder.enable();
+            recorder
+        })
         .build(|x: u64| {
             std::thread::sleep(Duration::from_millis(20));
             (x * x, std::process::id())

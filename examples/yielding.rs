@@ -172,6 +172,8 @@ fn part2(lp: &EventLoop) {
 }
 
 fn main() -> std::io::Result<()> {
+    // `--trace FILE.json`: one Chrome trace of the whole run (README, "Watching it run").
+    let (_trace, _) = homemade::trace::chrome::from_env();
     let lp = EventLoop::new()?;
     part1(&lp);
     part2(&lp);

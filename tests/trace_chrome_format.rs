@@ -28,6 +28,12 @@ fn a_real_run_gives_a_valid_trace() {
         .recorder(rec.clone())
         .build(|x: u64| x * x)
         .unwrap();
+    // A second pool numbers its jobs from 0 too: its hand-offs must not be
+    // drawn to the first pool's workers.
+    let cubes = ProcessPool::builder(1)
+        .recorder(rec.clone())
+        .build(|x: u64| x * x * x)
+        .unwrap();
     let threads = ThreadPool::builder()
         .threads(2)
         .recorder(rec.clone())
@@ -52,6 +58,7 @@ fn a_real_run_gives_a_valid_trace() {
             yield_now().await;
         });
         let squares = procs.submit(7).await.unwrap() + procs.submit(8).await.unwrap();
+        let squares = squares + cubes.submit(2).await.unwrap();
         let sum = threads.submit(|| (0..1000u64).sum::<u64>()).await.unwrap();
         yielder.await.unwrap();
         (fetch.await.unwrap(), squares, sum)
@@ -61,10 +68,11 @@ fn a_real_run_gives_a_valid_trace() {
         x
     });
     assert_eq!(bodies, vec![b"hello".to_vec(), b"hello".to_vec()]);
-    assert_eq!((squares, sum), (49 + 64, 499_500));
+    assert_eq!((squares, sum), (49 + 64 + 8, 499_500));
     drop(lp);
     drop(threads);
     procs.close();
+    cubes.close();
     drop(server);
 
     let events = rec.take();
@@ -85,12 +93,12 @@ fn a_real_run_gives_a_valid_trace() {
         .values()
         .filter(|n| n.starts_with("worker process"))
         .count();
-    assert!(workers >= 2, "{:?}", summary.processes);
+    assert!(workers >= 3, "{:?}", summary.processes);
     // Polls, thread-pool jobs and process-pool jobs are slices.
     assert!(summary.slices.contains_key("main"), "{:?}", summary.slices);
     assert!(summary.slices.contains_key("job"), "{:?}", summary.slices);
     assert!(summary.slices.contains_key("job 0"), "{:?}", summary.slices);
-    // Wakes by another task and the two hand-offs are arrows.
+    // Wakes by another task and the three hand-offs are arrows.
     assert!(summary.count("s") >= 3, "{:?}", summary.phases);
     let flows: Vec<&str> = trace["traceEvents"]
         .as_array()
@@ -99,7 +107,7 @@ fn a_real_run_gives_a_valid_trace() {
         .filter(|e| e["ph"] == "s")
         .filter_map(|e| e["name"].as_str())
         .collect();
-    assert_eq!(flows.iter().filter(|n| **n == "hand-off").count(), 2);
+    assert_eq!(flows.iter().filter(|n| **n == "hand-off").count(), 3);
     assert!(flows.contains(&"wake"), "{flows:?}");
     // Two requests, each with its phases: request + connect/head/body spans.
     assert!(summary.count("b") >= 2 * 3, "{:?}", summary.phases);

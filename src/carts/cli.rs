@@ -85,6 +85,10 @@ pub struct CartsArgs {
     /// Also write the timelines as one SVG picture to this file.
     #[arg(long, value_name = "FILE.svg")]
     pub timeline: Option<std::path::PathBuf>,
+    /// Also record every runtime's scheduling events and write them as one
+    /// Chrome trace (open it in ui.perfetto.dev or chrome://tracing).
+    #[arg(long, value_name = "FILE.json")]
+    pub trace: Option<std::path::PathBuf>,
     /// Print every figure as JSON on stdout (the human report goes to stderr).
     #[arg(long)]
     pub json: bool,
@@ -208,6 +212,15 @@ fn run_inner(args: &CartsArgs) -> Result<bool, Fatal> {
     if let Some(path) = &args.timeline {
         preflight::timeline_file(path).map_err(Fatal::Usage)?;
     }
+    if let Some(path) = &args.trace {
+        preflight::timeline_file(path)
+            .map_err(|e| Fatal::Usage(e.replacen("--timeline", "--trace", 1)))?;
+    }
+    // Before any runtime is built: they all record into this one.
+    let trace = args
+        .trace
+        .clone()
+        .map(crate::trace::chrome::TraceFile::start);
     let selected: Vec<Strategy> = Strategy::ALL
         .into_iter()
         .filter(|s| args.only.is_empty() || args.only.contains(s))
@@ -342,6 +355,13 @@ fn run_inner(args: &CartsArgs) -> Result<bool, Fatal> {
         std::fs::write(path, timeline::svg(&runs, &title))
             .map_err(|e| Fatal::Io(format!("cannot write {}: {e}", path.display())))?;
         out.line(&format!("Timeline picture written to {}", path.display()))?;
+    }
+    if let Some(trace) = trace {
+        let path = trace.path().display().to_string();
+        let events = trace
+            .finish()
+            .map_err(|e| Fatal::Io(format!("cannot write {path}: {e}")))?;
+        out.line(&format!("Trace ({events} events) written to {path}"))?;
     }
     if !all_correct {
         stdio::error_line(

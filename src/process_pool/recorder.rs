@@ -30,9 +30,18 @@ impl<Out> State<Out> {
             .record_with(Lane::Worker(WorkerPid(pid)), kind);
     }
 
+    /// The trace's name for task `id` of this pool.
+    pub(crate) fn job_id(&self, id: TaskId) -> JobId {
+        JobId {
+            pool: self.pool_id,
+            index: id,
+        }
+    }
+
     /// Notes, on the calling thread's lane, that job `id` was handed over.
     #[inline]
     pub(crate) fn note_submitted(&self, id: TaskId) {
-        current::record_into(&self.recorder, || Kind::Submitted { job: JobId(id) });
+        let job = self.job_id(id);
+        current::record_into(&self.recorder, || Kind::Submitted { job });
     }
 }

@@ -65,7 +65,7 @@ use super::recorder::TaskId;
 use super::shm::{self, ShmLink};
 use super::sys::{self, ExitKind, Pid};
 use super::wire::{self, FrameBuf};
-use crate::trace::{JobId, Kind, Lane, Recorder, WorkerPid};
+use crate::trace::{JobId, Kind, Lane, PoolId, Recorder, WorkerPid};
 
 mod dispatch;
 mod lifecycle;
@@ -135,6 +135,8 @@ pub struct State<Out> {
     pub server: Option<ForkServer>,
     /// The trace recorder (`recorder.rs`).
     pub recorder: Recorder,
+    /// Names this pool's jobs in the trace.
+    pub pool_id: PoolId,
     /// A thread is blocked in `poll` on our sockets.
     pub leader_polling: bool,
     /// Set when tasks completed since the flag was last cleared.
@@ -178,6 +180,7 @@ impl<Out> State<Out> {
             next_mailbox: 0,
             server: Some(server),
             recorder,
+            pool_id: PoolId::next(),
             leader_polling: false,
             progress: false,
             broken: None,
@@ -406,7 +409,8 @@ impl<Out: DeserializeOwned> State<Out> {
         self.avg_task_nanos += (took - self.avg_task_nanos) / 8.0;
         let retire =
             w.inflight.is_empty() && cfg.max_tasks_per_child.is_some_and(|m| w.dispatched >= m);
-        self.note(pid, || Kind::Received { job: JobId(id) });
+        let job = self.job_id(id);
+        self.note(pid, || Kind::Received { job });
         self.complete(id, results);
         Ok(if retire {
             AfterReply::Retire

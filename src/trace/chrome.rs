@@ -338,7 +338,7 @@ impl Builder<'_> {
             }
         }
         for (lane, job, from, to) in slices {
-            let args = json!({"job": job.0});
+            let args = json!({"job": job.index, "pool": job.pool.0});
             self.complete(lane, job.to_string(), "job", (from, to), args);
             if let Some((from_lane, at)) = submitted.remove(&job) {
                 self.flow("hand-off", (from_lane, at), (lane, from));
@@ -414,35 +414,48 @@ pub struct TraceFile {
     written: bool,
 }
 
-/// Looks for `--trace FILE` or `--trace=FILE` in `args`; if found, installs
-/// an enabled recorder as the default of every runtime built from now on
-/// ([`install_default`]) and returns the [`TraceFile`] that will write it.
+/// Looks for `--trace FILE` or `--trace=FILE` in `args` (the program's
+/// arguments, its name excluded); if found, installs a recorder for the
+/// trace file as the default of every runtime built from now on
+/// ([`install_default`], [`Recorder::for_trace_file`]). Returns the
+/// [`TraceFile`] that will write it, and the other arguments, in order.
 /// Call it first thing in `main`, before building any runtime:
 ///
 /// ```no_run
-/// let trace = homemade::trace::chrome::from_args(std::env::args());
-/// // ... build loops and pools, run ...
+/// let (trace, args) = homemade::trace::chrome::from_args(std::env::args().skip(1));
+/// // ... parse `args`, build loops and pools, run ...
 /// if let Some(trace) = trace {
 ///     trace.finish().expect("writing the trace");
 /// }
 /// ```
-pub fn from_args(args: impl IntoIterator<Item = String>) -> Option<TraceFile> {
+pub fn from_args(args: impl IntoIterator<Item = String>) -> (Option<TraceFile>, Vec<String>) {
     let mut args = args.into_iter();
     let mut path = None;
+    let mut rest = Vec::new();
     while let Some(arg) = args.next() {
         if arg == "--trace" {
             path = args.next();
         } else if let Some(p) = arg.strip_prefix("--trace=") {
             path = Some(p.to_string());
+        } else {
+            rest.push(arg);
         }
     }
-    path.map(|p| TraceFile::start(PathBuf::from(p)))
+    (path.map(|p| TraceFile::start(PathBuf::from(p))), rest)
+}
+
+/// [`from_args`] on this program's arguments: what every example calls.
+/// Keep the [`TraceFile`] alive to the end of `main` (`let (_trace, args)`):
+/// dropping it writes the file and says so on stderr.
+pub fn from_env() -> (Option<TraceFile>, Vec<String>) {
+    from_args(std::env::args().skip(1))
 }
 
 impl TraceFile {
-    /// Installs an enabled recorder as the default and remembers `path`.
+    /// Installs a recorder for the trace file as the default and remembers
+    /// `path`.
     pub fn start(path: PathBuf) -> TraceFile {
-        let recorder = Recorder::enabled();
+        let recorder = Recorder::for_trace_file();
         install_default(Some(recorder.clone()));
         TraceFile {
             path,
@@ -461,7 +474,7 @@ impl TraceFile {
         &self.path
     }
 
-    /// Takes what was recorded and writes the file; returns how many events
+    /// Writes the file from everything recorded; returns how many events
     /// it held.
     pub fn finish(mut self) -> io::Result<usize> {
         self.write_now()
@@ -470,7 +483,7 @@ impl TraceFile {
     fn write_now(&mut self) -> io::Result<usize> {
         self.written = true;
         install_default(None);
-        let events = self.recorder.take();
+        let events = self.recorder.take_history();
         write(&self.path, &events)?;
         Ok(events.len())
     }
@@ -479,8 +492,12 @@ impl TraceFile {
 impl Drop for TraceFile {
     fn drop(&mut self) {
         if !self.written {
-            if let Err(e) = self.write_now() {
-                eprintln!("could not write the trace to {}: {e}", self.path.display());
+            match self.write_now() {
+                Ok(n) => eprintln!(
+                    "trace: {n} events written to {} (open it in ui.perfetto.dev)",
+                    self.path.display()
+                ),
+                Err(e) => eprintln!("could not write the trace to {}: {e}", self.path.display()),
             }
         }
     }

@@ -6,12 +6,12 @@
 //! | type | names | who hands them out |
 //! |---|---|---|
 //! | [`TaskId`] | an event-loop task | the loop, 1, 2, 3... per loop (0 is `block_on`'s future) |
-//! | [`JobId`] | a process-pool task (a `submit`, or one chunk of a `map`) | the pool, per pool |
+//! | [`JobId`] | a process-pool task (a `submit`, or one chunk of a `map`) | the pool: its [`PoolId`] and a number |
 //! | [`WorkerPid`] | a worker process | the kernel (its pid) |
 //! | [`ConnId`] | an HTTP connection the client opened | [`ConnId::next`], per process |
 //! | [`RequestId`] | one HTTP request the client sent | [`RequestId::next`], per process |
 //! | [`CartId`] | a cart of the cart workload | the workload (the cart's number) |
-//! | [`LoopId`], [`PoolId`] | an event loop, a thread pool | [`LoopId::next`], [`PoolId::next`], per process |
+//! | [`LoopId`], [`PoolId`] | an event loop, a thread or process pool | [`LoopId::next`], [`PoolId::next`], per process |
 //!
 //! Read next: `lane.rs`, which says where (on which thread or process) an
 //! event happened.
@@ -44,14 +44,20 @@ impl fmt::Display for TaskId {
     }
 }
 
-/// A process-pool task (a `submit`, or one chunk of a `map`), numbered per
-/// pool in submission order.
+/// A process-pool task (a `submit`, or one chunk of a `map`): its pool, and
+/// its number in that pool (in submission order, from 0). Two pools of one
+/// program number their jobs alike; the pool keeps their ids apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct JobId(pub u64);
+pub struct JobId {
+    /// The process pool (numbered with the thread pools, see [`PoolId`]).
+    pub pool: PoolId,
+    /// The job's number in its pool (the pool's own `TaskId`).
+    pub index: u64,
+}
 
 impl fmt::Display for JobId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "job {}", self.0)
+        write!(f, "job {}", self.index)
     }
 }
 
@@ -119,7 +125,7 @@ counted_id!(
     "loop"
 );
 counted_id!(
-    /// A thread pool; each `ThreadPool` built gets the next one.
+    /// A pool; each `ThreadPool` and each `ProcessPool` built gets the next one.
     PoolId,
     NEXT_POOL,
     "pool"

@@ -47,6 +47,10 @@ pub struct Recorder {
 struct Inner {
     on: AtomicBool,
     events: Mutex<Vec<Event>>,
+    /// Set by [`Recorder::for_trace_file`]: `disable` is ignored and `take`
+    /// keeps a copy of what it hands over in `history`.
+    pinned: AtomicBool,
+    history: Mutex<Vec<Event>>,
 }
 
 impl Recorder {
@@ -63,14 +67,37 @@ impl Recorder {
         recorder
     }
 
+    /// A recorder for a whole run's trace file (`--trace`): on, and staying
+    /// on whatever [`disable`](Recorder::disable) calls the program makes;
+    /// what [`take`](Recorder::take) hands over (an example printing its
+    /// own recorder) is also kept, for [`take_history`](Recorder::take_history).
+    pub fn for_trace_file() -> Recorder {
+        let recorder = Recorder::enabled();
+        recorder.inner.pinned.store(true, Ordering::SeqCst);
+        recorder
+    }
+
+    /// Everything recorded since the start: what [`take`](Recorder::take)
+    /// already handed over (kept only by a [`for_trace_file`](Recorder::for_trace_file)
+    /// recorder) and what it has not, oldest first.
+    pub fn take_history(&self) -> Vec<Event> {
+        let mut events = std::mem::take(&mut *self.inner.history.lock());
+        events.append(&mut self.inner.events.lock());
+        events.sort_by_key(|e| e.at);
+        events
+    }
+
     /// Starts recording.
     pub fn enable(&self) {
         self.inner.on.store(true, Ordering::SeqCst);
     }
 
-    /// Stops recording (events already recorded are kept).
+    /// Stops recording (events already recorded are kept), unless this is
+    /// a [`for_trace_file`](Recorder::for_trace_file) recorder.
     pub fn disable(&self) {
-        self.inner.on.store(false, Ordering::SeqCst);
+        if !self.inner.pinned.load(Ordering::SeqCst) {
+            self.inner.on.store(false, Ordering::SeqCst);
+        }
     }
 
     /// Whether recording is on: the single branch every recording site pays.
@@ -108,6 +135,9 @@ impl Recorder {
     pub fn take(&self) -> Vec<Event> {
         let mut events = std::mem::take(&mut *self.inner.events.lock());
         events.sort_by_key(|e| e.at);
+        if self.inner.pinned.load(Ordering::SeqCst) {
+            self.inner.history.lock().extend(events.iter().cloned());
+        }
         events
     }
 
@@ -157,6 +187,19 @@ mod tests {
         assert!(rec.take().is_empty());
         assert!(rec.same_as(&clone));
         assert!(!rec.same_as(&Recorder::new()));
+    }
+
+    #[test]
+    fn a_trace_file_recorder_stays_on_and_keeps_what_was_taken() {
+        let rec = Recorder::for_trace_file();
+        rec.record(Lane::Outside, Kind::JobStarted);
+        rec.disable();
+        assert!(rec.is_on());
+        assert_eq!(rec.take().len(), 1);
+        rec.record(Lane::Outside, Kind::JobFinished);
+        let kinds: Vec<Kind> = rec.take_history().into_iter().map(|e| e.kind).collect();
+        assert_eq!(kinds, vec![Kind::JobStarted, Kind::JobFinished]);
+        assert!(rec.take_history().is_empty());
     }
 
     #[test]

@@ -47,8 +47,12 @@ impl<Out: DeserializeOwned> State<Out> {
                     let items = entry.items;
                     // (Not `self.note`: `w` still borrows `self.workers`.)
                     let lane = Lane::Worker(WorkerPid(w.pid));
+                    let pool_id = self.pool_id;
                     self.recorder.record_with(lane, || Kind::Sent {
-                        job: JobId(id),
+                        job: JobId {
+                            pool: pool_id,
+                            index: id,
+                        },
                         items,
                     });
                     dispatched = true;
