@@ -20,9 +20,11 @@
 //! the source: one chapter per mechanism, with the invariants each keeps, how
 //! tokio, rayon and `multiprocessing` differ, and the measured figures.
 //!
-//! Every runtime keeps a small recorder of scheduling events (spawned, polled,
-//! yielded, woken, stolen, forked, crashed). It costs a single branch when it
-//! is off; the examples and the cart timeline read it.
+//! Every runtime records its scheduling events (spawned, polled, yielded,
+//! woken, stolen, forked, crashed, each HTTP request) into one [`trace`], in
+//! one vocabulary. It costs a single branch when it is off; the examples
+//! print it, and `--trace FILE.json` writes it for Perfetto UI and
+//! chrome://tracing (`src/trace/README.md`).
 #![warn(missing_docs, clippy::undocumented_unsafe_blocks)]
 
 pub mod carts;

@@ -1,4 +1,5 @@
-//! The crate's libc calls that no one runtime owns: the limit on open files.
+//! The crate's libc calls that no one runtime owns: the limit on open files,
+//! and the clocks and thread id the cart timelines stamp their bars with.
 //!
 //! Linux starts most processes with a soft `RLIMIT_NOFILE` of 1024 and a far
 //! higher hard limit (often 524288). The soft limit is what `accept`,
@@ -16,6 +17,9 @@
 //!
 //! [`open_files_soft_limit`] reads the limit in force; the HTTP clients size
 //! their default per-host connection cap from it (`http/budget.rs`).
+//!
+//! [`monotonic_ns`], [`thread_cpu_ns`] and [`current_tid`] read the
+//! kernel's clocks and the calling thread's id for `carts/spans.rs`.
 //!
 //! Read next: `process_pool/sys.rs`, the process pool's libc calls.
 
@@ -63,4 +67,35 @@ fn nofile_limit() -> io::Result<libc::rlimit> {
         return Err(io::Error::last_os_error());
     }
     Ok(limit)
+}
+
+/// Nanoseconds on the system-wide monotonic clock (`CLOCK_MONOTONIC`):
+/// comparable between processes of the same machine, unlike `Instant`.
+pub fn monotonic_ns() -> u64 {
+    clock_ns(libc::CLOCK_MONOTONIC)
+}
+
+/// CPU time consumed so far by the calling thread, in nanoseconds
+/// (`CLOCK_THREAD_CPUTIME_ID`).
+pub fn thread_cpu_ns() -> u64 {
+    clock_ns(libc::CLOCK_THREAD_CPUTIME_ID)
+}
+
+/// Reads one of the kernel's clocks, in nanoseconds.
+fn clock_ns(clock: libc::clockid_t) -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec, and both clocks passed in
+    // here (the monotonic clock and the calling thread's CPU clock) always
+    // exist on Linux, so the call cannot fail.
+    unsafe { libc::clock_gettime(clock, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// The kernel's id for the calling thread (what `top -H` shows).
+pub fn current_tid() -> u64 {
+    // SAFETY: gettid takes no argument and cannot fail.
+    unsafe { libc::syscall(libc::SYS_gettid) as u64 }
 }

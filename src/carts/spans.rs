@@ -38,33 +38,19 @@ use std::sync::Arc;
 ///
 /// Comparable between processes of the same machine, unlike `Instant`.
 pub fn now_ns() -> u64 {
-    clock_ns(libc::CLOCK_MONOTONIC)
+    crate::sys::monotonic_ns()
 }
 
 /// CPU time consumed so far by the calling thread, in nanoseconds
 /// (`CLOCK_THREAD_CPUTIME_ID`): unlike wall time, it does not grow while the
 /// thread waits for a core that another program is using.
 pub fn thread_cpu_ns() -> u64 {
-    clock_ns(libc::CLOCK_THREAD_CPUTIME_ID)
-}
-
-/// Reads one of the kernel's clocks, in nanoseconds.
-fn clock_ns(clock: libc::clockid_t) -> u64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec, and both clocks passed in
-    // here (the monotonic clock and the calling thread's CPU clock) always
-    // exist on Linux, so the call cannot fail.
-    unsafe { libc::clock_gettime(clock, &mut ts) };
-    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+    crate::sys::thread_cpu_ns()
 }
 
 /// The kernel's id for the calling thread (what `top -H` shows).
 pub fn current_tid() -> u64 {
-    // SAFETY: gettid takes no argument and cannot fail.
-    unsafe { libc::syscall(libc::SYS_gettid) as u64 }
+    crate::sys::current_tid()
 }
 
 /// What kind of worker a lane stands for.

@@ -38,7 +38,7 @@
 //! | `net.rs` | [`net::TcpListener`], [`net::TcpStream`] | `asyncio.open_connection`, `start_server` |
 //! | `combinators.rs` | [`yield_now`], [`timeout`], [`gather`] | `asyncio.sleep(0)`, `wait_for`, `gather` |
 //! | `sync.rs` | [`sync::Mutex`], [`sync::Semaphore`]: fair, cancel-safe, single-threaded | `asyncio.Lock`, `asyncio.Semaphore` |
-//! | `trace.rs` | the recorder of scheduling events | `PYTHONASYNCIODEBUG`, roughly |
+//! | `trace.rs` | what the loop records at each step, into the crate's trace | `PYTHONASYNCIODEBUG`, roughly |
 //! | `unwind.rs` | containing panics from user `Drop`s and wakers the loop calls | (none: Python has no destructors that unwind) |
 //!
 //! Start with `runtime.rs`: its module docs draw one tick of the loop; then

@@ -37,7 +37,7 @@
 //! | `scope.rs` | [`Scope`]: jobs that borrow the caller's stack |
 //! | `map.rs` | `map`/`for_each`: recursive splitting, adaptive granularity |
 //! | `task.rs` | `submit` and [`TaskHandle`] (join it, or `.await` it) |
-//! | `stats.rs`, `trace.rs` | per-worker counters; the scheduling-event recorder |
+//! | `stats.rs`, `trace.rs` | per-worker counters; the ASCII timeline of the pool's trace |
 //! | `gil.rs` | the simulated global interpreter lock |
 //! | `hooks.rs` | test-only hooks that widen races (hidden from the docs) |
 //!
