@@ -82,6 +82,8 @@ use crate::trace::{Kind, Recorder};
 /// (`&self` methods); dropping it is a clean [`close`](ProcessPool::close).
 pub struct ProcessPool<In, Out> {
     inner: Arc<Inner<Out>>,
+    /// The trace recorder (a clone of the one the state records into).
+    recorder: Recorder,
     /// Set once closed or terminated, so Drop does nothing more.
     finished: bool,
     _input: PhantomData<fn(In)>,
@@ -249,6 +251,7 @@ where
             }
         }
         Ok(ProcessPool {
+            recorder: state.recorder.clone(),
             inner: Arc::new(Inner::new(state, bell, config, finish::<Out>)),
             finished: false,
             _input: PhantomData,
@@ -319,8 +322,8 @@ where
     /// `enable()` it, and `take()` the events (forks, jobs sent, replies
     /// received, crashes, on the workers' lanes; each job's hand-off on the
     /// caller's lane), oldest first.
-    pub fn recorder(&self) -> Recorder {
-        self.inner.lock().recorder.clone()
+    pub fn recorder(&self) -> &Recorder {
+        &self.recorder
     }
 
     /// Hands over the log of retried attempts (see
