@@ -112,8 +112,13 @@ fn a_real_run_gives_a_valid_trace() {
     // Two requests, each with its phases: request + connect/head/body spans.
     assert!(summary.count("b") >= 2 * 3, "{:?}", summary.phases);
     assert_eq!(summary.count("b"), summary.count("e"));
-    // Forks are instants; the counters are there.
+    // Forks and opened connections are instants; the counters are there.
     assert!(summary.instant_cats.contains_key("process"));
+    assert!(
+        summary.instant_cats.contains_key("http"),
+        "{:?}",
+        summary.instant_cats
+    );
     assert!(summary.counters.contains("in-flight requests"));
     assert!(
         summary.counters.iter().any(|c| c.starts_with("run queue")),

@@ -291,6 +291,7 @@ impl Client {
                     span.phase(HttpPhase::Connect);
                     lease.stream = Some(self.open(&request.url, deadline).await?);
                     self.inner.pool.note_opened();
+                    span.opened();
                     (lease, false)
                 }
             };

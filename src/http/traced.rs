@@ -3,7 +3,8 @@
 //! [`RequestSpan::start`] records [`Kind::RequestStarted`] on the lane of
 //! the thread sending (the loop's, see `trace/current.rs`), each phase the
 //! request enters ([`HttpPhase`]: connect, head, body) is one
-//! [`Kind::RequestPhase`], and the end is [`Kind::RequestFinished`], with
+//! [`Kind::RequestPhase`], a new connection is one [`Kind::ConnectionOpened`]
+//! (with its [`ConnId`]), and the end is [`Kind::RequestFinished`], with
 //! the status, or `None` when the request failed or was cancelled (the
 //! span's `Drop`, so a request cut short by its timeout still ends).
 //!
@@ -13,7 +14,7 @@
 //! Read next: `trace/chrome.rs`, which draws these as nested async spans.
 
 use super::request::Request;
-use crate::trace::{current, HttpPhase, Kind, RequestId};
+use crate::trace::{current, ConnId, HttpPhase, Kind, RequestId};
 
 /// One request's span; ends (as failed, unless [`RequestSpan::finish`]ed)
 /// when dropped.
@@ -42,6 +43,16 @@ impl RequestSpan {
     pub(crate) fn phase(&self, phase: HttpPhase) {
         if let Some(req) = self.req {
             current::record_with(|| Kind::RequestPhase { req, phase });
+        }
+    }
+
+    /// The request opened a new connection.
+    pub(crate) fn opened(&self) {
+        if let Some(req) = self.req {
+            current::record_with(|| Kind::ConnectionOpened {
+                req,
+                conn: ConnId::next(),
+            });
         }
     }
 

@@ -10,7 +10,7 @@
 //! |---|---|---|
 //! | `M` | names a process (`process_name`) or thread (`thread_name`) lane | every lane that appears |
 //! | `X` | a complete slice with a `dur` | a task's poll (`Polled` to `Pending`/`Ready`), a thread-pool job (`JobStarted` to `JobFinished`), a process-pool job (`Sent`, or the previous reply, to `Received`) |
-//! | `i` | an instant | spawns, wakes, steals, promotions, parks, reactor polls, forks, crashes, notes... |
+//! | `i` | an instant | spawns, wakes, steals, promotions, parks, reactor polls, forks, crashes, notes, connections opened... |
 //! | `s`/`f` | a flow arrow, start and finish | a task woken by another task: from the wake to the woken task's next poll; a job handed to the process pool: from `Submitted` to the job's slice on its worker |
 //! | `b`/`e` | an async span, begin and end (paired by `cat` and `id`) | each HTTP request, with its phases (connect, head, body) nested inside |
 //! | `C` | a counter | each loop's run-queue length, the HTTP requests in flight |
@@ -368,6 +368,10 @@ impl Builder<'_> {
                         self.async_edge("e", lane, e.at.0, *req, &name);
                     }
                     self.async_edge("b", lane, e.at.0, *req, phase.name());
+                }
+                Kind::ConnectionOpened { conn, .. } => {
+                    self.instant(e, "http", format!("{conn} opened"));
+                    continue;
                 }
                 Kind::RequestFinished { req, .. } => {
                     if let Some((lane, names)) = open.remove(req) {

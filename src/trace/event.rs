@@ -13,7 +13,7 @@
 //!   forked, a job sent and its reply received, a worker crashed, retired or
 //!   exited (on the worker's lane);
 //! * the **HTTP client**: a request started, entered a phase
-//!   ([`HttpPhase`]), finished.
+//!   ([`HttpPhase`]), opened a connection, finished.
 //!
 //! Events are plain data: `Clone`, comparable, and printable with
 //! `Display` as one line of a diary (see `examples/yielding.rs`).
@@ -24,7 +24,7 @@ use std::fmt;
 use std::time::Duration;
 
 use super::clock::Timestamp;
-use super::ids::{JobId, RequestId, TaskId, WorkerPid};
+use super::ids::{ConnId, JobId, RequestId, TaskId, WorkerPid};
 use super::lane::Lane;
 
 /// What caused an event-loop task to be woken.
@@ -218,6 +218,13 @@ pub enum Kind {
         /// The phase it entered.
         phase: HttpPhase,
     },
+    /// The request opened a new connection (it did not reuse a parked one).
+    ConnectionOpened {
+        /// The request.
+        req: RequestId,
+        /// The new connection.
+        conn: ConnId,
+    },
     /// The request ended: with a response's status, or an error (`None`).
     RequestFinished {
         /// The request.
@@ -287,6 +294,7 @@ impl fmt::Display for Kind {
             Kind::Exited => f.write_str("exited"),
             Kind::RequestStarted { req, method, url } => write!(f, "{req}: {method} {url}"),
             Kind::RequestPhase { req, phase } => write!(f, "{req}: {}", phase.name()),
+            Kind::ConnectionOpened { req, conn } => write!(f, "{req}: {conn} opened"),
             Kind::RequestFinished {
                 req,
                 status: Some(s),
