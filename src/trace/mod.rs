@@ -25,7 +25,8 @@
 //! | `event.rs` | [`Event`], [`Kind`], [`WakeSource`], [`HttpPhase`] |
 //! | `recorder.rs` | [`Recorder`]; [`install_default`] |
 //! | `current.rs` | the thread's recorder and lane, for code below the runtimes |
-//! | `chrome.rs` | the Chrome Trace Event Format export; `--trace FILE.json` |
+//! | `chrome.rs` | the Chrome Trace Event Format export |
+//! | `file.rs` | `--trace FILE.json`: [`chrome::TraceFile`], [`chrome::from_env`] |
 //!
 //! `README.md` beside this file is the prose chapter: the vocabulary, the
 //! lanes, what each phase letter of the export means, and the cost when off.
@@ -34,6 +35,7 @@ pub mod chrome;
 mod clock;
 pub mod current;
 mod event;
+mod file;
 mod ids;
 mod lane;
 mod recorder;
