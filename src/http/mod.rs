@@ -16,6 +16,7 @@
 //! | `budget.rs` | the default per-host cap, from the descriptor limit (`ulimit -n`) |
 //! | `streaming.rs` | [`StreamingResponse`]: a body read piece by piece as it arrives |
 //! | `server.rs` | [`Server`]: keep-alive, limits (400/414/431/413), idle timeout, one task per connection |
+//! | `on_thread.rs` | [`server::ServerThread`]: a server with a handler of your own on its own thread (tests, benchmarks) |
 //! | `idle.rs` | the server's open connections, to shed the one idle longest when out of descriptors |
 //! | `cli.rs` | `homemade serve` and `homemade fetch` |
 //! | `blocking.rs` | [`blocking::get`]: one GET over `std::net`, for the thread strategies |
@@ -33,22 +34,34 @@
 //! ## A first taste
 //!
 //! ```
-//! use homemade::carts::{routes::EmbeddedServer, Cart};
 //! use homemade::event_loop::{gather, EventLoop};
+//! use homemade::http::server::{serve_on_thread, ServerResponse};
 //! use homemade::http::Client;
 //!
-//! let server = EmbeddedServer::start("127.0.0.1:0".parse().unwrap()).unwrap();
-//! let client = Client::new();
-//! let urls: Vec<String> = (1..=5).map(|id| format!("{}/carts/{id}", server.base_url())).collect();
-//! let carts = EventLoop::new().unwrap().block_on(gather(urls.iter().map(|url| {
-//!     let client = client.clone();
-//!     async move { client.get(url).await?.json::<Cart>() }
-//! })));
-//! for cart in carts {
-//!     let cart = cart.unwrap();
-//!     println!("cart {} costs {}", cart.id, cart.total);
+//! #[derive(serde::Deserialize)]
+//! struct Item {
+//!     id: u64,
 //! }
+//!
+//! // A server on its own thread, with a handler of our own: `/items/N`
+//! // answers `{"id":N}`.
+//! let server = serve_on_thread(|request| async move {
+//!     let id = request.path().trim_start_matches("/items/").to_string();
+//!     ServerResponse::json(200, format!("{{\"id\":{id}}}"))
+//! })
+//! .unwrap();
+//! let client = Client::new();
+//! let urls: Vec<String> = (1..=5).map(|id| server.url(&format!("/items/{id}"))).collect();
+//! let items = EventLoop::new().unwrap().block_on(gather(urls.iter().map(|url| {
+//!     let client = client.clone();
+//!     async move { client.get(url).await?.json::<Item>() }
+//! })));
+//! let ids: Vec<u64> = items.into_iter().map(|item| item.unwrap().id).collect();
+//! assert_eq!(ids, [1, 2, 3, 4, 5]); // in the order asked, whatever order they came in
 //! ```
+//!
+//! `carts::routes::EmbeddedServer` is the same thing with the cart API as
+//! the handler: what `homemade carts` fetches from.
 
 pub mod blocking;
 pub mod body;
@@ -61,6 +74,7 @@ mod error;
 mod headers;
 mod idle;
 mod limits;
+mod on_thread;
 mod pool;
 pub mod request;
 pub mod response;

@@ -61,7 +61,12 @@
 //! "slowloris" that trickles a byte every few seconds gains nothing. A
 //! client that stops reading our response for as long is dropped too.
 //!
+//! To run a server beside a test or a benchmark, on a thread of its own,
+//! with a handler of the caller's own: [`serve_on_thread`] (`on_thread.rs`).
+//!
 //! Read next: `src/carts/routes.rs`, the handler that serves the carts.
+
+pub use super::on_thread::{serve_on_thread, ServerThread};
 
 use super::conn::Connection;
 use super::idle::{IdleConnections, Registration};

@@ -83,12 +83,18 @@ pub(crate) async fn within<T>(
 /// [`chunk`](Self::chunk).
 ///
 /// ```
-/// use homemade::carts::routes::EmbeddedServer;
 /// use homemade::event_loop::EventLoop;
+/// use homemade::http::server::{serve_on_thread, ServerResponse};
 /// use homemade::http::Client;
 ///
-/// let server = EmbeddedServer::start("127.0.0.1:0".parse().unwrap()).unwrap();
-/// let url = format!("{}/carts/1", server.base_url());
+/// // A server of our own whose every answer is 100 kB of `x`.
+/// let server = serve_on_thread(|_request| async {
+///     let mut response = ServerResponse::new(200);
+///     response.body = vec![b'x'; 100_000];
+///     response
+/// })
+/// .unwrap();
+/// let url = server.url("/big");
 /// let total = EventLoop::new().unwrap().block_on(async {
 ///     let mut response = Client::new().get_streaming(&url).await?;
 ///     assert_eq!(response.head().status, 200);
@@ -98,7 +104,7 @@ pub(crate) async fn within<T>(
 ///     }
 ///     Ok::<usize, homemade::http::Error>(total)
 /// });
-/// assert!(total.unwrap() > 0);
+/// assert_eq!(total.unwrap(), 100_000);
 /// ```
 pub struct StreamingResponse {
     head: Response,
