@@ -83,6 +83,7 @@ mod streaming;
 pub mod tls;
 mod url;
 
+pub use self::url::Url;
 pub use budget::{default_connections_per_host, RESERVED_DESCRIPTORS};
 pub use client::{Client, ClientBuilder};
 #[cfg_attr(not(feature = "peers"), allow(unused_imports))]
@@ -94,4 +95,3 @@ pub use request::{IncomingRequest, Request, RequestParser};
 pub use response::{Response, ResponseParser};
 pub use server::{Server, ServerConfig, ServerResponse, ServerStats};
 pub use streaming::StreamingResponse;
-pub use url::Url;
