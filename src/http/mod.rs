@@ -11,6 +11,7 @@
 //! | `chunked.rs` | the chunked coding, encoder and incremental decoder |
 //! | `request.rs` | [`Request`] (what the client writes) and [`RequestParser`] (what the server reads) |
 //! | `headers.rs`, `url.rs`, `limits.rs`, `error.rs` | the small types everything shares |
+//! | `read_loop.rs` | the one loop that reads a response (read, push, until complete), for every transport |
 //! | `client.rs` | [`Client`]: requests on our event loop, timeouts, the stale-connection retry |
 //! | `pool.rs` | the keep-alive pool per `host:port` and the per-host connection cap |
 //! | `budget.rs` | the default per-host cap, from the descriptor limit (`ulimit -n`) |
@@ -76,6 +77,7 @@ mod idle;
 mod limits;
 mod on_thread;
 mod pool;
+mod read_loop;
 pub mod request;
 pub mod response;
 pub mod server;
@@ -86,11 +88,11 @@ mod url;
 pub use self::url::Url;
 pub use budget::{default_connections_per_host, RESERVED_DESCRIPTORS};
 pub use client::{Client, ClientBuilder};
-#[cfg_attr(not(feature = "peers"), allow(unused_imports))]
-pub(crate) use conn::finish_at_eof;
 pub use error::Error;
 pub use headers::Headers;
 pub use limits::{Limits, RESPONSE_MAX_HEADERS};
+#[cfg_attr(not(feature = "peers"), allow(unused_imports))]
+pub(crate) use read_loop::{read_response, Got, Transport, Until};
 pub use request::{IncomingRequest, Request, RequestParser};
 pub use response::{Response, ResponseParser};
 pub use server::{Server, ServerConfig, ServerResponse, ServerStats};

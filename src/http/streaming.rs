@@ -29,8 +29,8 @@
 //! Read next: `client.rs` (how the exchange gets here), `body.rs` (the
 //! decoders that produce the pieces).
 
-use super::conn::finish_at_eof;
 use super::pool::Lease;
+use super::read_loop::{step, Transport};
 use super::{Error, Headers, Response, ResponseParser};
 use crate::event_loop::timeout;
 use std::future::Future;
@@ -231,14 +231,11 @@ impl StreamingResponse {
 impl Source {
     /// One read pushed into the parser: `Some` once the response is complete.
     async fn read_more(&mut self) -> Result<Option<Response>, Error> {
-        let stream =
+        let mut stream =
             self.lease.stream.as_ref().ok_or_else(|| {
                 Error::Internal("a streaming response without its connection".into())
             })?;
-        let n = stream.read(&mut self.buf).await?;
-        if n == 0 {
-            return finish_at_eof(&mut self.parser, stream.eof_is_clean()).map(Some);
-        }
-        self.parser.push(&self.buf[..n])
+        let got = stream.read_some(&mut self.buf).await?;
+        step(&mut self.parser, &self.buf, got)
     }
 }
