@@ -54,7 +54,7 @@ use std::time::Duration;
 /// The longest `?delay=` accepted, in milliseconds (dummyjson's limit).
 pub const MAX_DELAY_MS: u64 = 5000;
 
-/// Answers one request of the cart API (a handler for [`Server::serve`]).
+/// Answers one request of the cart API (a handler for [`Server::serve`](crate::http::Server::serve)).
 pub async fn handle(request: IncomingRequest) -> ServerResponse {
     if let Some(redirect) = without_trailing_slash(&request) {
         return redirect;
