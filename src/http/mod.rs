@@ -7,6 +7,7 @@
 //! | file | what it does |
 //! |---|---|
 //! | `response.rs` | [`ResponseParser`]: sans-io response parsing, any split of the input gives the same result |
+//! | `head.rs` | sans-io head parsing (status and request lines, headers) with `httparse`, the head limits, the RFC 9112 checks of a request head |
 //! | `body.rs` | body framing (RFC 9112 §6.3): which rule decides where a body ends |
 //! | `chunked.rs` | the chunked coding, encoder and incremental decoder |
 //! | `request.rs` | [`Request`] (what the client writes) and [`RequestParser`] (what the server reads) |
@@ -72,6 +73,7 @@ pub mod cli;
 mod client;
 mod conn;
 mod error;
+mod head;
 mod headers;
 mod idle;
 mod limits;
