@@ -352,3 +352,66 @@ fn header_slots<'a, 'h>(
         on_heap
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_head_arriving_in_pieces_is_found_once_complete() {
+        let wire = b"GET http://x/a?b HTTP/1.1\r\nHost: x\r\n\r\nBODY";
+        let mut reader = HeadReader::default();
+        let limits = Limits::default();
+        for end in 1..wire.len() - 4 {
+            assert!(reader.request(&wire[..end], &limits).unwrap().is_none());
+        }
+        let (head, len) = reader.request(wire, &limits).unwrap().unwrap();
+        assert_eq!(len, wire.len() - 4, "the head ends before the body");
+        assert_eq!(
+            (head.method.as_str(), head.target.as_str()),
+            ("GET", "/a?b")
+        );
+    }
+
+    #[test]
+    fn an_endless_request_line_is_414_and_endless_headers_431() {
+        let limits = Limits {
+            max_head_bytes: 64,
+            ..Limits::default()
+        };
+        let line = format!("GET /{} HTTP/1.1", "a".repeat(100));
+        let err = HeadReader::default()
+            .request(line.as_bytes(), &limits)
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::RequestLineTooLong { limit: 64 }),
+            "{err:?}"
+        );
+        let headers = format!("GET / HTTP/1.1\r\nX: {}", "b".repeat(100));
+        let err = HeadReader::default()
+            .request(headers.as_bytes(), &limits)
+            .unwrap_err();
+        assert!(matches!(err, Error::HeadTooLarge { limit: 64 }), "{err:?}");
+    }
+
+    #[test]
+    fn more_headers_than_the_stack_slots_need_a_limit_that_allows_them() {
+        let mut wire = b"HTTP/1.1 200 OK\r\n".to_vec();
+        for i in 0..STACK_HEADERS + 50 {
+            wire.extend_from_slice(format!("Set-Cookie: c{i}=1\r\n").as_bytes());
+        }
+        wire.extend_from_slice(b"\r\n");
+        let (head, _) = HeadReader::default()
+            .response(&wire, &Limits::for_responses())
+            .unwrap()
+            .unwrap();
+        assert_eq!(head.headers.iter().count(), STACK_HEADERS + 50);
+        let err = HeadReader::default()
+            .response(&wire, &Limits::default())
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::TooManyHeaders { limit: 100 }),
+            "{err:?}"
+        );
+    }
+}
