@@ -29,7 +29,8 @@
 //! The parsers never touch a socket ("sans-io"), so the same code runs under
 //! our event loop, under blocking sockets, under tokio and under proptest.
 //! Then `client.rs` and `pool.rs` (a request's life on the loop), then
-//! `server.rs` and `src/carts/routes.rs` (the other end of the wire).
+//! `server.rs` and `on_thread.rs` (the other end of the wire; the cart API
+//! is one handler for it, `src/carts/routes.rs`).
 //! DESIGN.md chapter 4 has the invariants, the comparison with hyper and
 //! aiohttp, and the measured figures.
 //!
