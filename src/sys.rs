@@ -1,4 +1,5 @@
-//! The crate's libc calls that no one runtime owns: the limit on open files.
+//! The crate's libc calls that no one runtime owns: the limit on open files,
+//! and the listen backlog of the event loop's TCP listeners.
 //!
 //! Linux starts most processes with a soft `RLIMIT_NOFILE` of 1024 and a far
 //! higher hard limit (often 524288). The soft limit is what `accept`,
@@ -17,9 +18,15 @@
 //! [`open_files_soft_limit`] reads the limit in force; the HTTP clients size
 //! their default per-host connection cap from it (`http/budget.rs`).
 //!
+//! [`set_listen_backlog`] calls `listen(2)` again on a listening socket to
+//! ask for a longer accept queue than std's 128 (`event_loop/net.rs` says
+//! why), and [`is_out_of_descriptors`] names `EMFILE`/`ENFILE`, which both
+//! the HTTP client and server look for.
+//!
 //! Read next: `process_pool/sys.rs`, the process pool's libc calls.
 
 use std::io;
+use std::os::fd::AsRawFd;
 
 /// Raises the soft limit on open file descriptors to the hard limit.
 ///
@@ -63,4 +70,51 @@ fn nofile_limit() -> io::Result<libc::rlimit> {
         return Err(io::Error::last_os_error());
     }
     Ok(limit)
+}
+
+/// Asks the kernel for an accept queue of `backlog` connections on a socket
+/// that is already listening (calling `listen(2)` again on it only updates
+/// the backlog; the kernel caps it at `net.core.somaxconn`).
+pub fn set_listen_backlog(listener: &std::net::TcpListener, backlog: i32) -> io::Result<()> {
+    // SAFETY: `listen` takes a descriptor the borrowed listener keeps open
+    // for the whole call, and an integer; it touches no memory of ours.
+    let rc = unsafe { libc::listen(listener.as_raw_fd(), backlog as libc::c_int) };
+    if rc == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// True for `EMFILE` (this process is at its descriptor limit) and `ENFILE`
+/// (the whole system is).
+pub fn is_out_of_descriptors(error: &io::Error) -> bool {
+    matches!(error.raw_os_error(), Some(libc::EMFILE | libc::ENFILE))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listening_socket_takes_a_new_backlog_and_a_connection() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        set_listen_backlog(&listener, 4096).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let _client = std::net::TcpStream::connect(addr).unwrap();
+        assert!(listener.accept().is_ok());
+    }
+
+    #[test]
+    fn only_the_descriptor_errors_count_as_out_of_descriptors() {
+        assert!(is_out_of_descriptors(&io::Error::from_raw_os_error(
+            libc::EMFILE
+        )));
+        assert!(is_out_of_descriptors(&io::Error::from_raw_os_error(
+            libc::ENFILE
+        )));
+        assert!(!is_out_of_descriptors(&io::Error::from_raw_os_error(
+            libc::ECONNRESET
+        )));
+        assert!(!is_out_of_descriptors(&io::Error::other("no os error")));
+    }
 }

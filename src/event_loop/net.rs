@@ -84,21 +84,13 @@ impl TcpListener {
 }
 
 /// Asks for a listen backlog of `LISTEN_BACKLOG` (the kernel caps it at
-/// `net.core.somaxconn`). Calling `listen(2)` again on a listening socket
-/// only updates its backlog.
+/// `net.core.somaxconn`), through the crate's libc wrapper (`src/sys.rs`).
 fn raise_backlog(listener: &std::net::TcpListener) -> io::Result<()> {
-    use std::os::fd::AsRawFd;
-    // SAFETY: `listen` on a valid, owned socket descriptor; it does not
-    // touch memory.
-    let rc = unsafe { libc::listen(listener.as_raw_fd(), LISTEN_BACKLOG) };
-    if rc == -1 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
+    crate::sys::set_listen_backlog(listener, LISTEN_BACKLOG)
 }
 
 /// The listen backlog we ask for (Linux's default `somaxconn` since 5.4).
-const LISTEN_BACKLOG: libc::c_int = 4096;
+const LISTEN_BACKLOG: i32 = 4096;
 
 /// A TCP connection on the current loop.
 #[derive(Debug)]

@@ -45,7 +45,8 @@
 //! Read next: `client.rs`, the same job without blocking.
 
 use super::budget::{default_connections_per_host, HostGate};
-use super::conn::{finish_at_eof, BlockingConnection};
+use super::conn::BlockingConnection;
+use super::read_loop::{read_response, run_ready, Got, Transport, Until};
 use super::{Error, Request, Response, ResponseParser, Url};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
@@ -91,19 +92,50 @@ pub fn send_within(request: &Request, timeout: Duration) -> Result<Response, Err
         .map_err(|e| deadline.timeout_or_io(e))?;
     let mut parser = ResponseParser::for_method(&request.method);
     let mut buf = vec![0u8; 16 * 1024];
-    loop {
-        stream.tcp().set_read_timeout(Some(deadline.left()?))?;
-        let n = match stream.read(&mut buf) {
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(deadline.timeout_or_io(e)),
-        };
-        if n == 0 {
-            return finish_at_eof(&mut parser, stream.eof_is_clean());
+    let mut reads = DeadlineReads {
+        stream: &mut stream,
+        deadline: &deadline,
+    };
+    let response = run_ready(read_response(
+        &mut reads,
+        &mut parser,
+        &mut buf,
+        Until::Whole,
+    ))?;
+    response.ok_or_else(|| Error::Internal("no response after reading a whole one".into()))
+}
+
+/// Blocking reads, each bounded by what is left of the deadline: the
+/// transport of the one read loop (`read_loop.rs`). Its reads have already
+/// waited when their future is made, so the loop never waits on a future.
+struct DeadlineReads<'s> {
+    stream: &'s mut BlockingConnection,
+    deadline: &'s Deadline,
+}
+
+impl DeadlineReads<'_> {
+    /// One read, retried if a signal interrupted it.
+    fn read_now(&mut self, buf: &mut [u8]) -> Result<Got, Error> {
+        loop {
+            let left = self.deadline.left()?;
+            self.stream.tcp().set_read_timeout(Some(left))?;
+            match self.stream.read(buf) {
+                Ok(0) => {
+                    return Ok(Got::Eof {
+                        clean: self.stream.eof_is_clean(),
+                    })
+                }
+                Ok(n) => return Ok(Got::Bytes(n)),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(self.deadline.timeout_or_io(e)),
+            }
         }
-        if let Some(response) = parser.push(&buf[..n])? {
-            return Ok(response);
-        }
+    }
+}
+
+impl Transport for DeadlineReads<'_> {
+    async fn read_some(&mut self, buf: &mut [u8]) -> Result<Got, Error> {
+        self.read_now(buf) // no await: ready at the first poll
     }
 }
 

@@ -46,8 +46,9 @@
 //!
 //! Read next: `pool.rs` (the keep-alive rules), then `server.rs`.
 
-use super::conn::{finish_at_eof, Connection};
+use super::conn::Connection;
 use super::pool::{Checkout, HostKey, Lease, Pool};
+use super::read_loop::{read_response, Until};
 use super::streaming::{within, Deadline, StreamingResponse};
 use super::tls::{ClientTls, TlsError, TlsStream};
 use super::{Error, Limits, Request, Response, ResponseParser, Url};
@@ -463,20 +464,14 @@ async fn exchange(
     buf: &mut [u8],
     head_is_enough: bool,
 ) -> Result<Option<Response>, Error> {
-    let stream = lease.stream.as_ref().expect("a leased connection");
+    let mut stream = lease.stream.as_ref().expect("a leased connection");
     stream.write_all(wire).await?;
-    loop {
-        let n = stream.read(buf).await?;
-        if n == 0 {
-            return finish_at_eof(parser, stream.eof_is_clean()).map(Some);
-        }
-        if let Some(response) = parser.push(&buf[..n])? {
-            return Ok(Some(response));
-        }
-        if head_is_enough && parser.has_head() {
-            return Ok(None);
-        }
-    }
+    let until = if head_is_enough {
+        Until::Head
+    } else {
+        Until::Whole
+    };
+    read_response(&mut stream, parser, buf, until).await
 }
 
 /// True for the ways a connection the server already closed shows itself.

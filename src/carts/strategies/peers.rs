@@ -192,20 +192,28 @@ where
     stream.flush().await?; // tokio-rustls sends what it buffered
     let mut parser = ResponseParser::for_method(&request.method);
     let mut buf = vec![0u8; 16 * 1024];
-    loop {
-        let n = match stream.read(&mut buf).await {
-            Ok(n) => n,
+    let mut reads = TokioReads { stream, tls };
+    http::read_response(&mut reads, &mut parser, &mut buf, http::Until::Whole)
+        .await?
+        .ok_or_else(|| http::Error::Internal("no response after reading a whole one".into()))
+}
+
+/// A tokio stream as a transport of our one read loop (`http/read_loop.rs`).
+struct TokioReads<S> {
+    stream: S,
+    tls: bool,
+}
+
+impl<S: tokio::io::AsyncRead + Unpin> http::Transport for TokioReads<S> {
+    async fn read_some(&mut self, buf: &mut [u8]) -> Result<http::Got, http::Error> {
+        match self.stream.read(buf).await {
+            Ok(0) => Ok(http::Got::Eof { clean: true }),
+            Ok(n) => Ok(http::Got::Bytes(n)),
             // tokio-rustls: the peer closed without close_notify.
-            Err(e) if tls && e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                return http::finish_at_eof(&mut parser, false);
+            Err(e) if self.tls && e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                Ok(http::Got::Eof { clean: false })
             }
-            Err(e) => return Err(e.into()),
-        };
-        if n == 0 {
-            return parser.push_eof();
-        }
-        if let Some(response) = parser.push(&buf[..n])? {
-            return Ok(response);
+            Err(e) => Err(e.into()),
         }
     }
 }
