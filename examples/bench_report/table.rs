@@ -414,6 +414,14 @@ mod tests {
     }
 
     #[test]
+    fn an_at_least_goal_is_missed_below_it() {
+        assert_eq!(verdict(Bound::AtLeast(1.9), 1.94), "met");
+        assert_eq!(verdict(Bound::AtLeast(2.0), 1.5), "**missed** by 25%");
+        assert_eq!(verdict(Bound::AtMost(1.05), 1.05), "met");
+        assert_eq!(verdict(Bound::AtMost(0.8), 1.0), "**missed** by 25%");
+    }
+
+    #[test]
     fn times_are_readable() {
         assert_eq!(format_ns(999.0), "999 ns");
         assert_eq!(format_ns(35_464_935.9), "35.5 ms");
