@@ -59,8 +59,9 @@ impl Axis {
                 hi = hi.max(v);
             }
         }
-        let lo = (lo / 1.3).max(1e-3);
-        let hi = (hi * 1.3).min(1e3);
+        // Room for the figure printed beyond each bar's end.
+        let lo = (lo / 2.0).max(1e-3);
+        let hi = (hi * 1.6).min(1e3);
         Axis {
             ln_lo: lo.ln(),
             ln_hi: hi.ln(),

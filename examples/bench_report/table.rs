@@ -202,7 +202,9 @@ fn verdict(b: Bound, v: f64) -> String {
         Bound::AtMost(g) => v / g - 1.0,
         Bound::AtLeast(g) => 1.0 - v / g,
     };
-    format!("**missed** by {:.0}%", off * 100.0)
+    // One decimal below 10%, so a near miss does not read "by 0%".
+    let digits = if off < 0.1 { 1 } else { 0 };
+    format!("**missed** by {:.digits$}%", off * 100.0)
 }
 
 fn per_unit(m: &Measurement) -> String {
@@ -419,6 +421,7 @@ mod tests {
         assert_eq!(verdict(Bound::AtLeast(2.0), 1.5), "**missed** by 25%");
         assert_eq!(verdict(Bound::AtMost(1.05), 1.05), "met");
         assert_eq!(verdict(Bound::AtMost(0.8), 1.0), "**missed** by 25%");
+        assert_eq!(verdict(Bound::AtMost(1.5), 1.503), "**missed** by 0.2%");
     }
 
     #[test]
