@@ -49,7 +49,10 @@ fn messages(pool: &ProcessPool<u32, u32>, x: u32) -> [String; 3] {
 fn a_non_string_payload_reads_the_same_everywhere() {
     let pool = ProcessPool::new(1, cursed).expect("process pool");
     assert_eq!(messages(&pool, 42), [NOT_A_STRING; 3].map(String::from));
-    assert_eq!(messages(&pool, 0), ["a string payload"; 3].map(String::from));
+    assert_eq!(
+        messages(&pool, 0),
+        ["a string payload"; 3].map(String::from)
+    );
 }
 
 fn main() {
