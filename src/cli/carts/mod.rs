@@ -32,12 +32,14 @@
 //!
 //! [`run`] reads as the four steps: `args.rs` parses and checks the options
 //! ([`Settings::parse`]); [`set_up`] makes the pool, calibrates and starts
-//! the server (steps 1 to 3); [`run_rows`] runs the strategies (step 4);
+//! the server (steps 1 to 3); [`run_rows`] runs the strategies (step 4),
+//! with a live progress line on a terminal (`progress.rs`);
 //! `summary.rs` prints everything before and after the table (step 5).
 //!
 //! Read next: `args.rs`, then `src/carts/strategies.rs`.
 
 mod args;
+mod progress;
 mod summary;
 
 pub use args::CartsArgs;
@@ -210,9 +212,14 @@ fn run_rows(out: &Out, settings: &Settings, setup: &SetUp) -> Result<Rows, Fatal
         all_correct: true,
     };
     out.line(&report::header())?;
+    let draw = progress::wanted(out.json);
+    let estimate = progress::Estimate::new(&wl.ids);
     let mut sequential_s = None;
     for &strategy in &settings.selected {
-        let outcome = strategies::run(strategy, wl, rt).map_err(|e| Fatal::Cart(strategy, e))?;
+        let outcome = progress::watch(draw, strategy.name(), &estimate, |counts| {
+            strategies::run_counted(strategy, wl, rt, counts)
+        });
+        let outcome = outcome.map_err(|e| Fatal::Cart(strategy, e))?;
         match &outcome {
             Outcome::Ran(run) => {
                 if strategy == Strategy::Sequential {
