@@ -28,6 +28,7 @@
 pub mod carts;
 pub mod event_loop;
 pub mod http;
+mod panics;
 pub mod process_pool;
 pub mod stdio;
 pub mod sys;

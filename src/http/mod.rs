@@ -20,7 +20,6 @@
 //! | `server.rs` | [`Server`]: keep-alive, limits (400/414/431/413), idle timeout, one task per connection |
 //! | `on_thread.rs` | [`server::ServerThread`]: a server with a handler of your own on its own thread (tests, benchmarks) |
 //! | `idle.rs` | the server's open connections, to shed the one idle longest when out of descriptors |
-//! | `cli.rs` | `homemade serve` and `homemade fetch` |
 //! | `blocking.rs` | [`blocking::get`]: one GET over `std::net`, for the thread strategies |
 //! | `conn.rs` | a connection that is plain TCP or TLS, one enum, no indirection on plain TCP |
 //! | `tls/` | HTTPS: rustls sessions driven by our reactor, trust (`--cacert`), [`tls::TlsError`] |
@@ -70,7 +69,6 @@ pub mod blocking;
 pub mod body;
 mod budget;
 pub mod chunked;
-pub mod cli;
 mod client;
 mod conn;
 mod error;
