@@ -175,6 +175,7 @@ pub(crate) fn resolve_all(url: &Url) -> Result<Vec<SocketAddr>, Error> {
         return Ok(addrs);
     }
     let host = url.host().to_string();
+    super::test_hooks::before_resolve();
     let mut addrs: Vec<SocketAddr> = Vec::new();
     let found = (host.as_str(), url.port())
         .to_socket_addrs()
