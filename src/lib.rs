@@ -23,6 +23,7 @@
 //! Every runtime keeps a small recorder of scheduling events (spawned, polled,
 //! yielded, woken, stolen, forked, crashed). It costs a single branch when it
 //! is off; the examples and the cart timeline read it.
+#![warn(missing_debug_implementations)]
 #![warn(missing_docs, clippy::undocumented_unsafe_blocks)]
 
 pub mod carts;

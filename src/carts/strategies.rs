@@ -263,7 +263,7 @@ impl Workload {
 pub const MAX_DELAY_MS: u64 = 5000;
 
 /// The shared runtimes lent to the strategies.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Runtimes<'a> {
     /// The process pool of rows 6 and 7 (made first, while single-threaded).
     pub processes: Option<&'a PricingPool>,
