@@ -18,11 +18,13 @@
 //!
 //! `DESIGN.md` at the root of the repository is the study guide that goes with
 //! the source: one chapter per mechanism, with the invariants each keeps, how
-//! tokio, rayon and `multiprocessing` differ, and the measured figures.
+//! tokio, rayon and `multiprocessing` differ, and the figure behind each
+//! design claim; `BENCHMARKS.md` beside it holds the measurement diaries.
 //!
 //! Every runtime keeps a small recorder of scheduling events (spawned, polled,
 //! yielded, woken, stolen, forked, crashed). It costs a single branch when it
 //! is off; the examples and the cart timeline read it.
+#![warn(missing_debug_implementations)]
 #![warn(missing_docs, clippy::undocumented_unsafe_blocks)]
 
 pub mod carts;

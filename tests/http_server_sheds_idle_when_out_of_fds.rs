@@ -19,10 +19,9 @@ use std::time::Duration;
 const LOW_LIMIT: u64 = 64;
 
 fn main() {
-    common::run(&[(
-        "a_new_client_is_served_when_idle_connections_hold_every_descriptor",
-        a_new_client_is_served_when_idle_connections_hold_every_descriptor,
-    )]);
+    common::run(common::cases![
+        a_new_client_is_served_when_idle_connections_hold_every_descriptor
+    ]);
 }
 
 /// Sets the soft `RLIMIT_NOFILE` and returns the previous one.

@@ -273,7 +273,7 @@ impl Workload {
 }
 
 /// The shared runtimes lent to the strategies.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Runtimes<'a> {
     /// The process pool of rows 6 and 7 (made first, while single-threaded).
     pub processes: Option<&'a PricingPool>,

@@ -41,6 +41,43 @@ use std::task::{Context, Poll};
 use super::async_io::Async;
 
 /// A TCP socket server, listening for connections on the current loop.
+///
+/// An echo server and its client, as two tasks on one loop:
+///
+/// ```
+/// use homemade::event_loop::net::{TcpListener, TcpStream};
+/// use homemade::event_loop::{spawn, EventLoop};
+///
+/// EventLoop::new().unwrap().block_on(async {
+///     let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+///     let addr = listener.local_addr().unwrap();
+///     let server = spawn(async move {
+///         let (stream, _peer) = listener.accept().await.unwrap();
+///         let mut buf = [0u8; 64];
+///         loop {
+///             let n = stream.read(&mut buf).await.unwrap();
+///             if n == 0 {
+///                 break; // the client closed its side
+///             }
+///             stream.write_all(&buf[..n]).await.unwrap();
+///         }
+///     });
+///     let client = TcpStream::connect(addr).await.unwrap();
+///     client.write_all(b"hello").await.unwrap();
+///     client.shutdown(std::net::Shutdown::Write).unwrap();
+///     let mut echoed = Vec::new();
+///     let mut buf = [0u8; 64];
+///     loop {
+///         let n = client.read(&mut buf).await.unwrap();
+///         if n == 0 {
+///             break;
+///         }
+///         echoed.extend_from_slice(&buf[..n]);
+///     }
+///     assert_eq!(echoed, b"hello");
+///     server.await.unwrap();
+/// });
+/// ```
 #[derive(Debug)]
 pub struct TcpListener {
     io: Async<mio::net::TcpListener>,

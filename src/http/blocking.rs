@@ -57,6 +57,34 @@ pub const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Fetches `url` with a blocking GET and returns the complete response
 /// (within [`TIMEOUT`]).
+///
+/// Here against a [`Server`](super::Server) on its own thread and loop,
+/// stopped at the end through a one-shot channel:
+///
+/// ```
+/// use homemade::event_loop::{spawn, EventLoop};
+/// use homemade::http::{blocking, IncomingRequest, Server, ServerResponse};
+///
+/// let (stop, stopped) = futures_channel::oneshot::channel::<()>();
+/// let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+/// let server = std::thread::spawn(move || {
+///     EventLoop::new().unwrap().block_on(async move {
+///         let server = Server::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+///         addr_tx.send(server.local_addr().unwrap()).unwrap();
+///         let serving = spawn(server.serve(|req: IncomingRequest| async move {
+///             ServerResponse::json(200, format!("{{\"method\":\"{}\"}}", req.method))
+///         }));
+///         let _ = stopped.await;
+///         serving.abort();
+///     })
+/// });
+/// let addr = addr_rx.recv().unwrap();
+/// let response = blocking::get(&format!("http://{addr}/anything")).unwrap();
+/// assert_eq!(response.status, 200);
+/// assert_eq!(response.text().unwrap(), r#"{"method":"GET"}"#);
+/// stop.send(()).unwrap();
+/// server.join().unwrap();
+/// ```
 pub fn get(url: &str) -> Result<Response, Error> {
     get_within(url, TIMEOUT)
 }
@@ -207,6 +235,7 @@ pub(crate) fn resolve_all(url: &Url) -> Result<Vec<SocketAddr>, Error> {
         return Ok(addrs);
     }
     let host = url.host().to_string();
+    super::test_hooks::before_resolve();
     let mut addrs: Vec<SocketAddr> = Vec::new();
     let found = (host.as_str(), url.port())
         .to_socket_addrs()

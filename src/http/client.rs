@@ -199,6 +199,28 @@ impl Client {
     }
 
     /// `GET url`.
+    ///
+    /// Against a tiny [`Server`](super::Server) of our own, on the same loop:
+    ///
+    /// ```
+    /// use homemade::event_loop::{spawn, EventLoop};
+    /// use homemade::http::{Client, IncomingRequest, Server, ServerResponse};
+    ///
+    /// EventLoop::new().unwrap().block_on(async {
+    ///     let server = Server::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    ///     let base = format!("http://{}", server.local_addr().unwrap());
+    ///     let _serving = spawn(server.serve(|req: IncomingRequest| async move {
+    ///         ServerResponse::json(200, format!("{{\"path\":\"{}\"}}", req.path()))
+    ///     }));
+    ///     let client = Client::new();
+    ///     for _ in 0..2 {
+    ///         // The second request reuses the kept-alive connection.
+    ///         let response = client.get(&format!("{base}/hello?x=1")).await.unwrap();
+    ///         assert_eq!(response.status, 200);
+    ///         assert_eq!(response.text().unwrap(), r#"{"path":"/hello"}"#);
+    ///     }
+    /// });
+    /// ```
     pub async fn get(&self, url: &str) -> Result<Response, Error> {
         self.request(Request::get(url)?).await
     }

@@ -22,6 +22,7 @@
 //! | `idle.rs` | the server's open connections, to shed the one idle longest when out of descriptors |
 //! | `blocking.rs` | [`blocking::get`]: one GET over `std::net`, for the thread strategies |
 //! | `conn.rs` | a connection that is plain TCP or TLS, one enum, no indirection on plain TCP |
+//! | `test_hooks.rs` | a gate that holds name resolution, for tests (hidden, not API) |
 //! | `tls/` | HTTPS: rustls sessions driven by our reactor, trust (`--cacert`), [`tls::TlsError`] |
 //!
 //! Start with `response.rs`: its state machine is the heart of the module.
@@ -83,6 +84,8 @@ pub mod request;
 pub mod response;
 pub mod server;
 mod streaming;
+#[doc(hidden)]
+pub mod test_hooks;
 pub mod tls;
 mod url;
 

@@ -182,6 +182,23 @@ struct Pending {
 }
 
 /// A sans-io request parser for a server connection: push bytes, take requests.
+///
+/// ```
+/// use homemade::http::{Limits, RequestParser};
+///
+/// let mut parser = RequestParser::new(Limits::default());
+/// // Bytes arrive in any split; a request comes out once it is complete.
+/// parser.push(b"POST /carts?id=7 HTTP/1.1\r\nHost: x\r\nContent-Le");
+/// assert_eq!(parser.next_request().unwrap(), None);
+/// parser.push(b"ngth: 2\r\n\r\nhiGET / HTTP/1.1\r\nHost: x\r\n\r\n");
+/// let first = parser.next_request().unwrap().unwrap();
+/// assert_eq!((first.method.as_str(), first.path()), ("POST", "/carts"));
+/// assert_eq!(first.query("id"), Some("7"));
+/// assert_eq!(first.body, b"hi");
+/// // The pipelined second request was buffered meanwhile.
+/// assert_eq!(parser.next_request().unwrap().unwrap().target, "/");
+/// assert!(parser.is_idle());
+/// ```
 #[derive(Debug)]
 pub struct RequestParser {
     limits: Limits,

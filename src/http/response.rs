@@ -104,6 +104,21 @@ enum State {
 
 /// A sans-io HTTP/1.x response parser: push bytes in any split, get one
 /// [`Response`] out.
+///
+/// ```
+/// use homemade::http::ResponseParser;
+///
+/// let wire = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n";
+/// let mut parser = ResponseParser::new();
+/// // One byte at a time: nothing until the last chunk's end.
+/// let (last, head) = wire.split_last().unwrap();
+/// for byte in head {
+///     assert!(parser.push(std::slice::from_ref(byte)).unwrap().is_none());
+/// }
+/// let response = parser.push(std::slice::from_ref(last)).unwrap().unwrap();
+/// assert_eq!(response.status, 200);
+/// assert_eq!(response.body, b"hello");
+/// ```
 #[derive(Debug)]
 pub struct ResponseParser {
     limits: Limits,
