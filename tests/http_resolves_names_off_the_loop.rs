@@ -12,8 +12,8 @@
 mod http_support;
 
 use homemade::event_loop::{sleep, spawn, EventLoop};
-use homemade::http::test_hooks::{hold_resolution, resolutions_held};
 use homemade::http::server::ServerConfig;
+use homemade::http::test_hooks::{hold_resolution, resolutions_held};
 use homemade::http::{Client, Error};
 use http_support::{echo_server_on, echoed_path};
 use std::cell::{Cell, RefCell};

@@ -58,8 +58,7 @@ fn a_non_string_payload_reads_the_same_everywhere() {
 fn main() {
     // Quiet the standard hook: the panics are expected.
     std::panic::set_hook(Box::new(|_| {}));
-    common::run(&[(
-        "a_non_string_payload_reads_the_same_everywhere",
-        a_non_string_payload_reads_the_same_everywhere,
-    )])
+    common::run(common::cases![
+        a_non_string_payload_reads_the_same_everywhere
+    ])
 }
