@@ -2,7 +2,7 @@
 //!
 //! Every case is written once per runtime with the same shape, and both sit
 //! in one criterion group (`<case>/homemade`, `<case>/tokio`) so the report
-//! shows them side by side. The ratio table in DESIGN.md (chapter 1) comes
+//! shows them side by side. The criterion table in BENCHMARKS.md (§1) comes
 //! from `target/criterion/*/{homemade,tokio}/new/estimates.json` of one run.
 //!
 //! Run: `cargo bench --bench event_loop` (a few minutes; settings are short
@@ -10,7 +10,8 @@
 //!
 //! `EVENT_LOOP_RATIOS=1 cargo bench --bench event_loop` skips criterion and
 //! prints a markdown table of ratios from rounds that alternate the two
-//! runtimes (robust against load that changes during the run).
+//! runtimes (robust against load that changes during the run): 15 rounds
+//! after 2 warm-ups, or `EVENT_LOOP_ROUNDS=N` rounds.
 //!
 //! The `homemade_random` and `homemade_pct` cases of `spawn_many` and
 //! `yield_many` run the same code on a loop with `Policy::Random` /

@@ -1,6 +1,8 @@
 //! HTTP client benchmarks: our client on our loop against hyper's client on
-//! tokio's current-thread runtime, both fetching `/carts/1` from the same
-//! embedded cart server (which runs on its own thread and its own loop).
+//! tokio's current-thread runtime, both fetching `/fixed` from the same
+//! server of ours (a [`ServerThread`]: its own thread, its own loop) whose
+//! handler answers every request with the same 1,007-byte JSON body, the
+//! size of cart 1's JSON, copied into each response as the cart route does.
 //!
 //! * `sequential_keepalive`: 10,000 GETs one after another on one connection.
 //! * `concurrent`: 100 connections x 100 GETs each (10,000 requests).
@@ -13,8 +15,8 @@
 //! for a short run (fewer samples, shorter measurement).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use homemade::carts::routes::EmbeddedServer;
 use homemade::event_loop::{gather, EventLoop};
+use homemade::http::server::{serve_on_thread, ServerResponse, ServerThread};
 use homemade::http::Client;
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
@@ -27,8 +29,8 @@ const REQUESTS: u64 = 10_000;
 /// Connections in the concurrent batch.
 const CONNECTIONS: usize = 100;
 
-fn homemade_rows(c: &mut Criterion, server: &EmbeddedServer) {
-    let url = format!("{}/carts/1", server.base_url());
+fn homemade_rows(c: &mut Criterion, server: &ServerThread) {
+    let url = server.url("/fixed");
     let event_loop = EventLoop::new().unwrap();
     let client = Client::builder()
         .max_connections_per_host(CONNECTIONS)
@@ -63,8 +65,8 @@ fn homemade_rows(c: &mut Criterion, server: &EmbeddedServer) {
     group.finish();
 }
 
-fn hyper_rows(c: &mut Criterion, server: &EmbeddedServer) {
-    let uri: hyper::Uri = format!("{}/carts/1", server.base_url()).parse().unwrap();
+fn hyper_rows(c: &mut Criterion, server: &ServerThread) {
+    let uri: hyper::Uri = server.url("/fixed").parse().unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -123,7 +125,12 @@ fn hyper_rows(c: &mut Criterion, server: &EmbeddedServer) {
 }
 
 fn http(c: &mut Criterion) {
-    let server = EmbeddedServer::start("127.0.0.1:0".parse().unwrap()).unwrap();
+    let body = fixed_body();
+    let server = serve_on_thread(move |_request| {
+        let body = body.clone();
+        async move { ServerResponse::json(200, body) }
+    })
+    .unwrap();
     homemade_rows(c, &server);
     hyper_rows(c, &server);
     println!(
@@ -132,6 +139,18 @@ fn http(c: &mut Criterion) {
         server.stats().requests_served()
     );
 }
+
+/// The body every request gets: a JSON object of exactly [`BODY_BYTES`].
+fn fixed_body() -> Vec<u8> {
+    let frame = r#"{"padding":""}"#.len();
+    let body = format!(r#"{{"padding":"{}"}}"#, "x".repeat(BODY_BYTES - frame));
+    assert_eq!(body.len(), BODY_BYTES);
+    body.into_bytes()
+}
+
+/// The body's size: that of cart 1's JSON, which this benchmark fetched
+/// before it had a handler of its own.
+const BODY_BYTES: usize = 1007;
 
 fn config() -> Criterion {
     let quick = std::env::var_os("HTTP_BENCH_QUICK").is_some();

@@ -18,18 +18,21 @@
 //!
 //! `DESIGN.md` at the root of the repository is the study guide that goes with
 //! the source: one chapter per mechanism, with the invariants each keeps, how
-//! tokio, rayon and `multiprocessing` differ, and the measured figures.
+//! tokio, rayon and `multiprocessing` differ, and the figure behind each
+//! design claim; `BENCHMARKS.md` beside it holds the measurement diaries.
 //!
 //! Every runtime records its scheduling events (spawned, polled, yielded,
 //! woken, stolen, forked, crashed, each HTTP request) into one [`trace`], in
 //! one vocabulary. It costs a single branch when it is off; the examples
 //! print it, and `--trace FILE.json` writes it for Perfetto UI and
 //! chrome://tracing (`src/trace/README.md`).
+#![warn(missing_debug_implementations)]
 #![warn(missing_docs, clippy::undocumented_unsafe_blocks)]
 
 pub mod carts;
 pub mod event_loop;
 pub mod http;
+mod panics;
 pub mod process_pool;
 pub mod stdio;
 pub mod sys;

@@ -1,9 +1,12 @@
 //! `homemade`: the command-line entry point.
 //!
 //! * `homemade carts`: the explainer's cart workload through every mechanism
-//!   (see `src/carts/cli.rs`).
-//! * `homemade serve`: the dummyjson-compatible cart server (see `src/http/cli.rs`).
-//! * `homemade fetch URL`: a tiny curl on our own HTTP client.
+//!   (see `src/cli/carts/mod.rs`).
+//! * `homemade serve`: the dummyjson-compatible cart server (see `src/cli/serve.rs`).
+//! * `homemade fetch URL`: a tiny curl on our own HTTP client (`src/cli/fetch.rs`).
+//!
+//! The front ends live in `src/cli/`, a module of this binary, not of the
+//! library: the library never imports the layer above it.
 //!
 //! Before any command runs, the soft limit on open files is raised to the
 //! hard limit (`homemade::sys::raise_fd_limit`, as Go's runtime does at
@@ -11,35 +14,15 @@
 //! The commands print through `homemade::stdio`, which never panics on a
 //! write error (DESIGN.md §5.9).
 
-use clap::{Parser, Subcommand};
+mod cli;
+
+use clap::Parser;
 use std::process::ExitCode;
 
-/// Threads, processes and an event loop, built from scratch.
-#[derive(Debug, Parser)]
-#[command(name = "homemade", version, about)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Fetch shopping carts and price them with every mechanism, side by side.
-    Carts(homemade::carts::cli::CartsArgs),
-    /// Serve the dummyjson-compatible cart API until Ctrl-C.
-    Serve(homemade::http::cli::ServeArgs),
-    /// Fetch a URL with the homemade HTTP client and print the body.
-    Fetch(homemade::http::cli::FetchArgs),
-}
-
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = cli::Cli::parse();
     // Best effort: where the kernel refuses, the process runs with the
     // limit it was given, as it always did.
     let _ = homemade::sys::raise_fd_limit();
-    match cli.command {
-        Command::Carts(args) => homemade::carts::cli::run(args),
-        Command::Serve(args) => homemade::http::cli::serve(args),
-        Command::Fetch(args) => homemade::http::cli::fetch(args),
-    }
+    cli.run()
 }

@@ -17,7 +17,7 @@
 //! * **an error line that cannot be written is dropped**: when stderr itself
 //!   is broken there is nowhere left to say so; the exit status still tells.
 //!
-//! Read next: `carts/cli.rs`, the longest user of these rules.
+//! Read next: `src/cli/carts/mod.rs`, the longest user of these rules.
 
 use std::io::{self, ErrorKind, Write};
 use std::process::ExitCode;

@@ -1,5 +1,6 @@
 //! The crate's libc calls that no one runtime owns: the limit on open files,
-//! and the clocks and thread id the cart timelines stamp their bars with.
+//! the listen backlog of the event loop's TCP listeners, and the clocks and
+//! thread id the cart timelines stamp their bars with.
 //!
 //! Linux starts most processes with a soft `RLIMIT_NOFILE` of 1024 and a far
 //! higher hard limit (often 524288). The soft limit is what `accept`,
@@ -21,9 +22,15 @@
 //! [`monotonic_ns`], [`thread_cpu_ns`] and [`current_tid`] read the
 //! kernel's clocks and the calling thread's id for `carts/spans.rs`.
 //!
+//! [`set_listen_backlog`] calls `listen(2)` again on a listening socket to
+//! ask for a longer accept queue than std's 128 (`event_loop/net.rs` says
+//! why), and [`is_out_of_descriptors`] names `EMFILE`/`ENFILE`, which both
+//! the HTTP client and server look for.
+//!
 //! Read next: `process_pool/sys.rs`, the process pool's libc calls.
 
 use std::io;
+use std::os::fd::AsRawFd;
 
 /// Raises the soft limit on open file descriptors to the hard limit.
 ///
@@ -98,4 +105,51 @@ fn clock_ns(clock: libc::clockid_t) -> u64 {
 pub fn current_tid() -> u64 {
     // SAFETY: gettid takes no argument and cannot fail.
     unsafe { libc::syscall(libc::SYS_gettid) as u64 }
+}
+
+/// Asks the kernel for an accept queue of `backlog` connections on a socket
+/// that is already listening (calling `listen(2)` again on it only updates
+/// the backlog; the kernel caps it at `net.core.somaxconn`).
+pub fn set_listen_backlog(listener: &std::net::TcpListener, backlog: i32) -> io::Result<()> {
+    // SAFETY: `listen` takes a descriptor the borrowed listener keeps open
+    // for the whole call, and an integer; it touches no memory of ours.
+    let rc = unsafe { libc::listen(listener.as_raw_fd(), backlog as libc::c_int) };
+    if rc == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// True for `EMFILE` (this process is at its descriptor limit) and `ENFILE`
+/// (the whole system is).
+pub fn is_out_of_descriptors(error: &io::Error) -> bool {
+    matches!(error.raw_os_error(), Some(libc::EMFILE | libc::ENFILE))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listening_socket_takes_a_new_backlog_and_a_connection() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        set_listen_backlog(&listener, 4096).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let _client = std::net::TcpStream::connect(addr).unwrap();
+        assert!(listener.accept().is_ok());
+    }
+
+    #[test]
+    fn only_the_descriptor_errors_count_as_out_of_descriptors() {
+        assert!(is_out_of_descriptors(&io::Error::from_raw_os_error(
+            libc::EMFILE
+        )));
+        assert!(is_out_of_descriptors(&io::Error::from_raw_os_error(
+            libc::ENFILE
+        )));
+        assert!(!is_out_of_descriptors(&io::Error::from_raw_os_error(
+            libc::ECONNRESET
+        )));
+        assert!(!is_out_of_descriptors(&io::Error::other("no os error")));
+    }
 }

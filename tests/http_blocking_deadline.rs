@@ -35,7 +35,7 @@ fn trickler() -> RawServer {
 #[test]
 fn a_trickling_server_is_given_up_on_at_the_deadline() {
     let server = trickler();
-    let url = server.url("/carts/1");
+    let url = server.url("/items/1");
     let (tx, rx) = mpsc::channel();
     let worker = std::thread::spawn(move || {
         let _ = tx.send(blocking::get_within(&url, Duration::from_millis(400)));
@@ -59,7 +59,7 @@ fn the_event_loop_client_gives_up_on_it_the_same_way() {
         .build();
     let err = EventLoop::new()
         .unwrap()
-        .block_on(client.get(&server.url("/carts/1")))
+        .block_on(client.get(&server.url("/items/1")))
         .unwrap_err();
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
 }

@@ -1,18 +1,18 @@
 //! Few file descriptors on the client side: under a low `RLIMIT_NOFILE`
-//! (set in this test process, with the cart server in the same process, so
+//! (set in this test process, with our server in the same process, so
 //! every connection costs two descriptors), 208 requests gathered at once on
 //! the event-loop client and 208 threads each with a blocking GET all
-//! complete (and so does the `tokio+rayon` row), because the clients bound their connections per host by the
+//! complete, because the clients bound their connections per host by the
 //! limit; and when not even one socket can be made, the error says "too
-//! many open files" at once instead of waiting for a timeout.
+//! many open files" at once instead of waiting for a timeout. (The
+//! `tokio+rayon` cart row under the same limit:
+//! `tests/carts_tokio_row_under_a_low_descriptor_limit.rs`.)
 
-mod carts_support;
+mod http_support;
 
-use homemade::carts::pricing::Work;
-use homemade::carts::routes::EmbeddedServer;
-use homemade::carts::strategies::{Runtimes, Strategy};
 use homemade::event_loop::{gather, EventLoop};
 use homemade::http::{blocking, default_connections_per_host, Client, Error};
+use http_support::echo_server;
 
 /// Sets the soft descriptor limit; the old one comes back on drop.
 struct SoftLimit(libc::rlimit);
@@ -50,9 +50,10 @@ fn open_descriptors() -> u64 {
 
 #[test]
 fn every_request_completes_under_a_low_limit_and_exhaustion_is_named() {
-    let server = EmbeddedServer::start("127.0.0.1:0".parse().unwrap()).unwrap();
-    let base = server.base_url();
-    let urls: Vec<String> = (1..=208).map(|id| format!("{base}/carts/{id}")).collect();
+    let server = echo_server();
+    let urls: Vec<String> = (1..=208)
+        .map(|id| server.url(&format!("/items/{id}")))
+        .collect();
     let lp = EventLoop::new().unwrap();
 
     {
@@ -84,7 +85,7 @@ fn every_request_completes_under_a_low_limit_and_exhaustion_is_named() {
         })));
         for (id, status) in (1..).zip(statuses) {
             assert_eq!(
-                status.unwrap_or_else(|e| panic!("event loop, cart {id}: {e}")),
+                status.unwrap_or_else(|e| panic!("event loop, request {id}: {e}")),
                 200
             );
         }
@@ -98,13 +99,9 @@ fn every_request_completes_under_a_low_limit_and_exhaustion_is_named() {
         });
         for (id, status) in (1..).zip(statuses) {
             assert_eq!(
-                status.unwrap_or_else(|e| panic!("blocking, cart {id}: {e}")),
+                status.unwrap_or_else(|e| panic!("blocking, request {id}: {e}")),
                 200
             );
         }
-        // The tokio row, 208 carts at once, through the same bound.
-        let wl = carts_support::workload(&base, (1..=208).collect(), 0.0, Work::Sleep);
-        let row = carts_support::ran(Strategy::TokioRayon, &wl, Runtimes { processes: None });
-        assert_eq!(row.priced.len(), 208);
     }
 }

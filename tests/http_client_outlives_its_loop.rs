@@ -1,15 +1,17 @@
 //! A client used on one loop after another: connections parked by a loop
 //! that is gone are closed, not reused (they would never become readable).
 
-use homemade::carts::routes::EmbeddedServer;
+mod http_support;
+
 use homemade::event_loop::EventLoop;
 use homemade::http::Client;
+use http_support::echo_server;
 use std::time::Duration;
 
 #[test]
 fn a_new_loop_does_not_inherit_connections_of_a_dropped_one() {
-    let server = EmbeddedServer::start("127.0.0.1:0".parse().unwrap()).unwrap();
-    let url = format!("{}/carts/1", server.base_url());
+    let server = echo_server();
+    let url = server.url("/x");
     let client = Client::builder()
         .request_timeout(Duration::from_secs(20))
         .build();

@@ -2,7 +2,9 @@
 //! any complete response whatever its status, non-zero with a one-line error
 //! otherwise.
 
-use homemade::carts::routes::EmbeddedServer;
+mod http_support;
+
+use http_support::echo_server;
 use std::process::{Command, Output};
 
 fn fetch(args: &[&str]) -> Output {
@@ -15,31 +17,37 @@ fn fetch(args: &[&str]) -> Output {
 
 #[test]
 fn fetch_prints_bodies_and_reports_failures_in_one_line() {
-    let server = EmbeddedServer::start("127.0.0.1:0".parse().unwrap()).unwrap();
+    let server = echo_server();
     let base = server.base_url();
 
-    let out = fetch(&[&format!("{base}/carts/1")]);
+    let out = fetch(&[&format!("{base}/items/1")]);
     assert!(out.status.success());
-    assert!(out.stdout.starts_with(b"{\"id\":1,"));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        text,
+        r#"{"body":"","method":"GET","path":"/items/1","query":null}"#
+    );
 
-    let out = fetch(&["-i", &format!("{base}/carts/999")]);
+    let out = fetch(&["-i", &format!("{base}/status/404")]);
     assert!(out.status.success(), "a 404 is a complete response");
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("HTTP/1.1 404 Not Found\r\n"), "{text}");
     assert!(
-        text.contains("\r\nContent-Length: 42\r\n\r\n{\"message\""),
+        text.ends_with("\r\nContent-Length: 24\r\n\r\n{\"message\":\"status 404\"}"),
         "{text}"
     );
 
-    let out = fetch(&["-X", "HEAD", "-i", &format!("{base}/carts/1")]);
+    let out = fetch(&["-X", "HEAD", "-i", &format!("{base}/items/1")]);
     assert!(out.status.success());
     assert!(String::from_utf8(out.stdout).unwrap().ends_with("\r\n\r\n"));
 
-    let out = fetch(&["-d", "{}", &format!("{base}/carts/1")]);
+    let out = fetch(&["-d", "{}", &format!("{base}/items/1")]);
     assert!(out.status.success());
-    assert!(String::from_utf8(out.stdout)
-        .unwrap()
-        .contains("Route 'POST /carts/1' not found"));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with(r#"{"body":"{}","method":"POST""#),
+        "-d sends a POST with that body: {text}"
+    );
 
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -1,13 +1,15 @@
 //! The optional per-host cap: 40 concurrent requests over at most 3 connections.
 
-use homemade::carts::routes::EmbeddedServer;
+mod http_support;
+
 use homemade::event_loop::{gather, EventLoop};
 use homemade::http::Client;
+use http_support::echo_server;
 
 #[test]
 fn requests_queue_for_the_capped_connections() {
-    let server = EmbeddedServer::start("127.0.0.1:0".parse().unwrap()).unwrap();
-    let url = format!("{}/carts/7?delay=20", server.base_url());
+    let server = echo_server();
+    let url = server.url("/items/7?delay=20");
     let client = Client::builder().max_connections_per_host(3).build();
     let results = EventLoop::new()
         .unwrap()

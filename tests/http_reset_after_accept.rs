@@ -36,7 +36,7 @@ fn a_reset_right_after_accept_is_not_a_connect_failure() {
         assert_eq!(rc, 0);
         drop(stream);
     });
-    let url = server.url("/carts/1");
+    let url = server.url("/items/1");
     let client = Client::builder()
         .request_timeout(Duration::from_secs(5))
         .build();

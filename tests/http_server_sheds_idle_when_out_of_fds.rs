@@ -7,8 +7,10 @@
 //! must not hurt other tests (each test binary is its own process).
 
 mod common;
+mod http_support;
 
-use homemade::carts::routes::EmbeddedServer;
+use homemade::http::server::ServerThread;
+use http_support::echo_server;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
@@ -17,10 +19,9 @@ use std::time::Duration;
 const LOW_LIMIT: u64 = 64;
 
 fn main() {
-    common::run(&[(
-        "a_new_client_is_served_when_idle_connections_hold_every_descriptor",
-        a_new_client_is_served_when_idle_connections_hold_every_descriptor,
-    )]);
+    common::run(common::cases![
+        a_new_client_is_served_when_idle_connections_hold_every_descriptor
+    ]);
 }
 
 /// Sets the soft `RLIMIT_NOFILE` and returns the previous one.
@@ -67,7 +68,7 @@ fn get(stream: &mut TcpStream, path: &str) -> io::Result<String> {
 
 /// Connects a client with a 5 s read timeout: a server that cannot accept
 /// makes `get` fail with a timeout instead of hanging.
-fn connect(server: &EmbeddedServer) -> io::Result<TcpStream> {
+fn connect(server: &ServerThread) -> io::Result<TcpStream> {
     let stream = TcpStream::connect(server.addr())?;
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
     Ok(stream)
@@ -75,7 +76,7 @@ fn connect(server: &EmbeddedServer) -> io::Result<TcpStream> {
 
 fn a_new_client_is_served_when_idle_connections_hold_every_descriptor() {
     let old_limit = set_soft_nofile(LOW_LIMIT);
-    let server = EmbeddedServer::start("127.0.0.1:0".parse().unwrap()).unwrap();
+    let server = echo_server();
     // One descriptor kept in reserve, so that the last client can connect
     // once everything else is taken.
     let spare = std::fs::File::open("/dev/null").unwrap();
@@ -90,7 +91,7 @@ fn a_new_client_is_served_when_idle_connections_hold_every_descriptor() {
             Err(e) if e.raw_os_error() == Some(libc::EMFILE) => break, // full
             Err(e) => panic!("connect: {e}"),
         };
-        let answer = get(&mut client, "/carts/1").expect("every client is served");
+        let answer = get(&mut client, "/items/1").expect("every client is served");
         assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
         idle.push(client); // stays open and idle, as a keep-alive client does
     }
@@ -98,9 +99,9 @@ fn a_new_client_is_served_when_idle_connections_hold_every_descriptor() {
     // server can only accept it by closing an idle connection.
     drop(spare);
     let mut newcomer = connect(&server).unwrap();
-    let answer = get(&mut newcomer, "/carts/2").expect("the new client is served");
+    let answer = get(&mut newcomer, "/items/2").expect("the new client is served");
     assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
-    assert!(answer.contains("\"id\":2,"));
+    assert!(answer.contains(r#""path":"/items/2""#), "{answer}");
     assert!(server.stats().connections_shed() >= 1);
 
     // The one shed first is the one idle longest: it reads end-of-file.
@@ -108,8 +109,8 @@ fn a_new_client_is_served_when_idle_connections_hold_every_descriptor() {
     assert_eq!(idle[0].read(&mut buf).expect("EOF, not a timeout"), 0);
     // The most recent idle client still has its connection.
     let last = idle.last_mut().unwrap();
-    let answer = get(last, "/carts/3").expect("the newest idle connection is kept");
-    assert!(answer.contains("\"id\":3,"));
+    let answer = get(last, "/items/3").expect("the newest idle connection is kept");
+    assert!(answer.contains(r#""path":"/items/3""#), "{answer}");
 
     drop(idle);
     drop(newcomer);

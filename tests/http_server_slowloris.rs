@@ -2,8 +2,10 @@
 //! request deadline passes, although it never stays silent for the idle
 //! timeout; a client that sends its request promptly is served.
 
-use homemade::carts::routes::EmbeddedServer;
+mod http_support;
+
 use homemade::http::ServerConfig;
+use http_support::echo_server_on;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
@@ -14,11 +16,11 @@ fn a_trickled_request_is_cut_off() {
         idle_timeout: Duration::from_millis(400),
         ..ServerConfig::default()
     };
-    let server = EmbeddedServer::start_with("127.0.0.1:0".parse().unwrap(), config).unwrap();
+    let server = echo_server_on("127.0.0.1:0".parse().unwrap(), config).unwrap();
     let mut s = TcpStream::connect(server.addr()).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     // 60 bytes, one every 100 ms: never 400 ms of silence, but 6 s in all.
-    let head = b"GET /carts/1 HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaa\r\n\r\n";
+    let head = b"GET /items/1 HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaa\r\n\r\n";
     let mut cut_off = false;
     for byte in head.iter() {
         if s.write_all(&[*byte]).is_err() {
@@ -38,7 +40,7 @@ fn a_trickled_request_is_cut_off() {
     // A prompt client on the same server is served.
     let mut s = TcpStream::connect(server.addr()).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    s.write_all(b"GET /carts/1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    s.write_all(b"GET /items/1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         .unwrap();
     let mut answer = Vec::new();
     let _ = s.read_to_end(&mut answer);

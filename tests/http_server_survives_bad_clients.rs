@@ -1,7 +1,9 @@
 //! The server answers malformed requests with 400/431/413, shrugs off clients
 //! that disconnect mid-request, and a stuck client never blocks the others.
 
-use homemade::carts::routes::EmbeddedServer;
+mod http_support;
+
+use http_support::echo_server;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
@@ -20,14 +22,14 @@ fn raw(addr: SocketAddr, bytes: &[u8]) -> String {
 fn healthy(addr: SocketAddr) -> String {
     let answer = raw(
         addr,
-        b"GET /carts/1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        b"GET /items/1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
     );
     answer.lines().next().unwrap_or("").to_string()
 }
 
 #[test]
 fn malformed_oversized_and_abandoned_requests_do_not_hurt_the_server() {
-    let server = EmbeddedServer::start("127.0.0.1:0".parse().unwrap()).unwrap();
+    let server = echo_server();
     let addr = server.addr();
 
     let answer = raw(addr, b"GARBAGE\x01 / HTTP/1.1\r\n\r\n");
@@ -43,31 +45,31 @@ fn malformed_oversized_and_abandoned_requests_do_not_hurt_the_server() {
 
     let answer = raw(
         addr,
-        b"GET /carts/1 HTTP/1.1\r\nHost: x\r\nContent-Length: x\r\n\r\n",
+        b"GET /items/1 HTTP/1.1\r\nHost: x\r\nContent-Length: x\r\n\r\n",
     );
     assert!(answer.starts_with("HTTP/1.1 400 "), "{answer}");
 
-    let mut huge = b"GET /carts/1 HTTP/1.1\r\nHost: x\r\n".to_vec();
+    let mut huge = b"GET /items/1 HTTP/1.1\r\nHost: x\r\n".to_vec();
     huge.extend_from_slice(format!("X-Big: {}\r\n\r\n", "a".repeat(70 * 1024)).as_bytes());
     let answer = raw(addr, &huge);
     assert!(answer.starts_with("HTTP/1.1 431 "), "{answer}");
 
     let answer = raw(
         addr,
-        b"POST /carts/1 HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n",
+        b"POST /items/1 HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n",
     );
     assert!(answer.starts_with("HTTP/1.1 413 "), "{answer}");
 
     let answer = raw(
         addr,
-        b"POST /carts HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        b"POST /items HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
     );
     assert!(answer.starts_with("HTTP/1.1 400 "), "{answer}");
 
     // Clients that vanish half way: in the head, in the body.
     for partial in [
-        &b"GET /carts/1 HTTP/1.1\r\nHo"[..],
-        b"POST /carts/1 HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\nabc",
+        &b"GET /items/1 HTTP/1.1\r\nHo"[..],
+        b"POST /items/1 HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\nabc",
     ] {
         let mut s = TcpStream::connect(addr).unwrap();
         s.write_all(partial).unwrap();
@@ -79,15 +81,15 @@ fn malformed_oversized_and_abandoned_requests_do_not_hurt_the_server() {
 
 #[test]
 fn a_stuck_client_does_not_block_the_others() {
-    let server = EmbeddedServer::start("127.0.0.1:0".parse().unwrap()).unwrap();
+    let server = echo_server();
     let addr = server.addr();
     // Half a head, then silence; and a client that never reads a big answer.
     let mut stuck = TcpStream::connect(addr).unwrap();
     stuck
-        .write_all(b"GET /carts/1 HTTP/1.1\r\nHost: x\r\n")
+        .write_all(b"GET /items/1 HTTP/1.1\r\nHost: x\r\n")
         .unwrap();
     let mut not_reading = TcpStream::connect(addr).unwrap();
-    let many = b"GET /carts?limit=0 HTTP/1.1\r\nHost: x\r\n\r\n".repeat(200);
+    let many = b"GET /bytes/200000 HTTP/1.1\r\nHost: x\r\n\r\n".repeat(200);
     not_reading
         .set_write_timeout(Some(Duration::from_secs(2)))
         .unwrap();
@@ -107,25 +109,29 @@ fn a_stuck_client_does_not_block_the_others() {
 
 #[test]
 fn pipelined_requests_are_answered_in_order() {
-    let server = EmbeddedServer::start("127.0.0.1:0".parse().unwrap()).unwrap();
+    let server = echo_server();
     let answer = raw(
         server.addr(),
-        b"GET /carts/1 HTTP/1.1\r\nHost: x\r\n\r\nGET /carts/2 HTTP/1.1\r\nHost: x\r\n\r\nGET /carts/3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        b"GET /items/1 HTTP/1.1\r\nHost: x\r\n\r\nGET /items/2 HTTP/1.1\r\nHost: x\r\n\r\nGET /items/3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
     );
-    let ids: Vec<usize> = ["{\"id\":1,", "{\"id\":2,", "{\"id\":3,"]
-        .iter()
-        .map(|p| answer.find(p).expect("all three answered"))
-        .collect();
+    let ids: Vec<usize> = [
+        r#""path":"/items/1""#,
+        r#""path":"/items/2""#,
+        r#""path":"/items/3""#,
+    ]
+    .iter()
+    .map(|p| answer.find(p).expect("all three answered"))
+    .collect();
     assert!(ids[0] < ids[1] && ids[1] < ids[2]);
 }
 
 #[test]
 fn an_uploader_still_reads_its_413() {
-    let server = EmbeddedServer::start("127.0.0.1:0".parse().unwrap()).unwrap();
+    let server = echo_server();
     let mut s = TcpStream::connect(server.addr()).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     s.set_write_timeout(Some(Duration::from_secs(10))).unwrap();
-    s.write_all(b"POST /carts/1 HTTP/1.1\r\nHost: x\r\nContent-Length: 3000000\r\n\r\n")
+    s.write_all(b"POST /items/1 HTTP/1.1\r\nHost: x\r\nContent-Length: 3000000\r\n\r\n")
         .unwrap();
     // Keep uploading a little after the head, as a real client would.
     let _ = s.write_all(&vec![b'x'; 256 * 1024]);
@@ -140,15 +146,15 @@ fn an_uploader_still_reads_its_413() {
 
 #[test]
 fn http_1_0_keep_alive_is_acknowledged() {
-    let server = EmbeddedServer::start("127.0.0.1:0".parse().unwrap()).unwrap();
+    let server = echo_server();
     let answer = raw(
         server.addr(),
-        b"GET /carts/1 HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /carts/2 HTTP/1.0\r\n\r\n",
+        b"GET /items/1 HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /items/2 HTTP/1.0\r\n\r\n",
     );
     let first = answer.split("\r\n\r\n").next().unwrap();
     assert!(first.contains("Connection: keep-alive"), "{first}");
     assert!(
-        answer.contains("{\"id\":2,"),
+        answer.contains(r#""path":"/items/2""#),
         "second request answered on the same connection"
     );
     assert_eq!(server.stats().connections_accepted(), 1);

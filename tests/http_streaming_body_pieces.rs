@@ -5,10 +5,9 @@
 
 mod http_support;
 
-use homemade::carts::routes::EmbeddedServer;
 use homemade::event_loop::EventLoop;
 use homemade::http::{Client, Error, StreamingResponse};
-use http_support::RawServer;
+use http_support::{echo_server, pattern, RawServer};
 
 /// Reads the whole body: its bytes, or the first error.
 async fn drain(response: &mut StreamingResponse) -> Result<Vec<u8>, Error> {
@@ -63,11 +62,12 @@ fn a_body_cut_short_is_an_error_every_time_it_is_asked() {
 
 #[test]
 fn a_fully_read_streamed_response_parks_its_connection() {
-    let server = EmbeddedServer::start("127.0.0.1:0".parse().unwrap()).unwrap();
-    let url = format!("{}/carts/1", server.base_url());
+    let server = echo_server();
+    let url = server.url("/bytes/100000");
     let client = Client::new();
     EventLoop::new().unwrap().block_on(async {
         let whole = client.get(&url).await.unwrap().body;
+        assert_eq!(whole, pattern(100_000));
         for _ in 0..3 {
             let mut response = client.get_streaming(&url).await.unwrap();
             assert_eq!(drain(&mut response).await.unwrap(), whole);

@@ -97,18 +97,9 @@ fn failures_arrive_through_await() {
 }
 
 fn main() {
-    common::run_both(&[
-        (
-            "many_loop_tasks_submit_and_await",
-            many_loop_tasks_submit_and_await,
-        ),
-        (
-            "submit_all_then_await_in_reverse_order",
-            submit_all_then_await_in_reverse_order,
-        ),
-        (
-            "failures_arrive_through_await",
-            failures_arrive_through_await,
-        ),
+    common::run_both(common::cases![
+        many_loop_tasks_submit_and_await,
+        submit_all_then_await_in_reverse_order,
+        failures_arrive_through_await
     ])
 }

@@ -116,14 +116,8 @@ fn undecodable_values_fail_only_their_task() {
 }
 
 fn main() {
-    common::run_both(&[
-        (
-            "garbage_from_a_worker_is_a_protocol_error",
-            garbage_from_a_worker_is_a_protocol_error,
-        ),
-        (
-            "undecodable_values_fail_only_their_task",
-            undecodable_values_fail_only_their_task,
-        ),
+    common::run_both(common::cases![
+        garbage_from_a_worker_is_a_protocol_error,
+        undecodable_values_fail_only_their_task
     ])
 }

@@ -43,8 +43,7 @@ fn a_big_submit_is_not_stalled_behind_the_leaders_poll() {
 }
 
 fn main() {
-    common::run_both(&[(
-        "a_big_submit_is_not_stalled_behind_the_leaders_poll",
-        a_big_submit_is_not_stalled_behind_the_leaders_poll,
-    )])
+    common::run_both(common::cases![
+        a_big_submit_is_not_stalled_behind_the_leaders_poll
+    ])
 }

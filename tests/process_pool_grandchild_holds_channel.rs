@@ -62,8 +62,7 @@ fn a_killed_worker_is_reported_while_its_grandchild_lives() {
 }
 
 fn main() {
-    common::run_both(&[(
-        "a_killed_worker_is_reported_while_its_grandchild_lives",
-        a_killed_worker_is_reported_while_its_grandchild_lives,
-    )])
+    common::run_both(common::cases![
+        a_killed_worker_is_reported_while_its_grandchild_lives
+    ])
 }

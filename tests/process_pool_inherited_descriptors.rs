@@ -91,14 +91,8 @@ fn an_earlier_pool_closes_while_a_later_one_holds_its_sockets() {
 }
 
 fn main() {
-    common::run_both(&[
-        (
-            "a_captured_file_is_the_workers_too",
-            a_captured_file_is_the_workers_too,
-        ),
-        (
-            "an_earlier_pool_closes_while_a_later_one_holds_its_sockets",
-            an_earlier_pool_closes_while_a_later_one_holds_its_sockets,
-        ),
+    common::run_both(common::cases![
+        a_captured_file_is_the_workers_too,
+        an_earlier_pool_closes_while_a_later_one_holds_its_sockets
     ])
 }

@@ -53,14 +53,8 @@ fn panicking_initializer_fails_tasks_clearly() {
 }
 
 fn main() {
-    common::run_both(&[
-        (
-            "initializer_runs_in_each_child",
-            initializer_runs_in_each_child,
-        ),
-        (
-            "panicking_initializer_fails_tasks_clearly",
-            panicking_initializer_fails_tasks_clearly,
-        ),
+    common::run_both(common::cases![
+        initializer_runs_in_each_child,
+        panicking_initializer_fails_tasks_clearly
     ])
 }

@@ -71,15 +71,9 @@ fn frames_over_the_limit_are_refused() {
 }
 
 fn main() {
-    common::run_both(&[
-        ("sixteen_mib_in_and_out", sixteen_mib_in_and_out),
-        (
-            "sixteen_mib_byte_vector_output",
-            sixteen_mib_byte_vector_output,
-        ),
-        (
-            "frames_over_the_limit_are_refused",
-            frames_over_the_limit_are_refused,
-        ),
+    common::run_both(common::cases![
+        sixteen_mib_in_and_out,
+        sixteen_mib_byte_vector_output,
+        frames_over_the_limit_are_refused
     ])
 }

@@ -86,14 +86,8 @@ fn a_pool_built_in_a_once_lock_initializer() {
 }
 
 fn main() {
-    common::run_both(&[
-        (
-            "a_mutex_held_while_building_fails_the_tasks_that_take_it",
-            a_mutex_held_while_building_fails_the_tasks_that_take_it,
-        ),
-        (
-            "a_pool_built_in_a_once_lock_initializer",
-            a_pool_built_in_a_once_lock_initializer,
-        ),
+    common::run_both(common::cases![
+        a_mutex_held_while_building_fails_the_tasks_that_take_it,
+        a_pool_built_in_a_once_lock_initializer
     ])
 }

@@ -32,8 +32,5 @@ fn a_lost_chunk_names_all_its_items() {
 }
 
 fn main() {
-    common::run_both(&[(
-        "a_lost_chunk_names_all_its_items",
-        a_lost_chunk_names_all_its_items,
-    )])
+    common::run_both(common::cases![a_lost_chunk_names_all_its_items])
 }

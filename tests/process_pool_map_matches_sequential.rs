@@ -68,15 +68,9 @@ fn empty_input_gives_empty_output() {
 }
 
 fn main() {
-    common::run_both(&[
-        (
-            "map_and_map_chunked_equal_sequential_map",
-            map_and_map_chunked_equal_sequential_map,
-        ),
-        ("strings_round_trip_in_order", strings_round_trip_in_order),
-        (
-            "empty_input_gives_empty_output",
-            empty_input_gives_empty_output,
-        ),
+    common::run_both(common::cases![
+        map_and_map_chunked_equal_sequential_map,
+        strings_round_trip_in_order,
+        empty_input_gives_empty_output
     ])
 }

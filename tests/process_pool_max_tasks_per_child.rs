@@ -44,8 +44,5 @@ fn workers_are_replaced_after_their_budget() {
 }
 
 fn main() {
-    common::run_both(&[(
-        "workers_are_replaced_after_their_budget",
-        workers_are_replaced_after_their_budget,
-    )])
+    common::run_both(common::cases![workers_are_replaced_after_their_budget])
 }

@@ -48,8 +48,5 @@ fn descriptors_are_all_closed_after_drop() {
 }
 
 fn main() {
-    common::run_both(&[(
-        "descriptors_are_all_closed_after_drop",
-        descriptors_are_all_closed_after_drop,
-    )])
+    common::run_both(common::cases![descriptors_are_all_closed_after_drop])
 }

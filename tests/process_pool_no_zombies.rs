@@ -80,18 +80,9 @@ fn terminate_kills_at_once_and_reaps() {
 }
 
 fn main() {
-    common::run_both(&[
-        (
-            "drop_reaps_everything_even_after_crashes",
-            drop_reaps_everything_even_after_crashes,
-        ),
-        (
-            "close_finishes_queued_work_then_reaps",
-            close_finishes_queued_work_then_reaps,
-        ),
-        (
-            "terminate_kills_at_once_and_reaps",
-            terminate_kills_at_once_and_reaps,
-        ),
+    common::run_both(common::cases![
+        drop_reaps_everything_even_after_crashes,
+        close_finishes_queued_work_then_reaps,
+        terminate_kills_at_once_and_reaps
     ])
 }

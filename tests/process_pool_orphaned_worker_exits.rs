@@ -55,8 +55,5 @@ fn worker_exits_when_its_fork_server_died_first() {
 }
 
 fn main() {
-    common::run_both(&[(
-        "worker_exits_when_its_fork_server_died_first",
-        worker_exits_when_its_fork_server_died_first,
-    )])
+    common::run_both(common::cases![worker_exits_when_its_fork_server_died_first])
 }

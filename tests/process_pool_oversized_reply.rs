@@ -72,18 +72,9 @@ fn a_chunk_over_the_limit_fails_every_item() {
 }
 
 fn main() {
-    common::run_both(&[
-        (
-            "a_300_mib_reply_is_too_large_and_the_worker_lives",
-            a_300_mib_reply_is_too_large_and_the_worker_lives,
-        ),
-        (
-            "a_reply_over_4_gib_is_too_large_not_wrapped",
-            a_reply_over_4_gib_is_too_large_not_wrapped,
-        ),
-        (
-            "a_chunk_over_the_limit_fails_every_item",
-            a_chunk_over_the_limit_fails_every_item,
-        ),
+    common::run_both(common::cases![
+        a_300_mib_reply_is_too_large_and_the_worker_lives,
+        a_reply_over_4_gib_is_too_large_not_wrapped,
+        a_chunk_over_the_limit_fails_every_item
     ])
 }

@@ -49,14 +49,8 @@ fn panics_inside_a_chunk_fail_only_their_items() {
 }
 
 fn main() {
-    common::run_both(&[
-        (
-            "panic_fails_one_task_and_the_worker_keeps_serving",
-            panic_fails_one_task_and_the_worker_keeps_serving,
-        ),
-        (
-            "panics_inside_a_chunk_fail_only_their_items",
-            panics_inside_a_chunk_fail_only_their_items,
-        ),
+    common::run_both(common::cases![
+        panic_fails_one_task_and_the_worker_keeps_serving,
+        panics_inside_a_chunk_fail_only_their_items
     ])
 }

@@ -71,8 +71,5 @@ fn main() {
     if std::env::var_os("PPOOL_HELPER").is_some() {
         helper();
     }
-    common::run_both(&[(
-        "workers_die_when_the_parent_is_killed",
-        workers_die_when_the_parent_is_killed,
-    )])
+    common::run_both(common::cases![workers_die_when_the_parent_is_killed])
 }

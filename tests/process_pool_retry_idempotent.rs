@@ -178,26 +178,11 @@ fn an_awaited_task_is_retried_too() {
 }
 
 fn main() {
-    common::run_both(&[
-        (
-            "a_task_lost_once_succeeds_on_its_second_attempt",
-            a_task_lost_once_succeeds_on_its_second_attempt,
-        ),
-        (
-            "every_attempt_lost_reports_the_last_error",
-            every_attempt_lost_reports_the_last_error,
-        ),
-        (
-            "a_task_that_always_kills_its_worker_ends",
-            a_task_that_always_kills_its_worker_ends,
-        ),
-        (
-            "without_the_option_nothing_is_retried",
-            without_the_option_nothing_is_retried,
-        ),
-        (
-            "an_awaited_task_is_retried_too",
-            an_awaited_task_is_retried_too,
-        ),
+    common::run_both(common::cases![
+        a_task_lost_once_succeeds_on_its_second_attempt,
+        every_attempt_lost_reports_the_last_error,
+        a_task_that_always_kills_its_worker_ends,
+        without_the_option_nothing_is_retried,
+        an_awaited_task_is_retried_too
     ])
 }

@@ -56,8 +56,7 @@ fn idle_shm_worker_uses_under_five_percent_of_a_core() {
 }
 
 fn main() {
-    common::run(&[(
-        "idle_shm_worker_uses_under_five_percent_of_a_core",
-        idle_shm_worker_uses_under_five_percent_of_a_core,
-    )])
+    common::run(common::cases![
+        idle_shm_worker_uses_under_five_percent_of_a_core
+    ])
 }

@@ -56,8 +56,5 @@ fn killed_mid_ring_write_fails_one_task_only() {
 }
 
 fn main() {
-    common::run(&[(
-        "killed_mid_ring_write_fails_one_task_only",
-        killed_mid_ring_write_fails_one_task_only,
-    )])
+    common::run(common::cases![killed_mid_ring_write_fails_one_task_only])
 }

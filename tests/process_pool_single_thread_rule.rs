@@ -65,11 +65,8 @@ fn many_threads_share_one_pool() {
 }
 
 fn main() {
-    common::run_both(&[
-        (
-            "threads_block_creation_but_not_replacement",
-            threads_block_creation_but_not_replacement,
-        ),
-        ("many_threads_share_one_pool", many_threads_share_one_pool),
+    common::run_both(common::cases![
+        threads_block_creation_but_not_replacement,
+        many_threads_share_one_pool
     ])
 }

@@ -55,8 +55,7 @@ fn overdue_task_times_out_and_its_worker_is_replaced() {
 }
 
 fn main() {
-    common::run_both(&[(
-        "overdue_task_times_out_and_its_worker_is_replaced",
-        overdue_task_times_out_and_its_worker_is_replaced,
-    )])
+    common::run_both(common::cases![
+        overdue_task_times_out_and_its_worker_is_replaced
+    ])
 }

@@ -82,8 +82,7 @@ fn a_waker_that_calls_into_the_pool_does_not_deadlock() {
 }
 
 fn main() {
-    common::run_both(&[(
-        "a_waker_that_calls_into_the_pool_does_not_deadlock",
-        a_waker_that_calls_into_the_pool_does_not_deadlock,
-    )])
+    common::run_both(common::cases![
+        a_waker_that_calls_into_the_pool_does_not_deadlock
+    ])
 }

@@ -80,14 +80,8 @@ fn external_sigkill_of_a_busy_worker_is_reported() {
 }
 
 fn main() {
-    common::run_both(&[
-        (
-            "sigkill_mid_map_fails_one_item_and_finishes_the_rest",
-            sigkill_mid_map_fails_one_item_and_finishes_the_rest,
-        ),
-        (
-            "external_sigkill_of_a_busy_worker_is_reported",
-            external_sigkill_of_a_busy_worker_is_reported,
-        ),
+    common::run_both(common::cases![
+        sigkill_mid_map_fails_one_item_and_finishes_the_rest,
+        external_sigkill_of_a_busy_worker_is_reported
     ])
 }

@@ -23,7 +23,6 @@ fn fib(n: u32) -> u64 {
 }
 
 #[test]
-#[ignore = "known bug, open: under AddressSanitizer's slower timing 2 frames were promoted despite a one-hour interval (issue 12); run with --ignored"]
 fn without_a_beat_every_join_runs_inline() {
     // A period far longer than the test: no beat ever comes.
     let scheduler = Scheduler::Heartbeat {

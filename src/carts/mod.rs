@@ -9,14 +9,14 @@
 //! * [`bound`]: the critical-path lower bound no strategy can beat.
 //! * [`report`] and [`timeline`]: the table, the ASCII lanes and the SVG picture.
 //! * [`error`]: the one-line errors of a failed run.
-//! * [`cli`]: `homemade carts`, and [`preflight`]: what it checks before it begins.
+//! * [`preflight`]: what `homemade carts` checks before it begins (the
+//!   command itself is a front end of the binary, `src/cli/carts/`).
 //!
 //! Read in this order: `model.rs`, `pricing.rs`, `strategies.rs` (and its
-//! files), `bound.rs`, `report.rs`, `timeline.rs`, `cli.rs`. Chapter 5 of
+//! files), `bound.rs`, `report.rs`, `timeline.rs`, then `src/cli/carts/`. Chapter 5 of
 //! DESIGN.md tells the story with the measured figures.
 
 pub mod bound;
-pub mod cli;
 pub mod error;
 pub mod model;
 pub mod preflight;

@@ -11,11 +11,11 @@
 //!   the way every strategy decodes it, so a closed port, a wrong server or a
 //!   missing cart is named before the banner and the table header.
 //!
-//! The process pool is the third early check, made in `cli.rs` itself since
-//! it must come first of all (DESIGN.md §3.2): a pool that cannot start ends
-//! the command there.
+//! The process pool is the third early check, made in `src/cli/carts/mod.rs`
+//! itself since it must come first of all (DESIGN.md §3.2): a pool that
+//! cannot start ends the command there.
 //!
-//! Read next: `cli.rs`, which calls these in order.
+//! Read next: `src/cli/carts/mod.rs`, which calls these in order.
 
 use super::error::CartError;
 use std::fs::OpenOptions;

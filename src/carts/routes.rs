@@ -28,7 +28,7 @@
 //! `?delay=` awaits `event_loop::sleep`: the handler's task parks on the
 //! loop's timer wheel and the thread goes on serving other connections. A
 //! thousand requests with `?delay=1000` take about one second, not a
-//! thousand (`tests/http_thousand_delayed_requests.rs` checks they all
+//! thousand (`tests/http_cart_delays_wait_together.rs` checks they all
 //! complete).
 //!
 //! ## Speed
@@ -42,23 +42,19 @@ mod js;
 mod writes;
 
 use super::model::{Cart, CartStore};
-use crate::event_loop::{sleep, EventLoop};
-use crate::http::server::{Server, ServerConfig, ServerResponse, ServerStats};
+use crate::event_loop::sleep;
+use crate::http::server::{ServerConfig, ServerResponse, ServerStats, ServerThread};
 use crate::http::tls::ServerTls;
 use crate::http::IncomingRequest;
-use std::future::{poll_fn, Future};
 use std::io;
 use std::net::SocketAddr;
-use std::pin::pin;
-use std::sync::{Arc, Mutex, OnceLock};
-use std::task::{Poll, Waker};
-use std::thread::JoinHandle;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 /// The longest `?delay=` accepted, in milliseconds (dummyjson's limit).
 pub const MAX_DELAY_MS: u64 = 5000;
 
-/// Answers one request of the cart API (a handler for [`Server::serve`]).
+/// Answers one request of the cart API (a handler for [`Server::serve`](crate::http::Server::serve)).
 pub async fn handle(request: IncomingRequest) -> ServerResponse {
     if let Some(redirect) = without_trailing_slash(&request) {
         return redirect;
@@ -321,68 +317,18 @@ fn cart_json(id: u64) -> Option<&'static Vec<u8>> {
         .map(|i| &rendered[i].1)
 }
 
-/// A one-shot "stop now" signal from any thread to the server's loop.
-#[derive(Default)]
-struct StopSignal {
-    state: Mutex<(bool, Option<Waker>)>,
-}
-
-impl StopSignal {
-    /// Raises the signal and wakes the waiting loop.
-    fn raise(&self) {
-        let waker = {
-            let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-            state.0 = true;
-            state.1.take()
-        };
-        if let Some(waker) = waker {
-            waker.wake();
-        }
-    }
-
-    /// Resolves once the signal is raised.
-    async fn raised(&self) {
-        poll_fn(|cx| {
-            let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-            if state.0 {
-                Poll::Ready(())
-            } else {
-                state.1 = Some(cx.waker().clone());
-                Poll::Pending
-            }
-        })
-        .await
-    }
-}
-
-/// Runs `main` until `stop` resolves (whichever finishes first).
-async fn until<A: Future<Output = ()>, B: Future<Output = ()>>(main: A, stop: B) {
-    let mut main = pin!(main);
-    let mut stop = pin!(stop);
-    poll_fn(|cx| {
-        if stop.as_mut().poll(cx).is_ready() || main.as_mut().poll(cx).is_ready() {
-            Poll::Ready(())
-        } else {
-            Poll::Pending
-        }
-    })
-    .await
-}
-
-/// The cart server on its own event loop, on its own thread. Dropping it (or
-/// [`shutdown`](Self::shutdown)) stops the loop and joins the thread.
+/// The cart server on its own event loop, on its own thread: the cart
+/// routes ([`handle`]) on an [`ServerThread`] (`http/on_thread.rs`).
+/// Dropping it (or [`shutdown`](Self::shutdown)) stops the loop and joins
+/// the thread.
 pub struct EmbeddedServer {
-    addr: SocketAddr,
-    scheme: &'static str,
-    stats: Arc<ServerStats>,
-    stop: Arc<StopSignal>,
-    thread: Option<JoinHandle<()>>,
+    server: ServerThread,
 }
 
 impl std::fmt::Debug for EmbeddedServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EmbeddedServer")
-            .field("addr", &self.addr)
+            .field("addr", &self.server.addr())
             .finish()
     }
 }
@@ -395,105 +341,33 @@ impl EmbeddedServer {
 
     /// Starts the cart server with explicit server settings.
     pub fn start_with(addr: SocketAddr, config: ServerConfig) -> io::Result<EmbeddedServer> {
-        EmbeddedServer::start_inner(addr, config, None)
+        let server = ServerThread::start(addr, config, None, handle)?;
+        Ok(EmbeddedServer { server })
     }
 
     /// Starts the cart server over HTTPS with this certificate and key.
     pub fn start_tls(addr: SocketAddr, tls: ServerTls) -> io::Result<EmbeddedServer> {
-        EmbeddedServer::start_inner(addr, ServerConfig::default(), Some(tls))
-    }
-
-    /// Starts the server thread and waits until it listens.
-    fn start_inner(
-        addr: SocketAddr,
-        config: ServerConfig,
-        tls: Option<ServerTls>,
-    ) -> io::Result<EmbeddedServer> {
-        let scheme = if tls.is_some() { "https" } else { "http" };
-        let stop = Arc::new(StopSignal::default());
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        let stop_for_thread = Arc::clone(&stop);
-        let thread = std::thread::Builder::new()
-            .name("homemade-cart-server".into())
-            .spawn(move || {
-                let event_loop = match EventLoop::new() {
-                    Ok(l) => l,
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e));
-                        return;
-                    }
-                };
-                event_loop.block_on(async move {
-                    let server = match Server::bind(addr) {
-                        Ok(server) => match tls {
-                            Some(tls) => server.with_config(config).with_tls(tls),
-                            None => server.with_config(config),
-                        },
-                        Err(e) => {
-                            let _ = ready_tx.send(Err(e));
-                            return;
-                        }
-                    };
-                    let ready = server.local_addr().map(|a| (a, server.stats()));
-                    let ok = ready.is_ok();
-                    let _ = ready_tx.send(ready);
-                    if ok {
-                        until(server.serve(handle), stop_for_thread.raised()).await;
-                    }
-                });
-            })?;
-        match ready_rx.recv() {
-            Ok(Ok((addr, stats))) => Ok(EmbeddedServer {
-                addr,
-                scheme,
-                stats,
-                stop,
-                thread: Some(thread),
-            }),
-            Ok(Err(e)) => {
-                let _ = thread.join();
-                Err(e)
-            }
-            Err(_) => {
-                let _ = thread.join();
-                Err(io::Error::other(
-                    "the cart server thread died while starting",
-                ))
-            }
-        }
+        let server = ServerThread::start(addr, ServerConfig::default(), Some(tls), handle)?;
+        Ok(EmbeddedServer { server })
     }
 
     /// The address the server listens on.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// `http://IP:PORT` (`https://` with TLS), to which `/carts/1` can be appended.
     pub fn base_url(&self) -> String {
-        format!("{}://{}", self.scheme, self.addr)
+        self.server.base_url()
     }
 
     /// The server's counters (connections accepted, requests served, ...).
     pub fn stats(&self) -> &ServerStats {
-        &self.stats
+        self.server.stats()
     }
 
-    /// Stops the loop and joins its thread.
-    pub fn shutdown(mut self) {
-        self.stop_and_join();
-    }
-
-    /// Raises the stop signal and waits for the thread.
-    fn stop_and_join(&mut self) {
-        if let Some(thread) = self.thread.take() {
-            self.stop.raise();
-            let _ = thread.join();
-        }
-    }
-}
-
-impl Drop for EmbeddedServer {
-    fn drop(&mut self) {
-        self.stop_and_join();
+    /// Stops the loop and joins its thread (dropping does the same).
+    pub fn shutdown(self) {
+        self.server.shutdown();
     }
 }

@@ -5,16 +5,22 @@
 //! `pricing.rs` (`i × unit` of CPU time), and return the grand total. What
 //! differs is *who* waits and *who* computes:
 //!
-//! | # | strategy | waits on the network | computes | file |
+//! | # | strategy | waits on the network | computes (pricer) | file |
 //! |---|---|---|---|---|
-//! | 1 | `sequential` | the main thread, one cart after another | the main thread, inline | `strategies/threaded.rs` |
-//! | 2 | `threads` | one OS thread per cart | the same thread | `strategies/threaded.rs` |
-//! | 3 | `threads+gil` | one OS thread per cart, GIL released | the same thread, holding the simulated GIL | `strategies/threaded.rs` |
-//! | 4 | `event-loop` | one loop, all fetches concurrent | inline on the loop: the loop stalls | `strategies/looped.rs` |
-//! | 5 | `event-loop+threads` | the loop | the work-stealing pool, `submit(..).await` | `strategies/looped.rs` |
+//! | 1 | `sequential` | the main thread, one cart after another | the main thread, `Inline` | `strategies/threaded.rs` |
+//! | 2 | `threads` | one OS thread per cart | the same thread, `Inline` | `strategies/threaded.rs` |
+//! | 3 | `threads+gil` | one OS thread per cart, GIL released | the same thread, holding the simulated GIL, `Inline::under_gil` | `strategies/threaded.rs` |
+//! | 4 | `event-loop` | one loop, all fetches concurrent | inline on the loop: the loop stalls, `Inline` | `strategies/looped.rs` |
+//! | 5 | `event-loop+threads` | the loop | the work-stealing pool, `OnThreadPool` | `strategies/looped.rs` |
 //! | 6 | `event-loop+processes` | the loop, `gather` of all fetches | then the process pool, `map` | `strategies/looped.rs` |
-//! | 7 | `pipelined` | the loop | the process pool, each cart as soon as it arrives | `strategies/looped.rs` |
-//! | 8 | `tokio+rayon` | tokio | rayon, each cart as soon as it arrives | `strategies/peers.rs` |
+//! | 7 | `pipelined` | the loop | the process pool, each cart as soon as it arrives, `OnProcessPool` | `strategies/looped.rs` |
+//! | 8 | `tokio+rayon` | tokio | rayon, each cart as soon as it arrives, `OnRayon` | `strategies/peers.rs` |
+//!
+//! Every row but 6 runs the one fetch-then-price driver of
+//! `strategies/drive.rs` for each cart, with a fetch from one of the three
+//! clients (`strategies/fetch.rs`, `peers.rs`) and a pricer from
+//! `strategies/pricers.rs`; the rows differ only in where those drivers run
+//! (in turn, one per thread, or all under `gather` on one loop).
 //!
 //! Row 6 is the explainer's own program; row 7 is the same ingredients
 //! rearranged so that the fetching of slow carts overlaps the pricing of fast
@@ -45,13 +51,18 @@
 //! each such cart in [`RunResult::retries`] (which cart, the lost worker's
 //! pid, why), and the report prints a line for each.
 //!
-//! Read next: `strategies/threaded.rs`, then `strategies/looped.rs`.
+//! Read next: `strategies/drive.rs` and `strategies/pricers.rs`, then
+//! `strategies/threaded.rs` and `strategies/looped.rs`.
 
+mod drive;
 mod fetch;
 mod looped;
 #[cfg(feature = "peers")]
 mod peers;
+mod pricers;
 mod threaded;
+
+pub use drive::Progress;
 
 pub(crate) use fetch::probe;
 
@@ -59,8 +70,10 @@ pub use fetch::cart_url;
 
 use super::error::CartError;
 use super::pricing::{Calibration, Effort, PriceJob, Priced, Work};
+use super::routes::MAX_DELAY_MS;
 use super::spans::{Span, Spans};
 use crate::process_pool::{ProcessPool, Retry};
+use drive::Driver;
 use serde::Serialize;
 use std::time::Duration;
 
@@ -248,7 +261,7 @@ impl Workload {
     }
 
     /// The server-side delay of cart `id` in whole milliseconds (`id × unit`,
-    /// rounded; the server accepts 0..=5000).
+    /// rounded; the server accepts 0..=[`MAX_DELAY_MS`]).
     pub fn delay_ms(&self, id: u64) -> u64 {
         ((id as f64 * self.unit.as_secs_f64() * 1e3).round() as u64).min(MAX_DELAY_MS)
     }
@@ -259,11 +272,8 @@ impl Workload {
     }
 }
 
-/// The largest `?delay=` the cart server accepts, in milliseconds.
-pub const MAX_DELAY_MS: u64 = 5000;
-
 /// The shared runtimes lent to the strategies.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Runtimes<'a> {
     /// The process pool of rows 6 and 7 (made first, while single-threaded).
     pub processes: Option<&'a PricingPool>,
@@ -302,14 +312,30 @@ pub enum Outcome {
 /// (no process pool was lent, or the `peers` feature is off), and `Err` when
 /// it ran and failed (a fetch failed, a worker died).
 pub fn run(strategy: Strategy, wl: &Workload, rt: Runtimes<'_>) -> Result<Outcome, CartError> {
+    run_counted(strategy, wl, rt, &Progress::new())
+}
+
+/// [`run`], counting the carts fetched and priced in `progress` as it goes
+/// (another thread may watch the counters: the command line's progress line).
+pub fn run_counted(
+    strategy: Strategy,
+    wl: &Workload,
+    rt: Runtimes<'_>,
+    progress: &Progress,
+) -> Result<Outcome, CartError> {
     let spans = Spans::start();
+    let drive = Driver {
+        wl,
+        spans: &spans,
+        progress,
+    };
     let mut retries = Vec::new();
     let priced = match strategy {
-        Strategy::Sequential => threaded::sequential(wl, &spans)?,
-        Strategy::Threads => threaded::threads(wl, &spans)?,
-        Strategy::ThreadsGil => threaded::threads_gil(wl, &spans)?,
-        Strategy::EventLoop => looped::event_loop(wl, &spans)?,
-        Strategy::EventLoopThreads => looped::event_loop_threads(wl, &spans)?,
+        Strategy::Sequential => threaded::sequential(drive)?,
+        Strategy::Threads => threaded::threads(drive)?,
+        Strategy::ThreadsGil => threaded::threads_gil(drive)?,
+        Strategy::EventLoop => looped::event_loop(drive)?,
+        Strategy::EventLoopThreads => looped::event_loop_threads(drive)?,
         Strategy::EventLoopProcesses | Strategy::Pipelined => {
             let Some(pool) = rt.processes else {
                 return Ok(Outcome::Unavailable(
@@ -318,9 +344,9 @@ pub fn run(strategy: Strategy, wl: &Workload, rt: Runtimes<'_>) -> Result<Outcom
             };
             drop(pool.take_retries()); // an earlier run's, if any
             let (priced, lost) = if strategy == Strategy::Pipelined {
-                looped::pipelined(wl, pool, &spans)?
+                looped::pipelined(drive, pool)?
             } else {
-                looped::event_loop_processes(wl, pool, &spans)?
+                looped::event_loop_processes(drive, pool)?
             };
             retries = lost;
             priced
@@ -328,7 +354,7 @@ pub fn run(strategy: Strategy, wl: &Workload, rt: Runtimes<'_>) -> Result<Outcom
         Strategy::TokioRayon => {
             #[cfg(feature = "peers")]
             {
-                peers::tokio_rayon(wl, &spans)?
+                peers::tokio_rayon(drive)?
             }
             #[cfg(not(feature = "peers"))]
             {

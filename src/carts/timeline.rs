@@ -27,7 +27,7 @@
 //! pile up; compute bars are drawn full height. Every bar has a `<title>`
 //! (hover to see the cart and its times). No dependency: it is plain text.
 //!
-//! Read next: `cli.rs`, which puts the table and the pictures together.
+//! Read next: `src/cli/carts/summary.rs`, which puts the table and the pictures together.
 
 use super::spans::{Lane, Span, SpanKind};
 use super::strategies::RunResult;

@@ -96,6 +96,27 @@ pub struct YieldNow {
 /// Lets every other ready task, the reactor and the timers run before this
 /// task continues (like `await asyncio.sleep(0)`).
 ///
+/// ```
+/// use homemade::event_loop::{spawn, yield_now, EventLoop};
+/// use std::{cell::RefCell, rc::Rc};
+///
+/// let log = Rc::new(RefCell::new(Vec::new()));
+/// EventLoop::new().unwrap().block_on({
+///     let log = Rc::clone(&log);
+///     async move {
+///         let child = spawn({
+///             let log = Rc::clone(&log);
+///             async move { log.borrow_mut().push("child runs") }
+///         });
+///         log.borrow_mut().push("main yields");
+///         yield_now().await; // the child gets its turn here
+///         log.borrow_mut().push("main again");
+///         child.await.unwrap();
+///     }
+/// });
+/// assert_eq!(*log.borrow(), ["main yields", "child runs", "main again"]);
+/// ```
+///
 /// # Panics
 ///
 /// Outside [`EventLoop::block_on`](super::EventLoop::block_on).
@@ -154,6 +175,21 @@ pub struct Timeout<F> {
 /// future has had a fair chance: after a turn of the loop has dispatched the
 /// I/O that arrived meanwhile, and with I/O budget left (see the module
 /// docs), so an answer already in its socket is never reported as late.
+///
+/// ```
+/// use homemade::event_loop::{sleep, timeout, EventLoop};
+/// use std::time::Duration;
+///
+/// let lp = EventLoop::new().unwrap();
+/// lp.block_on(async {
+///     // In time: the output comes back.
+///     let quick = timeout(Duration::from_secs(10), async { 7 }).await;
+///     assert_eq!(quick, Ok(7));
+///     // Too slow: `Elapsed`, and the sleep is dropped unfinished.
+///     let slow = timeout(Duration::from_millis(1), sleep(Duration::from_secs(3600))).await;
+///     assert!(slow.is_err());
+/// });
+/// ```
 ///
 /// # Panics
 ///
@@ -264,6 +300,19 @@ pub struct Gather<F: Future> {
 /// outputs in input order (like `asyncio.gather`). Each poll touches only the
 /// children that were woken, so the total work is linear in the number of
 /// futures and wakes.
+///
+/// ```
+/// use homemade::event_loop::{gather, sleep, EventLoop};
+/// use std::time::Duration;
+///
+/// let lp = EventLoop::new().unwrap();
+/// // The last one finishes first, yet the outputs keep the input order.
+/// let out = lp.block_on(gather([3u64, 2, 1].map(|ms| async move {
+///     sleep(Duration::from_millis(ms)).await;
+///     ms * 10
+/// })));
+/// assert_eq!(out, vec![30, 20, 10]);
+/// ```
 pub fn gather<I, F>(futures: I) -> Gather<F>
 where
     I: IntoIterator<Item = F>,

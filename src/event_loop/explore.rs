@@ -204,11 +204,5 @@ fn replay_seed() -> Option<u64> {
 
 /// A panic payload as text.
 fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        format!("panicked: {s}")
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        format!("panicked: {s}")
-    } else {
-        "panicked".to_string()
-    }
+    format!("panicked: {}", crate::panics::panic_message(payload))
 }

@@ -259,13 +259,7 @@ impl JoinError {
     }
 
     pub(crate) fn panicked(task: TaskId, payload: Box<dyn Any + Send>) -> JoinError {
-        let msg = if let Some(s) = payload.downcast_ref::<&str>() {
-            (*s).to_string()
-        } else if let Some(s) = payload.downcast_ref::<String>() {
-            s.clone()
-        } else {
-            "<non-string panic payload>".to_string()
-        };
+        let msg = crate::panics::panic_message(payload.as_ref());
         // The payload may be any user value, with a destructor that panics.
         unwind::drop_payload(payload);
         JoinError {

@@ -41,6 +41,43 @@ use std::task::{Context, Poll};
 use super::async_io::Async;
 
 /// A TCP socket server, listening for connections on the current loop.
+///
+/// An echo server and its client, as two tasks on one loop:
+///
+/// ```
+/// use homemade::event_loop::net::{TcpListener, TcpStream};
+/// use homemade::event_loop::{spawn, EventLoop};
+///
+/// EventLoop::new().unwrap().block_on(async {
+///     let listener = TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+///     let addr = listener.local_addr().unwrap();
+///     let server = spawn(async move {
+///         let (stream, _peer) = listener.accept().await.unwrap();
+///         let mut buf = [0u8; 64];
+///         loop {
+///             let n = stream.read(&mut buf).await.unwrap();
+///             if n == 0 {
+///                 break; // the client closed its side
+///             }
+///             stream.write_all(&buf[..n]).await.unwrap();
+///         }
+///     });
+///     let client = TcpStream::connect(addr).await.unwrap();
+///     client.write_all(b"hello").await.unwrap();
+///     client.shutdown(std::net::Shutdown::Write).unwrap();
+///     let mut echoed = Vec::new();
+///     let mut buf = [0u8; 64];
+///     loop {
+///         let n = client.read(&mut buf).await.unwrap();
+///         if n == 0 {
+///             break;
+///         }
+///         echoed.extend_from_slice(&buf[..n]);
+///     }
+///     assert_eq!(echoed, b"hello");
+///     server.await.unwrap();
+/// });
+/// ```
 #[derive(Debug)]
 pub struct TcpListener {
     io: Async<mio::net::TcpListener>,
@@ -84,21 +121,13 @@ impl TcpListener {
 }
 
 /// Asks for a listen backlog of `LISTEN_BACKLOG` (the kernel caps it at
-/// `net.core.somaxconn`). Calling `listen(2)` again on a listening socket
-/// only updates its backlog.
+/// `net.core.somaxconn`), through the crate's libc wrapper (`src/sys.rs`).
 fn raise_backlog(listener: &std::net::TcpListener) -> io::Result<()> {
-    use std::os::fd::AsRawFd;
-    // SAFETY: `listen` on a valid, owned socket descriptor; it does not
-    // touch memory.
-    let rc = unsafe { libc::listen(listener.as_raw_fd(), LISTEN_BACKLOG) };
-    if rc == -1 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
+    crate::sys::set_listen_backlog(listener, LISTEN_BACKLOG)
 }
 
 /// The listen backlog we ask for (Linux's default `somaxconn` since 5.4).
-const LISTEN_BACKLOG: libc::c_int = 4096;
+const LISTEN_BACKLOG: i32 = 4096;
 
 /// A TCP connection on the current loop.
 #[derive(Debug)]

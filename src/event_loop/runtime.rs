@@ -293,6 +293,20 @@ impl EventLoop {
     /// pending when it returns stay on the loop and run again during the next
     /// `block_on` (or are cancelled when the loop is dropped).
     ///
+    /// ```
+    /// use homemade::event_loop::{sleep, EventLoop};
+    /// use std::time::Duration;
+    ///
+    /// let lp = EventLoop::new().unwrap();
+    /// let first = lp.block_on(async { 1 + 1 });
+    /// // The same loop runs another future afterwards.
+    /// let second = lp.block_on(async {
+    ///     sleep(Duration::from_millis(1)).await;
+    ///     first * 10
+    /// });
+    /// assert_eq!(second, 20);
+    /// ```
+    ///
     /// # Panics
     ///
     /// If called while a homemade loop is already running on this thread.
@@ -398,6 +412,32 @@ impl std::fmt::Debug for EventLoop {
 /// Spawns `future` as a task on the loop running on this thread; it runs
 /// concurrently with the caller. `!Send` futures are fine: they never leave
 /// this thread.
+///
+/// The [`JoinHandle`] is a future for the task's output (an `Err` if it
+/// panicked or was aborted); dropping it lets the task run on, detached.
+///
+/// ```
+/// use homemade::event_loop::{sleep, spawn, EventLoop};
+/// use std::rc::Rc;
+/// use std::time::Duration;
+///
+/// let lp = EventLoop::new().unwrap();
+/// lp.block_on(async {
+///     let shared = Rc::new(5); // not Send: fine, the task stays on this thread
+///     let doubled = spawn({
+///         let shared = Rc::clone(&shared);
+///         async move { *shared * 2 }
+///     });
+///     assert_eq!(doubled.await.unwrap(), 10);
+///
+///     let forever = spawn(sleep(Duration::from_secs(3600)));
+///     forever.abort();
+///     assert!(forever.await.unwrap_err().is_aborted());
+///
+///     let failing = spawn(async { panic!("task failed") });
+///     assert_eq!(failing.await.unwrap_err().panic_message(), Some("task failed"));
+/// });
+/// ```
 ///
 /// # Panics
 ///

@@ -173,6 +173,18 @@ impl Schedule for Shared {
 /// A `Send + Sync + Clone` handle to an [`EventLoop`](super::EventLoop): spawn onto it from any
 /// thread. Wakes and spawns from other threads reach the loop through its
 /// injection queue and interrupt its reactor poll.
+///
+/// ```
+/// use homemade::event_loop::EventLoop;
+///
+/// let lp = EventLoop::new().unwrap();
+/// let handle = lp.handle();
+/// // Spawned from another thread: queued, and the loop is woken for it.
+/// let task = std::thread::spawn(move || handle.spawn(async { 6 * 7 }))
+///     .join()
+///     .unwrap();
+/// assert_eq!(lp.block_on(task).unwrap(), 42);
+/// ```
 #[derive(Clone)]
 pub struct Handle {
     pub(crate) shared: Arc<Shared>,

@@ -23,10 +23,12 @@
 //!   thread ever touches;
 //! * the join slot (a small mutex) where the output waits for the handle.
 //!
-//! The same `Arc` serves three roles, each as a different view: the run
-//! queue holds it as `Arc<dyn Runnable>`, every `Waker` is a clone of it
-//! (through [`std::task::Wake`]), and the `JoinHandle<T>` holds it as
-//! `Arc<dyn Joinable<T>>` (`join.rs`).
+//! The same `Arc` serves four roles, each as a different view: the run
+//! queue and the executor's table of live tasks hold it as
+//! `Arc<dyn Runnable>`, every `Waker` is a clone of it (through
+//! [`std::task::Wake`]), the `JoinHandle<T>` holds it as
+//! `Arc<dyn Joinable<T>>`, and an `AbortHandle` as `Arc<dyn AbortTarget>`
+//! (both in `join.rs`).
 //!
 //! # The state word
 //!

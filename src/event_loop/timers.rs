@@ -239,6 +239,20 @@ pub(crate) fn deadline_after(d: Duration) -> Instant {
 /// Completes after `duration` (like `asyncio.sleep`), without blocking the
 /// thread: other tasks run meanwhile.
 ///
+/// ```
+/// use homemade::event_loop::{now, sleep, EventLoop};
+/// use std::time::Duration;
+///
+/// // A paused clock jumps to the next timer when nothing else can run, so
+/// // an hour passes on the loop's clock at once.
+/// let lp = EventLoop::builder().paused_clock(true).build().unwrap();
+/// lp.block_on(async {
+///     let start = now();
+///     sleep(Duration::from_secs(3600)).await;
+///     assert!(now() - start >= Duration::from_secs(3600));
+/// });
+/// ```
+///
 /// # Panics
 ///
 /// Outside [`EventLoop::block_on`](super::EventLoop::block_on).

@@ -45,7 +45,8 @@
 //! Read next: `client.rs`, the same job without blocking.
 
 use super::budget::{default_connections_per_host, HostGate};
-use super::conn::{finish_at_eof, BlockingConnection};
+use super::conn::BlockingConnection;
+use super::read_loop::{read_response, run_ready, Got, Transport, Until};
 use super::{Error, Request, Response, ResponseParser, Url};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
@@ -56,6 +57,34 @@ pub const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Fetches `url` with a blocking GET and returns the complete response
 /// (within [`TIMEOUT`]).
+///
+/// Here against a [`Server`](super::Server) on its own thread and loop,
+/// stopped at the end through a one-shot channel:
+///
+/// ```
+/// use homemade::event_loop::{spawn, EventLoop};
+/// use homemade::http::{blocking, IncomingRequest, Server, ServerResponse};
+///
+/// let (stop, stopped) = futures_channel::oneshot::channel::<()>();
+/// let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+/// let server = std::thread::spawn(move || {
+///     EventLoop::new().unwrap().block_on(async move {
+///         let server = Server::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+///         addr_tx.send(server.local_addr().unwrap()).unwrap();
+///         let serving = spawn(server.serve(|req: IncomingRequest| async move {
+///             ServerResponse::json(200, format!("{{\"method\":\"{}\"}}", req.method))
+///         }));
+///         let _ = stopped.await;
+///         serving.abort();
+///     })
+/// });
+/// let addr = addr_rx.recv().unwrap();
+/// let response = blocking::get(&format!("http://{addr}/anything")).unwrap();
+/// assert_eq!(response.status, 200);
+/// assert_eq!(response.text().unwrap(), r#"{"method":"GET"}"#);
+/// stop.send(()).unwrap();
+/// server.join().unwrap();
+/// ```
 pub fn get(url: &str) -> Result<Response, Error> {
     get_within(url, TIMEOUT)
 }
@@ -91,19 +120,50 @@ pub fn send_within(request: &Request, timeout: Duration) -> Result<Response, Err
         .map_err(|e| deadline.timeout_or_io(e))?;
     let mut parser = ResponseParser::for_method(&request.method);
     let mut buf = vec![0u8; 16 * 1024];
-    loop {
-        stream.tcp().set_read_timeout(Some(deadline.left()?))?;
-        let n = match stream.read(&mut buf) {
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(deadline.timeout_or_io(e)),
-        };
-        if n == 0 {
-            return finish_at_eof(&mut parser, stream.eof_is_clean());
+    let mut reads = DeadlineReads {
+        stream: &mut stream,
+        deadline: &deadline,
+    };
+    let response = run_ready(read_response(
+        &mut reads,
+        &mut parser,
+        &mut buf,
+        Until::Whole,
+    ))?;
+    response.ok_or_else(|| Error::Internal("no response after reading a whole one".into()))
+}
+
+/// Blocking reads, each bounded by what is left of the deadline: the
+/// transport of the one read loop (`read_loop.rs`). Its reads have already
+/// waited when their future is made, so the loop never waits on a future.
+struct DeadlineReads<'s> {
+    stream: &'s mut BlockingConnection,
+    deadline: &'s Deadline,
+}
+
+impl DeadlineReads<'_> {
+    /// One read, retried if a signal interrupted it.
+    fn read_now(&mut self, buf: &mut [u8]) -> Result<Got, Error> {
+        loop {
+            let left = self.deadline.left()?;
+            self.stream.tcp().set_read_timeout(Some(left))?;
+            match self.stream.read(buf) {
+                Ok(0) => {
+                    return Ok(Got::Eof {
+                        clean: self.stream.eof_is_clean(),
+                    })
+                }
+                Ok(n) => return Ok(Got::Bytes(n)),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(self.deadline.timeout_or_io(e)),
+            }
         }
-        if let Some(response) = parser.push(&buf[..n])? {
-            return Ok(response);
-        }
+    }
+}
+
+impl Transport for DeadlineReads<'_> {
+    async fn read_some(&mut self, buf: &mut [u8]) -> Result<Got, Error> {
+        self.read_now(buf) // no await: ready at the first poll
     }
 }
 
@@ -175,6 +235,7 @@ pub(crate) fn resolve_all(url: &Url) -> Result<Vec<SocketAddr>, Error> {
         return Ok(addrs);
     }
     let host = url.host().to_string();
+    super::test_hooks::before_resolve();
     let mut addrs: Vec<SocketAddr> = Vec::new();
     let found = (host.as_str(), url.port())
         .to_socket_addrs()

@@ -46,8 +46,9 @@
 //!
 //! Read next: `pool.rs` (the keep-alive rules), then `server.rs`.
 
-use super::conn::{finish_at_eof, Connection};
+use super::conn::Connection;
 use super::pool::{Checkout, HostKey, Lease, Pool};
+use super::read_loop::{read_response, Until};
 use super::streaming::{within, Deadline, StreamingResponse};
 use super::tls::{ClientTls, TlsError, TlsStream};
 use super::traced::RequestSpan;
@@ -200,6 +201,28 @@ impl Client {
     }
 
     /// `GET url`.
+    ///
+    /// Against a tiny [`Server`](super::Server) of our own, on the same loop:
+    ///
+    /// ```
+    /// use homemade::event_loop::{spawn, EventLoop};
+    /// use homemade::http::{Client, IncomingRequest, Server, ServerResponse};
+    ///
+    /// EventLoop::new().unwrap().block_on(async {
+    ///     let server = Server::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    ///     let base = format!("http://{}", server.local_addr().unwrap());
+    ///     let _serving = spawn(server.serve(|req: IncomingRequest| async move {
+    ///         ServerResponse::json(200, format!("{{\"path\":\"{}\"}}", req.path()))
+    ///     }));
+    ///     let client = Client::new();
+    ///     for _ in 0..2 {
+    ///         // The second request reuses the kept-alive connection.
+    ///         let response = client.get(&format!("{base}/hello?x=1")).await.unwrap();
+    ///         assert_eq!(response.status, 200);
+    ///         assert_eq!(response.text().unwrap(), r#"{"path":"/hello"}"#);
+    ///     }
+    /// });
+    /// ```
     pub async fn get(&self, url: &str) -> Result<Response, Error> {
         self.request(Request::get(url)?).await
     }
@@ -472,26 +495,15 @@ async fn exchange(
     head_is_enough: bool,
     span: &RequestSpan,
 ) -> Result<Option<Response>, Error> {
-    let stream = lease.stream.as_ref().expect("a leased connection");
+    let mut stream = lease.stream.as_ref().expect("a leased connection");
     stream.write_all(wire).await?;
-    let mut in_body = false;
-    loop {
-        let n = stream.read(buf).await?;
-        if n == 0 {
-            return finish_at_eof(parser, stream.eof_is_clean()).map(Some);
-        }
-        let response = parser.push(&buf[..n])?;
-        if !in_body && (response.is_some() || parser.has_head()) {
-            in_body = true;
-            span.phase(HttpPhase::Body);
-        }
-        if let Some(response) = response {
-            return Ok(Some(response));
-        }
-        if head_is_enough && parser.has_head() {
-            return Ok(None);
-        }
+    // The head first, so that the trace marks where the body begins.
+    let response = read_response(&mut stream, parser, buf, Until::Head).await?;
+    span.phase(HttpPhase::Body);
+    if response.is_some() || head_is_enough {
+        return Ok(response);
     }
+    read_response(&mut stream, parser, buf, Until::Whole).await
 }
 
 /// True for the ways a connection the server already closed shows itself.

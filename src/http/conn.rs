@@ -7,7 +7,7 @@
 //! Read next: `tls/stream.rs`, the TLS arm.
 
 use super::tls::{TlsError, TlsStream};
-use super::{Error, Response, ResponseParser};
+use super::Error;
 use crate::event_loop::net::TcpStream;
 use std::io;
 use std::net::Shutdown;
@@ -66,18 +66,6 @@ impl Connection {
             Connection::Plain(_) => true,
             Connection::Tls(s) => s.closed_cleanly(),
         }
-    }
-}
-
-/// The end of the connection reached the parser: completes a body that
-/// ends at close, unless TLS says the close was not the server's own
-/// (`clean` false), in which case the body may be cut short.
-pub(crate) fn finish_at_eof(parser: &mut ResponseParser, clean: bool) -> Result<Response, Error> {
-    let response = parser.push_eof()?;
-    if clean {
-        Ok(response)
-    } else {
-        Err(Error::Tls(TlsError::Truncated))
     }
 }
 

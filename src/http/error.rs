@@ -12,6 +12,7 @@
 //!
 //! Read next: `response.rs`, where most of the parse errors come from.
 
+use crate::sys::is_out_of_descriptors;
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
@@ -264,10 +265,4 @@ impl Error {
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Timeout { .. } | Error::ConnectTimeout { .. })
     }
-}
-
-/// True for `EMFILE` (this process is at its descriptor limit) and `ENFILE`
-/// (the whole system is).
-fn is_out_of_descriptors(e: &io::Error) -> bool {
-    matches!(e.raw_os_error(), Some(libc::ENFILE | libc::EMFILE))
 }

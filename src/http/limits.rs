@@ -49,77 +49,9 @@ impl Limits {
         self.max_body_bytes = bytes;
         self
     }
-
-    /// The error for a head that has grown past `max_head_bytes`.
-    pub(crate) fn head_too_large(&self) -> super::Error {
-        super::Error::HeadTooLarge {
-            limit: self.max_head_bytes,
-        }
-    }
-
-    /// The answer while `buffered` bytes hold no complete head yet: wait for
-    /// more (`Ok(None)`), or refuse once the head is already past the limit.
-    pub(crate) fn incomplete_head<T>(&self, buffered: usize) -> Result<Option<T>, super::Error> {
-        if buffered > self.max_head_bytes {
-            Err(self.head_too_large())
-        } else {
-            Ok(None)
-        }
-    }
-}
-
-/// Decides when a buffered head is worth handing to `httparse`.
-///
-/// `httparse` parses a head from its first byte every time, so calling it on
-/// each tiny read of a slow sender would cost time proportional to the square
-/// of the head's size. The scanner remembers how far it has looked and says
-/// "parse now" only when the first line has just become complete (so a
-/// garbage status line is refused early) or an empty line may end the head.
-#[derive(Debug, Default)]
-pub(crate) struct HeadScanner {
-    scanned: usize,
-    first_line_seen: bool,
-}
-
-impl HeadScanner {
-    /// True when `buf` may now hold a complete first line or a complete head.
-    pub(crate) fn worth_parsing(&mut self, buf: &[u8]) -> bool {
-        let from = self.scanned.saturating_sub(3);
-        let new = &buf[from.min(buf.len())..];
-        self.scanned = buf.len();
-        let mut ready = false;
-        if !self.first_line_seen && new.contains(&b'\n') {
-            self.first_line_seen = true;
-            ready = true;
-        }
-        ready || new.windows(2).any(|w| w == b"\n\n") || new.windows(3).any(|w| w == b"\n\r\n")
-    }
-
-    /// Starts over for the next head (after the buffer was drained).
-    pub(crate) fn reset(&mut self) {
-        *self = HeadScanner::default();
-    }
 }
 
 /// Header lines a response may carry by default ([`Limits::for_responses`]):
 /// well past what real servers send (a page setting 120 cookies works), while
 /// `max_head_bytes` keeps the head's memory bounded.
 pub const RESPONSE_MAX_HEADERS: usize = 1000;
-
-/// Header slots that fit on the stack (the default limit); more go on the heap.
-pub(crate) const STACK_HEADERS: usize = 100;
-
-/// The `httparse` header slots for `max` headers, on the stack when they fit
-/// (parsing a head then allocates nothing).
-pub(crate) fn header_slots<'a, 'h>(
-    max: usize,
-    on_stack: &'a mut [httparse::Header<'h>; STACK_HEADERS],
-    on_heap: &'a mut Vec<httparse::Header<'h>>,
-) -> &'a mut [httparse::Header<'h>] {
-    if max <= STACK_HEADERS {
-        &mut on_stack[..max]
-    } else {
-        on_heap.resize(max, httparse::EMPTY_HEADER);
-        on_heap
-    }
-}

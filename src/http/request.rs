@@ -22,8 +22,7 @@
 //! Read next: `server.rs`.
 
 use super::body::{request_framing, BodyDecoder};
-use super::limits::{header_slots, HeadScanner, STACK_HEADERS};
-use super::response::{head_error, keep_alive};
+use super::head::{keep_alive, HeadReader};
 use super::{Error, Headers, Limits, Url};
 
 /// A request for the client to send.
@@ -183,12 +182,29 @@ struct Pending {
 }
 
 /// A sans-io request parser for a server connection: push bytes, take requests.
+///
+/// ```
+/// use homemade::http::{Limits, RequestParser};
+///
+/// let mut parser = RequestParser::new(Limits::default());
+/// // Bytes arrive in any split; a request comes out once it is complete.
+/// parser.push(b"POST /carts?id=7 HTTP/1.1\r\nHost: x\r\nContent-Le");
+/// assert_eq!(parser.next_request().unwrap(), None);
+/// parser.push(b"ngth: 2\r\n\r\nhiGET / HTTP/1.1\r\nHost: x\r\n\r\n");
+/// let first = parser.next_request().unwrap().unwrap();
+/// assert_eq!((first.method.as_str(), first.path()), ("POST", "/carts"));
+/// assert_eq!(first.query("id"), Some("7"));
+/// assert_eq!(first.body, b"hi");
+/// // The pipelined second request was buffered meanwhile.
+/// assert_eq!(parser.next_request().unwrap().unwrap().target, "/");
+/// assert!(parser.is_idle());
+/// ```
 #[derive(Debug)]
 pub struct RequestParser {
     limits: Limits,
     buf: Vec<u8>,
     pending: Option<Pending>,
-    scanner: HeadScanner,
+    heads: HeadReader,
 }
 
 impl RequestParser {
@@ -198,7 +214,7 @@ impl RequestParser {
             limits,
             buf: Vec::new(),
             pending: None,
-            scanner: HeadScanner::default(),
+            heads: HeadReader::default(),
         }
     }
 
@@ -215,11 +231,20 @@ impl RequestParser {
     /// The next complete request, `Ok(None)` if more bytes are needed.
     pub fn next_request(&mut self) -> Result<Option<IncomingRequest>, Error> {
         if self.pending.is_none() {
-            let Some((request, framing, len)) = self.parse_head()? else {
+            let Some((head, len)) = self.heads.request(&self.buf, &self.limits)? else {
                 return Ok(None);
             };
+            let framing = request_framing(&head.headers)?;
+            let request = IncomingRequest {
+                method: head.method,
+                target: head.target,
+                version: head.version,
+                keep_alive: keep_alive(head.version, &head.headers),
+                headers: head.headers,
+                body: Vec::new(),
+            };
             self.buf.drain(..len);
-            self.scanner.reset();
+            self.heads.reset();
             let decoder = BodyDecoder::new(framing, &self.limits)?;
             let expects_continue = request.version >= 1
                 && request
@@ -258,134 +283,6 @@ impl RequestParser {
             }
             _ => false,
         }
-    }
-
-    /// Parses a request head at the start of the buffer.
-    fn parse_head(
-        &mut self,
-    ) -> Result<Option<(IncomingRequest, super::body::Framing, usize)>, Error> {
-        if !self.scanner.worth_parsing(&self.buf) {
-            return self
-                .limits
-                .incomplete_head(self.buf.len())
-                .map_err(|_| self.head_too_large());
-        }
-        let mut on_stack = [httparse::EMPTY_HEADER; STACK_HEADERS];
-        let mut on_heap = Vec::new();
-        let slots = header_slots(self.limits.max_headers, &mut on_stack, &mut on_heap);
-        let mut parsed = httparse::Request::new(slots);
-        match parsed.parse(&self.buf) {
-            Ok(httparse::Status::Complete(len)) if len > self.limits.max_head_bytes => {
-                Err(self.head_too_large())
-            }
-            Ok(httparse::Status::Complete(len)) => {
-                let headers = Headers::from_httparse(parsed.headers);
-                let version = parsed.version.unwrap_or(1);
-                check_framing_and_host(version, &headers)?;
-                let framing = request_framing(&headers)?;
-                let request = IncomingRequest {
-                    method: parsed.method.unwrap_or("").to_string(),
-                    target: origin_form(parsed.path.unwrap_or("")),
-                    version,
-                    keep_alive: keep_alive(version, &headers),
-                    headers,
-                    body: Vec::new(),
-                };
-                Ok(Some((request, framing, len)))
-            }
-            Ok(httparse::Status::Partial) => self
-                .limits
-                .incomplete_head(self.buf.len())
-                .map_err(|_| self.head_too_large()),
-            Err(e) => Err(head_error(e, &self.buf, self.limits.max_headers, false)),
-        }
-    }
-
-    /// The error for a head past the limit: `414` when the request line
-    /// alone is that long (no line end within the limit), else `431`.
-    fn head_too_large(&self) -> Error {
-        let limit = self.limits.max_head_bytes;
-        let window = &self.buf[..self.buf.len().min(limit)];
-        if window.contains(&b'\n') {
-            self.limits.head_too_large()
-        } else {
-            Error::RequestLineTooLong { limit }
-        }
-    }
-}
-
-/// The checks RFC 9112 asks of a server before it trusts a request head.
-///
-/// * `Content-Length` together with `Transfer-Encoding` (§6.1), or any
-///   `Transfer-Encoding` in HTTP/1.0 (which has none): two front ends may
-///   disagree on where this body ends, and the bytes one of them takes for
-///   body the other takes for a second, smuggled request. Refused, and the
-///   server closes the connection after its `400`.
-/// * `Host` (§3.2): exactly one in HTTP/1.1 (at most one in HTTP/1.0), with a
-///   value that can be a `host[:port]`.
-fn check_framing_and_host(version: u8, headers: &Headers) -> Result<(), Error> {
-    let mut hosts = 0;
-    let (mut length, mut coding) = (false, false);
-    for (name, value) in headers.iter() {
-        if name.eq_ignore_ascii_case("host") {
-            hosts += 1;
-            if !value.bytes().all(is_host_byte) {
-                return Err(Error::MalformedHeader(format!("invalid Host {value:?}")));
-            }
-        } else if name.eq_ignore_ascii_case("content-length") {
-            length = true;
-        } else if name.eq_ignore_ascii_case("transfer-encoding") {
-            coding = true;
-        }
-    }
-    if coding && length {
-        return Err(Error::MalformedHeader(
-            "both Content-Length and Transfer-Encoding (a request smuggling attempt?)".into(),
-        ));
-    }
-    if coding && version == 0 {
-        return Err(Error::MalformedHeader(
-            "Transfer-Encoding in an HTTP/1.0 request".into(),
-        ));
-    }
-    match hosts {
-        0 if version >= 1 => Err(Error::MalformedHeader(
-            "no Host header (HTTP/1.1 requires one)".into(),
-        )),
-        0 | 1 => Ok(()),
-        n => Err(Error::MalformedHeader(format!("{n} Host headers"))),
-    }
-}
-
-/// The bytes of a `uri-host [ ":" port ]` (RFC 3986: a name, an IPv4
-/// address or a bracketed IPv6 literal, possibly percent-encoded).
-fn is_host_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:[]%".contains(&b)
-}
-
-/// Reduces an absolute-form target (`http://host/carts/1?x`, which a server
-/// MUST accept, RFC 9112 §3.2.2) to its origin form (`/carts/1?x`); other
-/// targets are returned as they came.
-fn origin_form(target: &str) -> String {
-    if target.starts_with('/') {
-        return target.to_string(); // the usual case, checked first
-    }
-    let scheme_len = ["http://", "https://"]
-        .iter()
-        .find(|s| {
-            target
-                .get(..s.len())
-                .is_some_and(|t| t.eq_ignore_ascii_case(s))
-        })
-        .map(|s| s.len());
-    let Some(scheme_len) = scheme_len else {
-        return target.to_string(); // `*` or authority-form: for the handler
-    };
-    let rest = &target[scheme_len..];
-    match rest.find(['/', '?']) {
-        Some(i) if rest.as_bytes()[i] == b'/' => rest[i..].to_string(),
-        Some(i) => format!("/{}", &rest[i..]),
-        None => "/".to_string(),
     }
 }
 

@@ -15,7 +15,7 @@
 //! ## How it works
 //!
 //! 1. **Head.** Bytes are buffered until `httparse` finds the empty line that
-//!    ends the head. The buffer is bounded by [`Limits::max_head_bytes`]
+//!    ends the head (`head.rs`). The buffer is bounded by [`Limits::max_head_bytes`]
 //!    (64 KiB) and the header count by [`Limits::max_headers`] (1,000 in
 //!    [`Limits::for_responses`]: real servers send a hundred `Set-Cookie`
 //!    lines, and the byte limit already bounds memory); a head that is still
@@ -40,7 +40,7 @@
 //! Read next: `client.rs` (the parser under the event loop).
 
 use super::body::{response_framing, BodyDecoder, Framing};
-use super::limits::{HeadScanner, STACK_HEADERS};
+use super::head::{keep_alive, looks_like_tls, HeadReader, ResponseHead};
 use super::{Error, Headers, Limits};
 use serde::de::DeserializeOwned;
 
@@ -89,22 +89,13 @@ impl Response {
     }
 }
 
-/// The head of the response being parsed.
-#[derive(Debug)]
-struct Head {
-    status: u16,
-    reason: String,
-    version: u8,
-    headers: Headers,
-}
-
 /// Where the parser is.
 #[derive(Debug)]
 enum State {
     /// Buffering the head.
     Head,
     /// Reading the body of this head.
-    Body(Head, BodyDecoder),
+    Body(ResponseHead, BodyDecoder),
     /// The response was handed out; later bytes are leftovers.
     Done,
     /// An error was returned; the parser is unusable.
@@ -113,6 +104,21 @@ enum State {
 
 /// A sans-io HTTP/1.x response parser: push bytes in any split, get one
 /// [`Response`] out.
+///
+/// ```
+/// use homemade::http::ResponseParser;
+///
+/// let wire = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n";
+/// let mut parser = ResponseParser::new();
+/// // One byte at a time: nothing until the last chunk's end.
+/// let (last, head) = wire.split_last().unwrap();
+/// for byte in head {
+///     assert!(parser.push(std::slice::from_ref(byte)).unwrap().is_none());
+/// }
+/// let response = parser.push(std::slice::from_ref(last)).unwrap().unwrap();
+/// assert_eq!(response.status, 200);
+/// assert_eq!(response.body, b"hello");
+/// ```
 #[derive(Debug)]
 pub struct ResponseParser {
     limits: Limits,
@@ -121,7 +127,7 @@ pub struct ResponseParser {
     buf: Vec<u8>,
     received: u64,
     reusable: bool,
-    scanner: HeadScanner,
+    heads: HeadReader,
 }
 
 impl Default for ResponseParser {
@@ -151,7 +157,7 @@ impl ResponseParser {
             buf: Vec::new(),
             received: 0,
             reusable: false,
-            scanner: HeadScanner::default(),
+            heads: HeadReader::default(),
         }
     }
 
@@ -271,11 +277,11 @@ impl ResponseParser {
         }
         // In the head: parse heads until a final one, then start its body.
         loop {
-            let Some((head, len)) = self.parse_head()? else {
+            let Some((head, len)) = self.heads.response(&self.buf, &self.limits)? else {
                 return Ok(None);
             };
             self.buf.drain(..len);
-            self.scanner.reset();
+            self.heads.reset();
             if (100..200).contains(&head.status) && head.status != 101 {
                 continue; // interim response: the real one follows
             }
@@ -302,110 +308,10 @@ impl ResponseParser {
             _ => unreachable!("finish is only called in the Body state"),
         }
     }
-
-    /// Parses a head at the start of the buffer: `None` while it is incomplete.
-    ///
-    /// The header slots live on the stack ([`STACK_HEADERS`] of them), so the
-    /// usual head allocates nothing; only a head with more header lines than
-    /// that is parsed again with slots on the heap, up to `max_headers`.
-    fn parse_head(&mut self) -> Result<Option<(Head, usize)>, Error> {
-        if !self.scanner.worth_parsing(&self.buf) {
-            return self.limits.incomplete_head(self.buf.len());
-        }
-        let max = self.limits.max_headers;
-        let mut on_stack = [httparse::EMPTY_HEADER; STACK_HEADERS];
-        let first_try = parse_head_into(
-            &mut on_stack[..max.min(STACK_HEADERS)],
-            &self.buf,
-            &self.limits,
-        );
-        match first_try {
-            Err(httparse::Error::TooManyHeaders) if max > STACK_HEADERS => {
-                let mut on_heap = vec![httparse::EMPTY_HEADER; max];
-                parse_head_into(&mut on_heap, &self.buf, &self.limits)
-            }
-            other => other,
-        }
-        .map_err(|e| head_error(e, &self.buf, max, true))?
-    }
-}
-
-/// One `httparse` pass over `buf` with these header slots. Obsolete line
-/// folding is allowed, as RFC 9112 §5.2 asks of a user agent (the folds are
-/// replaced with spaces in [`Headers::from_httparse`]).
-fn parse_head_into<'b>(
-    slots: &mut [httparse::Header<'b>],
-    buf: &'b [u8],
-    limits: &Limits,
-) -> Result<Result<Option<(Head, usize)>, Error>, httparse::Error> {
-    let mut parsed = httparse::Response::new(slots);
-    let status = httparse::ParserConfig::default()
-        .allow_obsolete_multiline_headers_in_responses(true)
-        .parse_response(&mut parsed, buf)?;
-    Ok(match status {
-        httparse::Status::Complete(len) if len > limits.max_head_bytes => {
-            Err(limits.head_too_large())
-        }
-        httparse::Status::Complete(len) => Ok(Some((
-            Head {
-                status: parsed.code.unwrap_or(0),
-                reason: parsed.reason.unwrap_or("").to_string(),
-                version: parsed.version.unwrap_or(1),
-                headers: Headers::from_httparse(parsed.headers),
-            },
-            len,
-        ))),
-        httparse::Status::Partial => limits.incomplete_head(buf.len()),
-    })
-}
-
-/// Turns an `httparse` error into ours, quoting the offending start line.
-pub(crate) fn head_error(
-    e: httparse::Error,
-    buf: &[u8],
-    max_headers: usize,
-    response: bool,
-) -> Error {
-    if response && looks_like_tls(buf) {
-        return Error::Tls(super::tls::TlsError::ServerSpeaksTls);
-    }
-    let first_line = buf.split(|&b| b == b'\n').next().unwrap_or(b"");
-    let mut quoted = String::from_utf8_lossy(&first_line[..first_line.len().min(80)]).into_owned();
-    quoted = quoted.trim_end_matches('\r').to_string();
-    let in_first_line = !buf.contains(&b'\n')
-        || matches!(
-            e,
-            httparse::Error::Version | httparse::Error::Status | httparse::Error::Token
-        );
-    match e {
-        httparse::Error::TooManyHeaders => Error::TooManyHeaders { limit: max_headers },
-        _ if in_first_line && response => Error::MalformedStatusLine(format!("{quoted:?} ({e})")),
-        _ if in_first_line => Error::MalformedRequestLine(format!("{quoted:?} ({e})")),
-        _ => Error::MalformedHeader(e.to_string()),
-    }
-}
-
-/// True when a response starts with a TLS record header (an alert, most
-/// likely) where a status line belongs: the request went in plain text to
-/// a port that speaks TLS.
-fn looks_like_tls(buf: &[u8]) -> bool {
-    buf.len() >= 2 && super::tls::is_tls_record_start(buf[0]) && buf[1] == 0x03
-}
-
-/// Whether the peer offers to keep the connection open (HTTP/1.1 by default,
-/// HTTP/1.0 only with `Connection: keep-alive`).
-pub(crate) fn keep_alive(version: u8, headers: &Headers) -> bool {
-    if headers.has_token("connection", "close") {
-        false
-    } else if version >= 1 {
-        true
-    } else {
-        headers.has_token("connection", "keep-alive")
-    }
 }
 
 /// Assembles the response from its head and finished body.
-fn build(head: Head, decoder: BodyDecoder) -> Response {
+fn build(head: ResponseHead, decoder: BodyDecoder) -> Response {
     let (body, trailers) = decoder.into_parts();
     Response {
         status: head.status,

@@ -61,7 +61,12 @@
 //! "slowloris" that trickles a byte every few seconds gains nothing. A
 //! client that stops reading our response for as long is dropped too.
 //!
+//! To run a server beside a test or a benchmark, on a thread of its own,
+//! with a handler of the caller's own: [`serve_on_thread`] (`on_thread.rs`).
+//!
 //! Read next: `src/carts/routes.rs`, the handler that serves the carts.
+
+pub use super::on_thread::{serve_on_thread, ServerThread};
 
 use super::conn::Connection;
 use super::idle::{IdleConnections, Registration};
@@ -312,34 +317,27 @@ impl Server {
                 }
                 // Out of descriptors: close the connection idle longest and
                 // retry at once, so a new client is not shut out by idle ones.
-                Err(e) if out_of_descriptors(&e) => match connections.shed_oldest() {
-                    Some(shed) => {
-                        self.stats.shed.fetch_add(1, Ordering::Relaxed);
-                        // Its task closes the descriptor when it next runs.
-                        for _ in 0..100 {
-                            if shed.strong_count() == 0 {
-                                break;
+                Err(e) if crate::sys::is_out_of_descriptors(&e) => {
+                    match connections.shed_oldest() {
+                        Some(shed) => {
+                            self.stats.shed.fetch_add(1, Ordering::Relaxed);
+                            // Its task closes the descriptor when it next runs.
+                            for _ in 0..100 {
+                                if shed.strong_count() == 0 {
+                                    break;
+                                }
+                                sleep(Duration::from_millis(1)).await;
                             }
-                            sleep(Duration::from_millis(1)).await;
                         }
+                        None => sleep(Duration::from_millis(10)).await, // all busy
                     }
-                    None => sleep(Duration::from_millis(10)).await, // all busy
-                },
+                }
                 // A connection reset before accept, or the like: breathe,
                 // then go on; one bad moment must not end the server.
                 Err(_) => sleep(Duration::from_millis(10)).await,
             }
         }
     }
-}
-
-/// True for `EMFILE` (this process is out of descriptors) and `ENFILE` (the
-/// whole system is).
-fn out_of_descriptors(error: &io::Error) -> bool {
-    matches!(
-        error.raw_os_error(),
-        Some(libc::EMFILE) | Some(libc::ENFILE)
-    )
 }
 
 /// One connection's task: read, parse, answer, until close or idle.

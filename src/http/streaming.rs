@@ -29,8 +29,8 @@
 //! Read next: `client.rs` (how the exchange gets here), `body.rs` (the
 //! decoders that produce the pieces).
 
-use super::conn::finish_at_eof;
 use super::pool::Lease;
+use super::read_loop::{step, Transport};
 use super::{Error, Headers, Response, ResponseParser};
 use crate::event_loop::timeout;
 use std::future::Future;
@@ -83,12 +83,18 @@ pub(crate) async fn within<T>(
 /// [`chunk`](Self::chunk).
 ///
 /// ```
-/// use homemade::carts::routes::EmbeddedServer;
 /// use homemade::event_loop::EventLoop;
+/// use homemade::http::server::{serve_on_thread, ServerResponse};
 /// use homemade::http::Client;
 ///
-/// let server = EmbeddedServer::start("127.0.0.1:0".parse().unwrap()).unwrap();
-/// let url = format!("{}/carts/1", server.base_url());
+/// // A server of our own whose every answer is 100 kB of `x`.
+/// let server = serve_on_thread(|_request| async {
+///     let mut response = ServerResponse::new(200);
+///     response.body = vec![b'x'; 100_000];
+///     response
+/// })
+/// .unwrap();
+/// let url = server.url("/big");
 /// let total = EventLoop::new().unwrap().block_on(async {
 ///     let mut response = Client::new().get_streaming(&url).await?;
 ///     assert_eq!(response.head().status, 200);
@@ -98,7 +104,7 @@ pub(crate) async fn within<T>(
 ///     }
 ///     Ok::<usize, homemade::http::Error>(total)
 /// });
-/// assert!(total.unwrap() > 0);
+/// assert_eq!(total.unwrap(), 100_000);
 /// ```
 pub struct StreamingResponse {
     head: Response,
@@ -225,14 +231,11 @@ impl StreamingResponse {
 impl Source {
     /// One read pushed into the parser: `Some` once the response is complete.
     async fn read_more(&mut self) -> Result<Option<Response>, Error> {
-        let stream =
+        let mut stream =
             self.lease.stream.as_ref().ok_or_else(|| {
                 Error::Internal("a streaming response without its connection".into())
             })?;
-        let n = stream.read(&mut self.buf).await?;
-        if n == 0 {
-            return finish_at_eof(&mut self.parser, stream.eof_is_clean()).map(Some);
-        }
-        self.parser.push(&self.buf[..n])
+        let got = stream.read_some(&mut self.buf).await?;
+        step(&mut self.parser, &self.buf, got)
     }
 }

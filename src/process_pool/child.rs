@@ -38,6 +38,8 @@ use std::io;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::panic::{self, AssertUnwindSafe};
 
+use crate::panics::panic_message;
+
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -90,17 +92,6 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_INIT_FAILED: i32 = 3;
 /// Exit code: the parent sent bytes that are not a task frame.
 pub const EXIT_PROTOCOL: i32 = 4;
-
-/// The text inside a panic payload.
-pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "panic with a non-string payload".to_string()
-    }
-}
 
 /// Runs a worker on `chan`; never returns.
 pub fn serve<In, Out, F>(chan: OwnedFd, f: &F, init: Option<&dyn Fn()>, cfg: &ChildConfig) -> !

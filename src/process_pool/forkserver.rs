@@ -208,23 +208,18 @@ fn serve(ctl: RawFd, worker: &dyn Fn(OwnedFd)) -> ! {
         if Instant::now() >= next_look {
             for pid in watch.stuck(&children) {
                 if !stuck.contains(&pid) {
-                    let _ = sys::kill(pid, libc::SIGKILL);
+                    let _ = sys::kill(pid, sys::SIGKILL);
                     stuck.push(pid);
                 }
             }
             next_look = Instant::now() + WATCH_EVERY;
         }
-        let mut pfd = [libc::pollfd {
-            fd: ctl,
-            events: libc::POLLIN,
-            revents: 0,
-        }];
-        match sys::poll(
-            &mut pfd,
+        match sys::wait_readable(
+            ctl,
             Some(next_look.saturating_duration_since(Instant::now())),
         ) {
-            Ok(0) => continue,
-            Ok(_) => {}
+            Ok(false) => continue,
+            Ok(true) => {}
             Err(_) => break,
         }
         let mut buf = [0u8; 16];
@@ -250,14 +245,14 @@ fn serve(ctl: RawFd, worker: &dyn Fn(OwnedFd)) -> ! {
                 }
                 reply
             }
-            _ => failed(libc::EINVAL),
+            _ => failed(sys::EINVAL),
         };
         if sys::send(ctl, &reply.encode()).is_err() {
             break;
         }
     }
     for pid in children {
-        let _ = sys::kill(pid, libc::SIGKILL);
+        let _ = sys::kill(pid, sys::SIGKILL);
         let _ = sys::waitpid(pid, 0);
     }
     sys::exit_now(0)
@@ -274,7 +269,7 @@ fn failed(errno: i32) -> Msg {
 
 /// The errno inside an `io::Error` (EIO if it has none).
 fn errno(e: &io::Error) -> i32 {
-    e.raw_os_error().unwrap_or(libc::EIO)
+    e.raw_os_error().unwrap_or(sys::EIO)
 }
 
 /// Asks the kernel to kill us (`SIGKILL`) when our parent dies, then checks
@@ -283,7 +278,7 @@ fn errno(e: &io::Error) -> i32 {
 /// warns about), `getppid` already names whoever adopted us, and the answer
 /// is `false`: the caller must exit at once.
 fn die_with(parent: Pid) -> bool {
-    sys::set_parent_death_signal(libc::SIGKILL).is_ok() && sys::getppid() == parent
+    sys::set_parent_death_signal(sys::SIGKILL).is_ok() && sys::getppid() == parent
 }
 
 /// Forks one worker on `chan`.
@@ -322,17 +317,17 @@ fn spawn(ctl: RawFd, chan: OwnedFd, worker: &dyn Fn(OwnedFd), children: &mut Vec
 /// Reaps one worker, killing it after `grace` if it is still running.
 fn reap(pid: Pid, grace: Duration, children: &mut Vec<Pid>) -> Msg {
     if !children.contains(&pid) {
-        return failed(libc::ECHILD);
+        return failed(sys::ECHILD);
     }
     let deadline = Instant::now() + grace;
     let status = loop {
-        match sys::waitpid(pid, libc::WNOHANG) {
+        match sys::waitpid(pid, sys::WNOHANG) {
             Ok(Some(status)) => break Ok(status),
             Ok(None) if Instant::now() < deadline => {
                 std::thread::sleep(Duration::from_micros(200));
             }
             Ok(None) => {
-                let _ = sys::kill(pid, libc::SIGKILL);
+                let _ = sys::kill(pid, sys::SIGKILL);
                 break sys::waitpid(pid, 0).map(|s| s.unwrap_or(0));
             }
             Err(e) => break Err(e),

@@ -118,6 +118,20 @@ struct Target {
 /// Which workers a pending future should watch.
 type Plan = Vec<Target>;
 
+/// The task's id, whether its result was taken, and which worker pids the
+/// handle watches while it is awaited.
+impl<Out> std::fmt::Debug for TaskHandle<Out> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let watching: Vec<Pid> = self.watches.iter().map(|w| w.pid).collect();
+        f.debug_struct("TaskHandle")
+            .field("id", &self.id)
+            .field("taken", &self.taken)
+            .field("watching", &watching)
+            .field("timer", &self.timer.is_some())
+            .finish()
+    }
+}
+
 impl<Out> TaskHandle<Out> {
     /// Wraps task `id` of the pool `inner`.
     pub(crate) fn new(inner: Arc<Inner<Out>>, id: TaskId) -> TaskHandle<Out> {

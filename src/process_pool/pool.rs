@@ -1,6 +1,6 @@
 //! # `ProcessPool`: the public face of the process pool
 //!
-//! ```no_run
+//! ```
 //! use homemade::process_pool::ProcessPool;
 //!
 //! fn main() -> Result<(), homemade::process_pool::PoolError> {
@@ -118,6 +118,23 @@ pub struct ProcessPoolBuilder<In, Out> {
     attempts: u32,
     recorder: Option<Recorder>,
     _types: PhantomData<fn(In) -> Out>,
+}
+
+/// The options set so far (the initializer shown only as set or not).
+impl<In, Out> std::fmt::Debug for ProcessPoolBuilder<In, Out> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProcessPoolBuilder")
+            .field("workers", &self.workers)
+            .field("transport", &self.transport)
+            .field("max_tasks_per_child", &self.max_tasks_per_child)
+            .field("task_timeout", &self.task_timeout)
+            .field("initializer", &self.initializer.is_some())
+            .field("max_frame", &self.max_frame)
+            .field("prefetch", &self.prefetch)
+            .field("attempts", &self.attempts)
+            .field("record", &self.record)
+            .finish()
+    }
 }
 
 impl<In, Out> ProcessPoolBuilder<In, Out>
@@ -336,6 +353,42 @@ where
 
     /// Queues one task; returns a handle to `join` or `.await`.
     /// Many may be outstanding at once; they are sent as workers free up.
+    ///
+    /// ```
+    /// use homemade::process_pool::{ProcessPool, TaskError};
+    ///
+    /// let pool = ProcessPool::new(2, |word: String| {
+    ///     if word.is_empty() {
+    ///         panic!("an empty word");
+    ///     }
+    ///     (word.len(), std::process::id()) // the worker's pid, not ours
+    /// })
+    /// .unwrap();
+    /// let handles: Vec<_> = ["fork", "exec"].map(|w| pool.submit(w.to_string())).into();
+    /// for handle in handles {
+    ///     let (len, pid) = handle.join().unwrap();
+    ///     assert_eq!(len, 4);
+    ///     assert_ne!(pid, std::process::id());
+    /// }
+    /// // A panic fails that task only; the worker keeps serving.
+    /// let err = pool.submit(String::new()).join().unwrap_err();
+    /// assert!(matches!(err, TaskError::Panicked { .. }), "{err}");
+    /// ```
+    ///
+    /// Awaited on the crate's event loop, many tasks are in flight while the
+    /// loop waits on the workers' sockets:
+    ///
+    /// ```
+    /// use homemade::event_loop::{gather, EventLoop};
+    /// use homemade::process_pool::ProcessPool;
+    ///
+    /// let pool = ProcessPool::new(2, |n: u64| (1..=n).product::<u64>()).unwrap();
+    /// let factorials = EventLoop::new()
+    ///     .unwrap()
+    ///     .block_on(gather((1..=5).map(|n| pool.submit(n))));
+    /// let factorials: Vec<u64> = factorials.into_iter().map(Result::unwrap).collect();
+    /// assert_eq!(factorials, [1, 2, 6, 24, 120]);
+    /// ```
     pub fn submit(&self, input: In) -> TaskHandle<Out> {
         let id = self.inner.lock().reserve_ids(1);
         let limit = self.inner.config.max_frame;
@@ -349,6 +402,20 @@ where
 
     /// `f` applied to every input, in input order, with automatic chunking
     /// (`ceil(len / (8 × workers))` items per chunk).
+    ///
+    /// ```
+    /// use homemade::process_pool::{PoolError, ProcessPool};
+    ///
+    /// let pool = ProcessPool::new(2, |x: i64| {
+    ///     assert!(x != 13, "unlucky");
+    ///     x * x
+    /// })
+    /// .unwrap();
+    /// assert_eq!(pool.map(1..=4).unwrap(), [1, 4, 9, 16]);
+    /// // The first failing item is named by its index.
+    /// let err = pool.map(10..=15).unwrap_err();
+    /// assert!(matches!(err, PoolError::Task { index: 3, .. }), "{err}");
+    /// ```
     pub fn map(&self, inputs: impl IntoIterator<Item = In>) -> Result<Vec<Out>, PoolError> {
         let inputs: Vec<In> = inputs.into_iter().collect();
         let chunksize = auto_chunksize(inputs.len(), self.workers());
@@ -412,6 +479,18 @@ where
 
     /// Results as they arrive, as `(input index, result)`; one task per item.
     /// Dropping the iterator early cancels what has not started.
+    ///
+    /// ```
+    /// use homemade::process_pool::ProcessPool;
+    ///
+    /// let pool = ProcessPool::new(2, |x: u32| x + 1).unwrap();
+    /// let mut got: Vec<(usize, u32)> = pool
+    ///     .imap_unordered(vec![10, 20, 30])
+    ///     .map(|(index, result)| (index, result.unwrap()))
+    ///     .collect();
+    /// got.sort(); // arrival order is whichever worker finished first
+    /// assert_eq!(got, [(0, 11), (1, 21), (2, 31)]);
+    /// ```
     pub fn imap_unordered(
         &self,
         inputs: impl IntoIterator<Item = In>,
@@ -441,6 +520,22 @@ where
         if !std::mem::replace(&mut self.finished, true) {
             (self.inner.finisher)(&self.inner, graceful);
         }
+    }
+}
+
+/// Shows what a reader of a log wants: the transport, the worker slots,
+/// the live workers' pids and the fork server's pid (`None` after close).
+impl<In, Out> std::fmt::Debug for ProcessPool<In, Out> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let st = self.inner.lock();
+        let pids: Vec<Pid> = st.workers.iter().flatten().map(|w| w.pid()).collect();
+        f.debug_struct("ProcessPool")
+            .field("transport", &st.transport)
+            .field("workers", &self.inner.config.workers)
+            .field("worker_pids", &pids)
+            .field("fork_server_pid", &st.server.as_ref().map(ForkServer::pid))
+            .field("finished", &self.finished)
+            .finish()
     }
 }
 

@@ -48,6 +48,11 @@ use std::time::Duration;
 /// Process id, as the kernel spells it.
 pub type Pid = libc::pid_t;
 
+// The kernel's numbers the rest of the module names: signals, `waitpid`
+// flags and errno values. Re-exported here so that no other file of the
+// process pool needs `libc` at all.
+pub use libc::{ECHILD, EINVAL, EIO, SIGKILL, WNOHANG};
+
 /// Values a system call returns, where `-1` means "look at `errno`".
 pub trait MinusOne: Copy + PartialEq {
     /// The failure value.
@@ -456,12 +461,19 @@ pub fn pidfd_open(pid: Pid) -> io::Result<OwnedFd> {
 
 /// Whether `fd` is readable right now (a `poll` with a zero timeout).
 pub fn readable_now(fd: RawFd) -> bool {
+    matches!(wait_readable(fd, Some(Duration::ZERO)), Ok(true))
+}
+
+/// Waits until `fd` is readable (or at end of file, or in error) or
+/// `timeout` passes (`None` = forever): `Ok(true)` when it is, `Ok(false)`
+/// when the time ran out or a signal interrupted the wait.
+pub fn wait_readable(fd: RawFd, timeout: Option<Duration>) -> io::Result<bool> {
     let mut p = [libc::pollfd {
         fd,
         events: libc::POLLIN,
         revents: 0,
     }];
-    matches!(poll(&mut p, Some(Duration::ZERO)), Ok(n) if n > 0)
+    Ok(poll(&mut p, timeout)? > 0)
 }
 
 /// An anonymous memory file of `len` bytes (`memfd_create`, close-on-exec):

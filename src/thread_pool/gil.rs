@@ -42,6 +42,28 @@ use parking_lot::{Condvar, Mutex};
 pub const DEFAULT_SWITCH_INTERVAL: Duration = Duration::from_millis(5);
 
 /// A simulated global interpreter lock. Cheap to clone (an `Arc` inside).
+///
+/// ```
+/// use homemade::thread_pool::Gil;
+/// use std::time::Duration;
+///
+/// let gil = Gil::new();
+/// let counter = std::sync::Mutex::new(0u64);
+/// std::thread::scope(|s| {
+///     for _ in 0..2 {
+///         s.spawn(|| {
+///             let mut guard = gil.acquire(); // one thread at a time past here
+///             for _ in 0..1000 {
+///                 *counter.lock().unwrap() += 1;
+///                 guard.tick(); // where CPython checks its eval breaker
+///             }
+///             // Sleeping (like I/O) releases the GIL meanwhile.
+///             guard.blocking(|| std::thread::sleep(Duration::from_millis(1)));
+///         });
+///     }
+/// });
+/// assert_eq!(counter.into_inner().unwrap(), 2000);
+/// ```
 #[derive(Clone)]
 pub struct Gil {
     inner: Arc<GilInner>,
@@ -178,6 +200,16 @@ impl GilInner {
 /// Proof that this thread holds the GIL; releases it when dropped.
 pub struct GilGuard<'a> {
     gil: &'a GilInner,
+}
+
+/// The GIL's switch interval and how many hand-overs it has made so far.
+impl std::fmt::Debug for GilGuard<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GilGuard")
+            .field("switch_interval", &self.gil.switch_interval)
+            .field("handovers", &self.gil.handovers.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
 }
 
 impl GilGuard<'_> {

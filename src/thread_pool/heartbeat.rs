@@ -28,6 +28,9 @@
 //! `kicked` under the timer's mutex and the timer only blocks if `kicked`
 //! is unset under that same mutex, so a kick is never lost (the same
 //! check-under-the-lock argument as a worker's bed in `sleep/README.md`).
+//! A kick only restarts a sleeping timer: one that is ticking sleeps out
+//! its tick whatever kicks arrive, or every wake-up would be a beat out of
+//! time (`tests/thread_pool_heartbeat_wake_is_not_a_beat.rs`).
 //!
 //! # Why a thread and not a clock check every K joins
 //!
@@ -42,7 +45,7 @@
 //! then `join.rs` (`join_in_worker`, its heartbeat branch).
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
 
@@ -167,8 +170,14 @@ impl Heartbeat {
                 continue;
             }
             state.kicked = false;
-            // Sleep one tick (a kick or stop may end it early; harmless).
-            self.bell.wait_for(&mut state, tick);
+            // Sleep one whole tick. A kick during it (a worker woke up)
+            // must not end it early: the timer is already ticking, and a
+            // tick cut short would be a beat out of time (every wake-up a
+            // beat, whatever the interval). Only `stop` ends it.
+            let end = Instant::now() + tick;
+            while !state.stop && Instant::now() < end {
+                self.bell.wait_until(&mut state, end);
+            }
             if state.stop {
                 return;
             }

@@ -285,6 +285,20 @@ impl ThreadPool {
     /// Called from a worker of a *different* pool, that worker blocks until
     /// `op` is done (rayon's would keep stealing in its own pool meanwhile);
     /// avoid cycles of pools installing into each other.
+    ///
+    /// ```
+    /// use homemade::thread_pool::{current_thread_index, ThreadPool};
+    ///
+    /// let pool = ThreadPool::new(2).unwrap();
+    /// assert_eq!(current_thread_index(), None); // the caller is no worker
+    /// let (index, sum) = pool.install(|| {
+    ///     // On a worker now: `join` (and `scope`, `map`) in here use this pool.
+    ///     let (a, b) = homemade::thread_pool::join(|| 1 + 2, || 3 + 4);
+    ///     (current_thread_index(), a + b)
+    /// });
+    /// assert!(matches!(index, Some(0 | 1)));
+    /// assert_eq!(sum, 10);
+    /// ```
     pub fn install<OP, R>(&self, op: OP) -> R
     where
         OP: FnOnce() -> R + Send,
@@ -350,6 +364,17 @@ impl ThreadPool {
     }
 
     /// Calls `f` on every item in parallel (no order guaranteed).
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    ///
+    /// let pool = homemade::thread_pool::ThreadPool::new(2).unwrap();
+    /// let total = AtomicU64::new(0);
+    /// pool.for_each((1..=100).collect(), |x: u64| {
+    ///     total.fetch_add(x, Ordering::Relaxed);
+    /// });
+    /// assert_eq!(total.into_inner(), 5050);
+    /// ```
     pub fn for_each<T, F>(&self, items: Vec<T>, f: F)
     where
         T: Send,
@@ -361,6 +386,21 @@ impl ThreadPool {
     /// Queues a fire-and-forget job. If it panics, the panic is reported
     /// (stderr, or the builder's `panic_handler`) and counted in `stats`;
     /// the worker and the pool keep running.
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    ///
+    /// let pool = homemade::thread_pool::ThreadPool::new(2).unwrap();
+    /// let (tx, rx) = mpsc::channel();
+    /// for i in 0..4u32 {
+    ///     let tx = tx.clone();
+    ///     pool.spawn(move || tx.send(i * i).unwrap());
+    /// }
+    /// drop(tx);
+    /// let mut squares: Vec<u32> = rx.iter().collect(); // ends when every job is done
+    /// squares.sort();
+    /// assert_eq!(squares, [0, 1, 4, 9]);
+    /// ```
     pub fn spawn<F>(&self, f: F)
     where
         F: FnOnce() + Send + 'static,
@@ -388,6 +428,21 @@ impl ThreadPool {
     /// assert_eq!(handle.join().unwrap(), 42);
     /// let failing = pool.submit(|| -> u32 { panic!("boom") });
     /// assert_eq!(failing.join().unwrap_err().message(), "boom");
+    /// ```
+    ///
+    /// Awaited on the crate's event loop, the loop keeps running other
+    /// tasks while the pool computes:
+    ///
+    /// ```
+    /// use homemade::event_loop::EventLoop;
+    /// use homemade::thread_pool::ThreadPool;
+    ///
+    /// let pool = ThreadPool::new(2).unwrap();
+    /// let sum = EventLoop::new().unwrap().block_on(async {
+    ///     let handle = pool.submit(|| (1..=1000u64).sum::<u64>());
+    ///     handle.await.unwrap()
+    /// });
+    /// assert_eq!(sum, 500_500);
     /// ```
     pub fn submit<F, R>(&self, f: F) -> TaskHandle<R>
     where

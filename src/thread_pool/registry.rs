@@ -176,7 +176,7 @@ impl Registry {
                     std::io::stderr(),
                     "homemade::thread_pool: a spawned job panicked on worker {worker}: {} \
                      (the worker keeps running)",
-                    panic_message(payload.as_ref())
+                    crate::panics::panic_message(payload.as_ref())
                 );
                 drop_quietly(payload);
             }
@@ -191,17 +191,6 @@ impl Registry {
                 self.sleep.wake_specific(index);
             }
         }
-    }
-}
-
-/// The text of a panic payload (`&str` or `String`), or a placeholder.
-pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        String::from("<non-string panic payload>")
     }
 }
 

@@ -48,6 +48,18 @@ pub struct Scope<'scope> {
     _marker: PhantomData<fn(&'scope ()) -> &'scope ()>,
 }
 
+/// The pool's thread count and whether a spawned job has panicked so far.
+impl std::fmt::Debug for Scope<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // SAFETY: the registry outlives the scope (see `Sync` below).
+        let threads = unsafe { &*self.registry }.num_threads();
+        f.debug_struct("Scope")
+            .field("threads", &threads)
+            .field("panicked", &self.panic.lock().is_some())
+            .finish_non_exhaustive()
+    }
+}
+
 // SAFETY: the registry pointer is kept alive by the workers for as long as
 // the scope exists (the scope lives on a worker's stack); the other fields
 // are Sync.

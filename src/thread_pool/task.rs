@@ -37,8 +37,9 @@ use std::task::{Context, Poll, Waker};
 
 use parking_lot::{Condvar, Mutex};
 
-use super::registry::{panic_message, Registry};
+use super::registry::Registry;
 use super::worker::WorkerThread;
+use crate::panics::panic_message;
 
 /// The error of a task whose closure panicked.
 pub struct TaskPanicked {

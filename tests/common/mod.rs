@@ -3,11 +3,35 @@
 //! Process-pool tests must create their pools while the process is
 //! single-threaded, and libtest runs tests on threads. So these binaries have
 //! a plain `fn main()` that runs each case in turn on the main thread,
-//! prints `test NAME ... ok` per case and a final `N passed, M failed` line,
+//! prints `test NAME ... ok` per case and libtest's `test result:` line,
 //! and exits non-zero on any failure. A watchdog alarm bounds the runtime.
-#![allow(dead_code)]
+//!
+//! The cases are named once, with [`cases!`]:
+//!
+//! ```ignore
+//! fn main() {
+//!     common::run(common::cases![first_case, second_case])
+//! }
+//! ```
+//!
+//! and the binary takes libtest's arguments (`args.rs`), so
+//! `cargo test --test NAME SOME_CASE` runs only the cases whose names
+//! contain `SOME_CASE`, and `-- --list` lists them.
+#![allow(dead_code, unused_imports, unused_macros)]
 
+mod args;
+
+pub use args::Args;
 use std::panic::{self, AssertUnwindSafe};
+
+/// The list of cases for [`run`] or [`run_both`], each function named once:
+/// `cases![a, b]` is `&[("a", a as fn()), ("b", b as fn())]`.
+macro_rules! cases {
+    ($($case:ident),+ $(,)?) => {
+        &[$((stringify!($case), $case as fn())),+]
+    };
+}
+pub(crate) use cases;
 
 /// Runs the cases in order; exits the process with the summary.
 pub fn run(cases: &[(&str, fn())]) -> ! {
@@ -48,16 +72,40 @@ pub fn watchdog(secs: u32) {
 
 /// Runs cases one after another on the main thread and counts the outcomes.
 /// Cases may be closures that borrow what `main` set up first (a pool, a
-/// server), which is why this is a value and not only [`run`].
-#[derive(Default)]
+/// server), which is why this is a value and not only [`run`]. It reads the
+/// command line when made: cases the filters leave out are counted, not run.
 pub struct Runner {
+    args: Args,
     passed: usize,
     failed: usize,
+    filtered_out: usize,
+    listed: usize,
+}
+
+impl Default for Runner {
+    fn default() -> Self {
+        Runner {
+            args: Args::from_env(),
+            passed: 0,
+            failed: 0,
+            filtered_out: 0,
+            listed: 0,
+        }
+    }
 }
 
 impl Runner {
-    /// Runs one case, catching its panic.
+    /// Runs one case (if the command line selects it), catching its panic.
     pub fn case(&mut self, name: &str, case: impl FnOnce()) {
+        if !self.args.selects(name) {
+            self.filtered_out += 1;
+            return;
+        }
+        if self.args.list {
+            println!("{name}: test");
+            self.listed += 1;
+            return;
+        }
         match panic::catch_unwind(AssertUnwindSafe(case)) {
             Ok(()) => {
                 println!("test {name} ... ok");
@@ -78,11 +126,19 @@ impl Runner {
     /// Checks that no child process is left, prints the summary line and
     /// exits; call it after dropping every pool and server.
     pub fn finish(mut self) -> ! {
+        if self.args.list {
+            println!("\n{} tests, 0 benchmarks", self.listed);
+            std::process::exit(0);
+        }
         if let Some(pid) = leftover_child() {
             println!("test no_children_left ... FAILED: child {pid} was left behind");
             self.failed += 1;
         }
-        println!("{} passed, {} failed", self.passed, self.failed);
+        let verdict = if self.failed == 0 { "ok" } else { "FAILED" };
+        println!(
+            "\ntest result: {verdict}. {} passed; {} failed; 0 ignored; 0 measured; {} filtered out",
+            self.passed, self.failed, self.filtered_out
+        );
         std::process::exit(if self.failed == 0 { 0 } else { 1 })
     }
 }

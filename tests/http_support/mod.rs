@@ -8,7 +8,13 @@
 //! * [`send_raw`] and [`call`] go the other way, for the `http_cart_*` server
 //!   tests: one request over a raw socket, exactly the bytes given, and the
 //!   [`Answer`] taken apart.
+//! * [`echo_server`] (`echo.rs`) is our own server with a tiny handler of the
+//!   tests' own, for the tests of HTTP itself (they need no cart route).
 #![allow(dead_code)]
+
+mod echo;
+#[allow(unused_imports)] // not every http test binary uses the echo server
+pub use echo::*;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};

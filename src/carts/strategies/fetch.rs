@@ -1,17 +1,19 @@
 //! Fetching one cart: the URL, the status check, the JSON decoding.
 //!
-//! Three transports fetch carts (the blocking client of `http::blocking`, our
-//! event-loop client, and a small tokio client in `peers.rs`); all three hand
+//! Three transports fetch carts (the blocking client of `http::blocking`,
+//! [`blocking`]; our event-loop client, [`on_loop`]; and a small tokio
+//! client in `peers.rs`); all three hand
 //! the [`Response`] to [`decode`], so every strategy accepts and rejects
 //! exactly the same answers: a status other than 200, a body that is not a
 //! cart, or a cart with another id each become a one-line [`CartError`].
 //!
-//! Read next: `threaded.rs`.
+//! Read next: `drive.rs`, which awaits these fetches.
 
+use super::Workload;
 use crate::carts::error::CartError;
 use crate::carts::model::Cart;
 use crate::carts::spans::{now_ns, Lane, SpanKind, Spans};
-use crate::http::{self, Response};
+use crate::http::{self, Client, Response};
 
 /// `BASE/carts/ID?delay=MS`, the URL of one cart with its server-side delay.
 pub fn cart_url(base_url: &str, id: u64, delay_ms: u64) -> String {
@@ -84,6 +86,20 @@ pub(super) fn finish(
     let cart = decode(id, url, &response)?;
     spans.record_abs(lane.clone(), SpanKind::Fetch, id, start, now_ns());
     Ok(cart)
+}
+
+/// Fetches cart `id` with our event-loop client and records its fetch bar.
+pub(super) async fn on_loop(
+    client: &Client,
+    wl: &Workload,
+    id: u64,
+    lane: &Lane,
+    spans: &Spans,
+) -> Result<Cart, CartError> {
+    let url = wl.url(id);
+    let start = now_ns();
+    let response = client.get(&url).await;
+    finish(id, &url, response, start, lane, spans)
 }
 
 /// Fetches cart `id` once, without a delay, and decodes it as every strategy

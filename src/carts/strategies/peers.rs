@@ -7,10 +7,10 @@
 //!   `http::Request::encode` writes the request and `http::ResponseParser`
 //!   reads the answer, so this row and ours parse the very same way and the
 //!   comparison is about the runtimes, not about two HTTP stacks.
-//! * **CPU on rayon.** Each task hands its cart to a rayon pool with as many
-//!   threads as our pools have workers (`--workers`), and awaits a
+//! * **CPU on rayon.** Each cart's driver hands its cart to a rayon pool with
+//!   as many threads as our pools have workers (`--workers`), and awaits a
 //!   `tokio::sync::oneshot` that the rayon job completes: the idiomatic bridge
-//!   between the two.
+//!   between the two (`OnRayon` in `pricers.rs`).
 //!
 //! Like `pipelined`, pricing starts the moment a response is in. Like our
 //! clients, every request runs under the workload's deadline (`--timeout`)
@@ -21,19 +21,23 @@
 //!
 //! Read next: `report.rs`.
 
+use super::drive::Driver;
 use super::fetch;
+use super::pricers::OnRayon;
 use super::Workload;
 use crate::carts::error::CartError;
 use crate::carts::model::Cart;
-use crate::carts::pricing::{price, NoPacer, Priced};
-use crate::carts::spans::{current_tid, now_ns, Lane, LaneKind, SpanKind, Spans};
+use crate::carts::pricing::Priced;
+use crate::carts::spans::{now_ns, Lane, Spans};
+use crate::event_loop::gather;
 use crate::http::{self, Request, Response, ResponseParser};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Row 8: fetch on tokio, price on rayon, pipelined.
-pub(super) fn tokio_rayon(wl: &Workload, spans: &Spans) -> Result<Vec<Priced>, CartError> {
+pub(super) fn tokio_rayon(drive: Driver<'_>) -> Result<Vec<Priced>, CartError> {
+    let wl = drive.wl;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -42,91 +46,22 @@ pub(super) fn tokio_rayon(wl: &Workload, spans: &Spans) -> Result<Vec<Priced>, C
         .num_threads(wl.workers.max(1))
         .build()
         .map_err(|e| CartError::Runtime(format!("cannot start rayon: {e}")))?;
+    let pricer = OnRayon(&rayon);
     let lane = Lane::this_loop();
     // As many connections in flight as our client allows per host (sized
     // from the descriptor limit, see `http::default_connections_per_host`).
     let permits = http::default_connections_per_host().min(tokio::sync::Semaphore::MAX_PERMITS);
     let gate = tokio::sync::Semaphore::new(permits);
+    // The drivers borrow the workload, so they cannot be `tokio::spawn`ed:
+    // like our loop's rows, they all run inside the one task of `block_on`,
+    // under `gather` (a plain future combinator, at home on any runtime).
     runtime.block_on(async {
-        let tasks = wl.ids.iter().map(|&id| {
-            let (lane, rayon, gate) = (&lane, &rayon, &gate);
-            async move {
-                let cart = fetch_tokio(wl, id, gate, lane, spans).await?;
-                let effort = wl.effort(id);
-                let (tx, rx) = tokio::sync::oneshot::channel();
-                rayon.spawn(move || {
-                    let priced = price(&cart, effort, &mut NoPacer);
-                    let _ = tx.send((priced, current_tid()));
-                });
-                let (priced, tid) = rx.await.map_err(|_| {
-                    CartError::Runtime(format!("cart {id}: the rayon job panicked"))
-                })?;
-                let lane = Lane {
-                    kind: LaneKind::Thread,
-                    id: tid,
-                };
-                spans.record_abs(
-                    lane,
-                    SpanKind::Compute,
-                    id,
-                    priced.started_ns,
-                    priced.ended_ns,
-                );
-                Ok::<Priced, CartError>(priced)
-            }
+        let carts = wl.ids.iter().map(|&id| {
+            let fetch = fetch_tokio(wl, id, &gate, &lane, drive.spans);
+            drive.cart(id, fetch, &pricer)
         });
-        let results = JoinAll::new(tasks.collect()).await;
-        results.into_iter().collect()
+        gather(carts).await.into_iter().collect()
     })
-}
-
-/// A minimal join-all: keeps every future pinned in a `Vec` and polls the
-/// unfinished ones whenever the task is woken. The futures borrow the
-/// workload, so they cannot be `tokio::spawn`ed; like our `gather`, they all
-/// run inside the one task of `block_on`, results in input order.
-struct JoinAll<F: std::future::Future> {
-    futs: Vec<std::pin::Pin<Box<F>>>,
-    outputs: Vec<Option<F::Output>>,
-}
-
-impl<F: std::future::Future> JoinAll<F> {
-    /// Wraps the futures, none finished yet.
-    fn new(futs: Vec<F>) -> Self {
-        let outputs = futs.iter().map(|_| None).collect();
-        JoinAll {
-            futs: futs.into_iter().map(Box::pin).collect(),
-            outputs,
-        }
-    }
-}
-
-// The futures are pinned in their boxes and the outputs are never pinned, so
-// moving a `JoinAll` is harmless.
-impl<F: std::future::Future> Unpin for JoinAll<F> {}
-
-impl<F: std::future::Future> std::future::Future for JoinAll<F> {
-    type Output = Vec<F::Output>;
-
-    fn poll(
-        self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Self::Output> {
-        let this = self.get_mut();
-        let mut pending = false;
-        for (fut, out) in this.futs.iter_mut().zip(this.outputs.iter_mut()) {
-            if out.is_none() {
-                match fut.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => *out = Some(v),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(this.outputs.iter_mut().map(|o| o.take().unwrap()).collect())
-        }
-    }
 }
 
 /// Fetches cart `id` over tokio's `TcpStream` and records its fetch bar.
@@ -192,20 +127,28 @@ where
     stream.flush().await?; // tokio-rustls sends what it buffered
     let mut parser = ResponseParser::for_method(&request.method);
     let mut buf = vec![0u8; 16 * 1024];
-    loop {
-        let n = match stream.read(&mut buf).await {
-            Ok(n) => n,
+    let mut reads = TokioReads { stream, tls };
+    http::read_response(&mut reads, &mut parser, &mut buf, http::Until::Whole)
+        .await?
+        .ok_or_else(|| http::Error::Internal("no response after reading a whole one".into()))
+}
+
+/// A tokio stream as a transport of our one read loop (`http/read_loop.rs`).
+struct TokioReads<S> {
+    stream: S,
+    tls: bool,
+}
+
+impl<S: tokio::io::AsyncRead + Unpin> http::Transport for TokioReads<S> {
+    async fn read_some(&mut self, buf: &mut [u8]) -> Result<http::Got, http::Error> {
+        match self.stream.read(buf).await {
+            Ok(0) => Ok(http::Got::Eof { clean: true }),
+            Ok(n) => Ok(http::Got::Bytes(n)),
             // tokio-rustls: the peer closed without close_notify.
-            Err(e) if tls && e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                return http::finish_at_eof(&mut parser, false);
+            Err(e) if self.tls && e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                Ok(http::Got::Eof { clean: false })
             }
-            Err(e) => return Err(e.into()),
-        };
-        if n == 0 {
-            return parser.push_eof();
-        }
-        if let Some(response) = parser.push(&buf[..n])? {
-            return Ok(response);
+            Err(e) => Err(e.into()),
         }
     }
 }

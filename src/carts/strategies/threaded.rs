@@ -8,193 +8,99 @@
 //!   its cart, and the computations overlap too, up to the number of cores.
 //! * `threads+gil`: the same threads, but every thread must hold the
 //!   simulated GIL (`thread_pool::Gil`) to run the kernel, the way CPython
-//!   threads must hold the GIL to run bytecode. A thread releases it while it
-//!   waits on the network (`guard.blocking(..)`, as CPython does around socket
-//!   calls) and the kernel offers it to others every ~50 µs of work
-//!   (`guard.tick()`, CPython's switch interval check). The waits still
-//!   overlap; the computations no longer do.
+//!   threads must hold the GIL to run bytecode. A thread starts by taking
+//!   the GIL and releases it while it waits on the network
+//!   (`guard.blocking(..)`, as CPython does around socket calls); the kernel
+//!   offers it to others every ~50 µs of work (`guard.tick()`, CPython's
+//!   switch interval check). The waits still overlap; the computations no
+//!   longer do.
 //!
-//! ## The GIL slices
-//!
-//! Under the GIL a cart's computation is not one bar but many slices, one per
-//! stretch during which its thread held the GIL. [`GilPacer`] cuts a slice
-//! whenever `tick()` took long enough that another thread must have run in
-//! between (a tick that keeps the GIL returns in nanoseconds; a hand-over
-//! involves two thread wake-ups, microseconds at least). The recorded slices
-//! of different carts therefore never overlap, and the timeline shows the
-//! serialisation exactly.
+//! Each thread runs the driver of `drive.rs` with the blocking fetch and an
+//! [`Inline`] pricer; such a future never waits, so [`finish_now`] runs it.
 //!
 //! Read next: `looped.rs`.
 
+use super::drive::{finish_now, Driver, Pricer};
 use super::fetch;
-use super::Workload;
+use super::pricers::Inline;
 use crate::carts::error::CartError;
-use crate::carts::pricing::{price, NoPacer, Pacer, Priced};
-use crate::carts::spans::{now_ns, Lane, SpanKind, Spans};
-use crate::thread_pool::{Gil, GilGuard};
-use std::time::Duration;
-
-/// A tick slower than this means the GIL changed hands during it.
-const HANDOVER_NS: u64 = 2_000;
+use crate::carts::pricing::Priced;
+use crate::carts::spans::Lane;
+use crate::thread_pool::Gil;
 
 /// Row 1: one cart after another on the calling thread.
-pub(super) fn sequential(wl: &Workload, spans: &Spans) -> Result<Vec<Priced>, CartError> {
-    let lane = Lane::this_thread();
-    wl.ids
-        .iter()
-        .map(|&id| fetch_and_price(wl, id, &lane, spans))
+pub(super) fn sequential(drive: Driver<'_>) -> Result<Vec<Priced>, CartError> {
+    let ids = &drive.wl.ids;
+    ids.iter()
+        .map(|&id| on_this_thread(drive, id, &Inline::on_thread(), None))
         .collect()
 }
 
 /// Row 2: one OS thread per cart.
-pub(super) fn threads(wl: &Workload, spans: &Spans) -> Result<Vec<Priced>, CartError> {
-    std::thread::scope(|s| {
-        let handles: Vec<_> = wl
-            .ids
-            .iter()
-            .map(|&id| {
-                std::thread::Builder::new()
-                    .name(format!("cart-{id}"))
-                    .spawn_scoped(s, move || {
-                        fetch_and_price(wl, id, &Lane::this_thread(), spans)
-                    })
-                    .map_err(|e| CartError::Runtime(format!("cannot start a thread: {e}")))
-            })
-            .collect();
-        join_all(handles)
-    })
+pub(super) fn threads(drive: Driver<'_>) -> Result<Vec<Priced>, CartError> {
+    thread_per_cart(drive, &Inline::on_thread(), None)
 }
 
 /// Row 3: one OS thread per cart, computing only while holding the GIL.
-pub(super) fn threads_gil(wl: &Workload, spans: &Spans) -> Result<Vec<Priced>, CartError> {
+pub(super) fn threads_gil(drive: Driver<'_>) -> Result<Vec<Priced>, CartError> {
     let gil = Gil::new();
+    thread_per_cart(drive, &Inline::under_gil(&gil), Some(&gil))
+}
+
+/// Fetches and prices cart `id` on the calling thread. With a `gil`, the
+/// thread takes it first and releases it around the blocking fetch, as a
+/// Python thread would (the pricer then holds it while computing).
+fn on_this_thread(
+    drive: Driver<'_>,
+    id: u64,
+    pricer: &impl Pricer,
+    gil: Option<&Gil>,
+) -> Result<Priced, CartError> {
+    let wl = drive.wl;
+    let lane = Lane::this_thread();
+    let get = || fetch::blocking(&wl.url(id), wl.timeout, id, &lane, drive.spans);
+    let fetch = async {
+        match gil {
+            Some(gil) => gil.acquire().blocking(get),
+            None => get(),
+        }
+    };
+    finish_now(drive.cart(id, fetch, pricer))
+}
+
+/// One scoped thread per cart, each running [`on_this_thread`]; the first
+/// error once they have all been joined.
+fn thread_per_cart(
+    drive: Driver<'_>,
+    pricer: &(impl Pricer + Sync),
+    gil: Option<&Gil>,
+) -> Result<Vec<Priced>, CartError> {
     std::thread::scope(|s| {
-        let handles: Vec<_> = wl
+        let handles: Vec<_> = drive
+            .wl
             .ids
             .iter()
             .map(|&id| {
-                let gil = gil.clone();
                 std::thread::Builder::new()
                     .name(format!("cart-{id}"))
-                    .spawn_scoped(s, move || {
-                        let lane = Lane::this_thread();
-                        let url = wl.url(id);
-                        // A Python thread starts by taking the GIL...
-                        let mut guard = gil.acquire();
-                        // ...and drops it while it waits on the socket.
-                        let cart = guard
-                            .blocking(|| fetch::blocking(&url, wl.timeout, id, &lane, spans))?;
-                        let mut pacer = GilPacer::new(&mut guard, &lane, id, spans);
-                        let priced = price(&cart, wl.effort(id), &mut pacer);
-                        pacer.finish(priced.ended_ns);
-                        Ok(priced)
-                    })
+                    .spawn_scoped(s, move || on_this_thread(drive, id, pricer, gil))
                     .map_err(|e| CartError::Runtime(format!("cannot start a thread: {e}")))
             })
             .collect();
-        join_all(handles)
-    })
-}
-
-/// Fetches and prices one cart on the calling thread, recording both bars.
-fn fetch_and_price(
-    wl: &Workload,
-    id: u64,
-    lane: &Lane,
-    spans: &Spans,
-) -> Result<Priced, CartError> {
-    let cart = fetch::blocking(&wl.url(id), wl.timeout, id, lane, spans)?;
-    let priced = price(&cart, wl.effort(id), &mut NoPacer);
-    spans.record_abs(
-        lane.clone(),
-        SpanKind::Compute,
-        id,
-        priced.started_ns,
-        priced.ended_ns,
-    );
-    Ok(priced)
-}
-
-/// Joins scoped threads, returning the first error (after joining them all).
-fn join_all(
-    handles: Vec<Result<std::thread::ScopedJoinHandle<'_, Result<Priced, CartError>>, CartError>>,
-) -> Result<Vec<Priced>, CartError> {
-    let mut out = Vec::with_capacity(handles.len());
-    let mut first_error = None;
-    for handle in handles {
-        let result = handle.and_then(|h| {
-            h.join()
-                .unwrap_or_else(|_| Err(CartError::Runtime("a cart thread panicked".into())))
-        });
-        match result {
-            Ok(p) => out.push(p),
-            Err(e) => {
-                first_error.get_or_insert(e);
+        let mut out = Vec::with_capacity(handles.len());
+        let mut first_error = None;
+        for handle in handles {
+            let result = handle.and_then(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(CartError::Runtime("a cart thread panicked".into())))
+            });
+            match result {
+                Ok(p) => out.push(p),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
             }
         }
-    }
-    match first_error {
-        Some(e) => Err(e),
-        None => Ok(out),
-    }
-}
-
-/// The pacer of `threads+gil`: ticks the GIL and records the slices during
-/// which this thread held it.
-struct GilPacer<'g, 's> {
-    guard: &'g mut GilGuard<'s>,
-    lane: &'s Lane,
-    cart: u64,
-    spans: &'s Spans,
-    slice_start: u64,
-}
-
-impl<'g, 's> GilPacer<'g, 's> {
-    /// Starts the first slice now (the caller holds the GIL).
-    fn new(guard: &'g mut GilGuard<'s>, lane: &'s Lane, cart: u64, spans: &'s Spans) -> Self {
-        GilPacer {
-            guard,
-            lane,
-            cart,
-            spans,
-            slice_start: now_ns(),
-        }
-    }
-
-    /// Records the slice that ends at `end`.
-    fn cut(&self, end: u64) {
-        if end > self.slice_start {
-            self.spans.record_abs(
-                self.lane.clone(),
-                SpanKind::Compute,
-                self.cart,
-                self.slice_start,
-                end,
-            );
-        }
-    }
-
-    /// Records the last slice, which ends when the kernel returned.
-    fn finish(self, end: u64) {
-        self.cut(end);
-    }
-}
-
-impl Pacer for GilPacer<'_, '_> {
-    fn tick(&mut self) {
-        let before = now_ns();
-        self.guard.tick();
-        let after = now_ns();
-        if after - before > HANDOVER_NS {
-            // Someone else held the GIL in between: close this slice.
-            self.cut(before);
-            self.slice_start = after;
-        }
-    }
-
-    fn sleep(&mut self, d: Duration) {
-        // Python's time.sleep releases the GIL: so does ours. The sleep stands
-        // in for the computation, so it stays one bar, and such bars overlap.
-        self.guard.blocking(|| std::thread::sleep(d));
-    }
+        first_error.map_or(Ok(out), Err)
+    })
 }
