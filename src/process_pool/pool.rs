@@ -132,7 +132,7 @@ impl<In, Out> std::fmt::Debug for ProcessPoolBuilder<In, Out> {
             .field("max_frame", &self.max_frame)
             .field("prefetch", &self.prefetch)
             .field("attempts", &self.attempts)
-            .field("record", &self.record)
+            .field("recorder", &self.recorder)
             .finish()
     }
 }
