@@ -149,8 +149,16 @@ fn fetch_prints_a_200_mib_body_with_bounded_memory() {
         assert_eq!(libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage), 0);
         usage.ru_maxrss as u64
     };
+    // Under `scripts/asan-test` the child is an ASan build too: its shadow
+    // memory and quarantine raise the peak (35 MiB seen), so the bound is
+    // looser there; it still fails a fetch that buffers the 200 MiB body.
+    let bound_kib = if std::env::var_os("HOMEMADE_ASAN").is_some() {
+        96 * 1024
+    } else {
+        32 * 1024
+    };
     assert!(
-        max_rss_kib < 32 * 1024,
+        max_rss_kib < bound_kib,
         "fetch peaked at {max_rss_kib} KiB for a 200 MiB body"
     );
 }
