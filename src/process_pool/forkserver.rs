@@ -287,7 +287,7 @@ fn spawn(ctl: RawFd, chan: OwnedFd, worker: &dyn Fn(OwnedFd), children: &mut Vec
     // SAFETY: the fork server is single-threaded for its whole life.
     match unsafe { sys::fork() } {
         Ok(Forked::Child) => {
-            super::test_hooks::worker_forked();
+            super::test_hooks::worker_forked(me);
             if !die_with(me) {
                 sys::exit_now(0);
             }

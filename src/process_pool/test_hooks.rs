@@ -28,12 +28,15 @@ pub fn hold_workers_until_fork_server_exits(on: bool) {
     HOLD_WORKERS.store(on, Ordering::SeqCst);
 }
 
-/// Called by a freshly forked worker before it sets its death signal.
-pub(crate) fn worker_forked() {
+/// Called by a freshly forked worker before it sets its death signal;
+/// `parent` is the fork server's pid, read before the fork (reading it here
+/// with `getppid` would name the adopter if the fork server had already
+/// died, and the hold would then wait its whole 10 s: the test that uses it
+/// failed now and then for that reason).
+pub(crate) fn worker_forked(parent: sys::Pid) {
     if !HOLD_WORKERS.load(Ordering::SeqCst) {
         return;
     }
-    let parent = sys::getppid();
     let give_up = Instant::now() + Duration::from_secs(10);
     while sys::getppid() == parent && Instant::now() < give_up {
         std::thread::sleep(Duration::from_millis(1));
