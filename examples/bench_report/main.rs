@@ -95,12 +95,7 @@ fn run(args: Args) -> Result<(), String> {
     };
     let md_path = write("bench-report.md", &md)?;
     let svg_path = write("bench-ratios.svg", &chart)?;
-    let ratios: Vec<_> = report
-        .benches
-        .iter()
-        .flat_map(|b| &b.cases)
-        .flat_map(|c| &c.ratios)
-        .collect();
+    let ratios: Vec<_> = report.ratios().collect();
     let missed = ratios.iter().filter(|r| r.met() == Some(false)).count();
     println!(
         "{} ratios ({} with a goal missed), {} measurements missing",

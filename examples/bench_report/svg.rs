@@ -47,12 +47,7 @@ impl Axis {
     fn fit(report: &Report) -> Axis {
         let mut lo: f64 = 1.0;
         let mut hi: f64 = 1.0;
-        for r in report
-            .benches
-            .iter()
-            .flat_map(|b| &b.cases)
-            .flat_map(|c| &c.ratios)
-        {
+        for r in report.ratios() {
             let goals = r.goals.iter().map(|g| g.bound.value());
             for v in r.value.into_iter().chain(goals) {
                 lo = lo.min(v);
@@ -331,12 +326,7 @@ mod tests {
     #[test]
     fn one_bar_per_measured_ratio_and_one_line_per_goal() {
         let (report, svg) = fixture_svg();
-        let ratios: Vec<_> = report
-            .benches
-            .iter()
-            .flat_map(|b| &b.cases)
-            .flat_map(|c| &c.ratios)
-            .collect();
+        let ratios: Vec<_> = report.ratios().collect();
         let measured = ratios.iter().filter(|r| r.value.is_some()).count();
         let missing = ratios.len() - measured;
         let goals: usize = ratios.iter().map(|r| r.goals.len()).sum();

@@ -21,6 +21,16 @@ pub struct Report {
     pub not_ratios: Vec<String>,
 }
 
+impl Report {
+    /// Every ratio of every case, in table order.
+    pub fn ratios(&self) -> impl Iterator<Item = &Ratio> {
+        self.benches
+            .iter()
+            .flat_map(|b| &b.cases)
+            .flat_map(|c| &c.ratios)
+    }
+}
+
 #[derive(Debug)]
 pub struct BenchReport {
     pub bench: String,
