@@ -8,40 +8,13 @@
 //! `tokio+rayon` cart row under the same limit:
 //! `tests/carts_tokio_row_under_a_low_descriptor_limit.rs`.)
 
+mod fd_limit;
 mod http_support;
 
+use fd_limit::SoftLimit;
 use homemade::event_loop::{gather, EventLoop};
 use homemade::http::{blocking, default_connections_per_host, Client, Error};
 use http_support::echo_server;
-
-/// Sets the soft descriptor limit; the old one comes back on drop.
-struct SoftLimit(libc::rlimit);
-
-impl SoftLimit {
-    fn set(soft: u64) -> SoftLimit {
-        let mut old = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        // SAFETY: getrlimit/setrlimit read and write structs we own.
-        unsafe {
-            assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut old), 0);
-            let new = libc::rlimit {
-                rlim_cur: soft as libc::rlim_t,
-                rlim_max: old.rlim_max,
-            };
-            assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &new), 0);
-        }
-        SoftLimit(old)
-    }
-}
-
-impl Drop for SoftLimit {
-    fn drop(&mut self) {
-        // SAFETY: as above.
-        unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &self.0) };
-    }
-}
 
 /// Descriptors open now (the listing's own descriptor left out).
 fn open_descriptors() -> u64 {
