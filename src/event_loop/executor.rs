@@ -233,7 +233,10 @@ impl Executor {
             return;
         }
         let trace = &self.trace;
-        if trace.is_on() {
+        // Read once: a poll that switches recording on or off still gets
+        // both of its events or neither (and the flag costs one load).
+        let traced = trace.is_on();
+        if traced {
             trace.record(Kind::Polled { task: id });
             trace.set_phase(Phase::Polling(id));
         }
@@ -241,7 +244,7 @@ impl Executor {
         // The table of live tasks holds the task from here on (in `slot`),
         // so the run queue's reference can go with the poll.
         let ran = task.poll_once();
-        if trace.is_on() {
+        if traced {
             let kind = match ran {
                 Ran::Pending => Kind::Pending { task: id },
                 Ran::Ready => Kind::Ready { task: id },

@@ -305,22 +305,22 @@ impl RunQueue for Random {
     }
 }
 
-/// A queued task with its PCT priority (higher runs first; ties, which the
-/// 62-bit random priorities make rare, go to the older task).
+/// A queued task with its PCT priority (higher runs first).
+///
+/// Only the priority is compared, and it sits in the entry itself, so a
+/// heap step reads one integer and never reaches into the task. Two tasks
+/// tie only if the 62-bit random draws collide (about n²/2^63 for n tasks;
+/// the lowered priorities are distinct by construction); the heap then
+/// picks by its own layout, which is still the same for the same seed, so
+/// a replay stays exact.
 struct Ranked {
     priority: u64,
     task: ReadyTask,
 }
 
-impl Ranked {
-    fn key(&self) -> (u64, std::cmp::Reverse<TaskId>) {
-        (self.priority, std::cmp::Reverse(self.task.id()))
-    }
-}
-
 impl PartialEq for Ranked {
     fn eq(&self, other: &Ranked) -> bool {
-        self.key() == other.key()
+        self.priority == other.priority
     }
 }
 impl Eq for Ranked {}
@@ -330,18 +330,81 @@ impl PartialOrd for Ranked {
     }
 }
 impl Ord for Ranked {
+    #[inline]
     fn cmp(&self, other: &Ranked) -> Ordering {
-        self.key().cmp(&other.key())
+        self.priority.cmp(&other.priority)
     }
 }
 
-/// [`Policy::Pct`]: a priority heap with seeded priority drops.
+/// The ready set of [`Policy::Pct`], highest priority first: one run of
+/// tasks in descending order, plus a binary heap for the rest.
+///
+/// * **push**: a task whose priority is no higher than the run's last one
+///   joins the run's back (O(1)). A task above the run's first one starts
+///   a new run, and the old run is moved into the heap. Any other task
+///   (inside the run's range) goes into the heap (O(log n)).
+/// * **pop**: the higher of the run's front and the heap's top.
+///
+/// A push enters the run at most once and the heap at most once, so this
+/// costs what the heap alone would, plus a comparison or two. Why the run: a
+/// task that yields comes back at the end of the loop's turn, and the tasks
+/// of one turn come back in the order they ran, which under PCT is
+/// descending priority. So each turn's batch forms one run, which the next
+/// turn pops in order: a loop of yielding tasks never touches the heap,
+/// whose sift-downs (about 2·log2(n) moves per pop) were most of what PCT
+/// cost over `Fifo` (BENCHMARKS.md §1, "PCT's ready set"). A burst of
+/// spawns in no useful order still ends up in the heap.
+#[derive(Default)]
+struct RankedSet {
+    run: VecDeque<Ranked>,
+    heap: BinaryHeap<Ranked>,
+}
+
+impl RankedSet {
+    fn push(&mut self, r: Ranked) {
+        match (self.run.front(), self.run.back()) {
+            // Fits behind the run (or the run is empty).
+            (_, None) => self.run.push_back(r),
+            (_, Some(last)) if r.priority <= last.priority => self.run.push_back(r),
+            // Above the whole run: the start of a new batch. The old run
+            // goes into the heap, one push at a time (it is short when this
+            // happens often, and `extend`'s rebuild check costs more).
+            (Some(first), _) if r.priority > first.priority => {
+                while let Some(moved) = self.run.pop_front() {
+                    self.heap.push(moved);
+                }
+                self.run.push_back(r);
+            }
+            // Inside the run's range: the heap.
+            _ => self.heap.push(r),
+        }
+    }
+
+    fn pop(&mut self) -> Option<Ranked> {
+        let from_heap = match (self.run.front(), self.heap.peek()) {
+            (Some(front), Some(top)) => top.priority > front.priority,
+            (None, _) => true,
+            (Some(_), None) => false,
+        };
+        if from_heap {
+            self.heap.pop()
+        } else {
+            self.run.pop_front()
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.run.len() + self.heap.len()
+    }
+}
+
+/// [`Policy::Pct`]: a priority queue with seeded priority drops.
 ///
 /// A task's priority is assigned when it is first pushed and kept in its
 /// header (the task's `rank` word), so a push costs no table lookup, and
 /// nothing needs forgetting when the task completes.
 pub struct Pct {
-    heap: BinaryHeap<Ranked>,
+    ready: RankedSet,
     rng: SplitMix64,
     depth: u32,
     /// The steps (pop numbers, from 1) at which a drop happens, ascending.
@@ -368,7 +431,7 @@ impl Pct {
         }
         change_points.sort_unstable();
         Pct {
-            heap: BinaryHeap::new(),
+            ready: RankedSet::default(),
             rng,
             depth,
             change_points,
@@ -389,7 +452,7 @@ impl fmt::Debug for Pct {
             .field("depth", &self.depth)
             .field("change_points", &self.change_points)
             .field("step", &self.step)
-            .field("queued", &self.heap.len())
+            .field("queued", &self.ready.len())
             .finish()
     }
 }
@@ -405,11 +468,11 @@ impl RunQueue for Pct {
             priority = depth + (rng.next_u64() >> 2);
             task.set_rank(priority);
         }
-        self.heap.push(Ranked { priority, task });
+        self.ready.push(Ranked { priority, task });
     }
 
     fn pop(&mut self) -> Option<ReadyTask> {
-        let top = self.heap.pop()?;
+        let top = self.ready.pop()?;
         self.step += 1;
         let Some(&at) = self.change_points.get(self.changes_done) else {
             return Some(top.task);
@@ -422,15 +485,15 @@ impl RunQueue for Pct {
         let lowered = u64::from(self.depth) - 1 - self.changes_done as u64;
         self.changes_done += 1;
         top.task.set_rank(lowered);
-        self.heap.push(Ranked {
+        self.ready.push(Ranked {
             priority: lowered,
             task: top.task,
         });
-        self.heap.pop().map(|r| r.task)
+        self.ready.pop().map(|r| r.task)
     }
 
     fn len(&self) -> usize {
-        self.heap.len()
+        self.ready.len()
     }
 }
 

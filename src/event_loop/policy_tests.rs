@@ -67,6 +67,44 @@ fn sorted(mut v: Vec<u64>) -> Vec<u64> {
 }
 
 proptest! {
+    /// PCT's ready set (a sorted run beside a heap) always pops a task of
+    /// the highest priority present, whatever order pushes and pops come
+    /// in: ties, batches in descending order (what yielding tasks make),
+    /// and bursts above and inside the run's range.
+    #[test]
+    fn pct_ready_set_pops_the_highest_priority(
+        ops in proptest::collection::vec(proptest::option::weighted(0.6, 0u64..50), 0..300),
+    ) {
+        let mut set = RankedSet::default();
+        let mut present: Vec<u64> = Vec::new();
+        let mut next_id = 1;
+        let pop_one = |set: &mut RankedSet, present: &mut Vec<u64>| {
+            let got = set.pop().map(|r| r.priority);
+            let want = present.iter().copied().max();
+            prop_assert_eq!(got, want);
+            if let Some(p) = got {
+                let at = present.iter().position(|&x| x == p).unwrap();
+                present.swap_remove(at);
+            }
+            prop_assert_eq!(set.len(), present.len());
+            Ok(())
+        };
+        for op in ops {
+            match op {
+                Some(priority) => {
+                    set.push(Ranked { priority, task: ReadyTask { task: task(next_id) } });
+                    next_id += 1;
+                    present.push(priority);
+                }
+                None => pop_one(&mut set, &mut present)?,
+            }
+        }
+        while !present.is_empty() {
+            pop_one(&mut set, &mut present)?;
+        }
+        prop_assert!(set.pop().is_none());
+    }
+
     #[test]
     fn fifo_pops_in_push_order(ops in proptest::collection::vec(any::<bool>(), 0..200)) {
         let (_, order) = drive(&mut Queue::new(Policy::Fifo), &ops);

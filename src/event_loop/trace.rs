@@ -114,9 +114,9 @@ impl Trace {
     }
 
     /// Records `kind` now on the loop's lane. Callers check
-    /// [`Trace::is_on`] first.
+    /// [`Trace::is_on`] first (it is not checked again here).
     pub(crate) fn record(&self, kind: Kind) {
-        self.recorder.record(self.lane, kind);
+        self.recorder.record_checked(self.lane, kind);
     }
 
     /// Sets the current phase (only meaningful while recording).

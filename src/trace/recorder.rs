@@ -123,6 +123,14 @@ impl Recorder {
         }
     }
 
+    /// Records `kind` without looking at the flag: for a runtime that has
+    /// just read [`is_on`](Recorder::is_on) itself and wants the events of
+    /// one step (a poll's start and end) to follow that one reading.
+    #[inline(always)]
+    pub(crate) fn record_checked(&self, lane: Lane, kind: Kind) {
+        self.push(lane, kind);
+    }
+
     #[cold]
     #[inline(never)]
     fn push(&self, lane: Lane, kind: Kind) {
