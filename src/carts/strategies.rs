@@ -28,11 +28,14 @@
 //!
 //! ## What every strategy records
 //!
-//! A [`RunResult`]: the priced carts, the wall time, and the spans of
-//! `spans.rs` (a fetch bar per cart, compute bars per cart, each on the lane
-//! of the thread, worker process or loop that did it). The report and the
-//! timeline are computed from those alone, so a reader can check every
-//! figure against the picture.
+//! A [`RunResult`]: the priced carts, the wall time, and the cart events of
+//! the trace (`bars.rs`: a fetch bar per cart, price bars per cart, each a
+//! [`Kind::CartSpan`](crate::trace::Kind::CartSpan) on the lane of the
+//! thread, worker process or loop that did it). They go into the `--trace`
+//! recorder when one is installed and on (`trace::install_default`), and
+//! into a recorder of the run's own otherwise. The report and the timeline
+//! are computed from those events alone, so a reader can check every figure
+//! against the picture, and against the trace file.
 //!
 //! ## Shared runtimes
 //!
@@ -68,13 +71,14 @@ pub(crate) use fetch::probe;
 
 pub use fetch::cart_url;
 
+use super::bars::{self, Bar};
 use super::error::CartError;
 use super::pricing::{Calibration, Effort, PriceJob, Priced, Work};
 use super::routes::MAX_DELAY_MS;
-use super::spans::{Span, Spans};
 use crate::process_pool::{ProcessPool, Retry};
+use crate::trace::{self, CartPhase, Event, Kind, Recorder, Timestamp};
 use drive::Driver;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use std::time::Duration;
 
 /// Attempts a cart's pricing gets on the process pool before its worker's
@@ -280,7 +284,7 @@ pub struct Runtimes<'a> {
 }
 
 /// What one strategy measured.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct RunResult {
     /// Which strategy.
     pub strategy: Strategy,
@@ -288,13 +292,102 @@ pub struct RunResult {
     pub priced: Vec<Priced>,
     /// The grand total the strategy computed, in cents.
     pub total_cents: i64,
+    /// When the run began, on the trace clock: time zero of its bars.
+    pub origin: Timestamp,
     /// Wall time of the whole run, in nanoseconds.
     pub wall_ns: u64,
-    /// The fetch and compute bars.
-    pub spans: Vec<Span>,
+    /// The run's cart events (every [`Kind::CartSpan`] it recorded), oldest
+    /// first: the fetch and price bars ([`RunResult::bars`]).
+    pub events: Vec<Event>,
     /// Carts priced again because their worker process died (empty unless
     /// a worker was killed during the run).
     pub retries: Vec<CartRetry>,
+}
+
+impl RunResult {
+    /// The run's bars, in nanoseconds since [`origin`](RunResult::origin).
+    pub fn bars(&self) -> Vec<Bar> {
+        bars::bars(&self.events, self.origin)
+    }
+}
+
+/// `--json` writes a run with its bars as `spans`, each
+/// `{lane: {kind, id, label}, kind: "fetch" | "compute", cart, start_ns, end_ns}`.
+impl Serialize for RunResult {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct LaneJson {
+            kind: &'static str,
+            id: u64,
+            label: String,
+        }
+        #[derive(Serialize)]
+        struct BarJson {
+            lane: LaneJson,
+            kind: &'static str,
+            cart: u64,
+            start_ns: u64,
+            end_ns: u64,
+        }
+        #[derive(Serialize)]
+        struct RunJson<'a> {
+            strategy: Strategy,
+            priced: &'a [Priced],
+            total_cents: i64,
+            wall_ns: u64,
+            spans: Vec<BarJson>,
+            retries: &'a [CartRetry],
+        }
+        let lane = |lane: trace::Lane| {
+            let (kind, id) = match lane {
+                trace::Lane::Loop(id) => ("loop", id.0),
+                trace::Lane::PoolThread { worker, .. } => ("pool-thread", worker as u64),
+                trace::Lane::Worker(pid) => ("process", u64::try_from(pid.0).unwrap_or(0)),
+                trace::Lane::Thread(tid) => ("thread", tid),
+                trace::Lane::Outside => ("outside", 0),
+            };
+            LaneJson {
+                kind,
+                id,
+                label: bars::label(lane),
+            }
+        };
+        let spans = self
+            .bars()
+            .into_iter()
+            .map(|b| BarJson {
+                lane: lane(b.lane),
+                kind: match b.phase {
+                    CartPhase::Fetch => "fetch",
+                    CartPhase::Price => "compute",
+                },
+                cart: b.cart,
+                start_ns: b.start_ns,
+                end_ns: b.end_ns,
+            })
+            .collect();
+        RunJson {
+            strategy: self.strategy,
+            priced: &self.priced,
+            total_cents: self.total_cents,
+            wall_ns: self.wall_ns,
+            spans,
+            retries: &self.retries,
+        }
+        .serialize(serializer)
+    }
+}
+
+/// The recorder a run's cart events go to: the installed default when it
+/// is on (`--trace`), or a fresh one of the run's own, on, that only the
+/// cart events reach (the runtimes built meanwhile keep their own, off).
+fn cart_recorder() -> Recorder {
+    let shared = trace::default_recorder();
+    if shared.is_on() {
+        shared
+    } else {
+        Recorder::enabled()
+    }
 }
 
 /// A row of the report: a result, or the reason the strategy cannot run here.
@@ -323,10 +416,13 @@ pub fn run_counted(
     rt: Runtimes<'_>,
     progress: &Progress,
 ) -> Result<Outcome, CartError> {
-    let spans = Spans::start();
+    let recorder = cart_recorder();
+    // On the bars' own clock (see `bars.rs`), so none of them starts before.
+    let origin_ns = bars::now_ns();
+    let origin = Timestamp::from_monotonic_ns(origin_ns);
     let drive = Driver {
         wl,
-        spans: &spans,
+        recorder: &recorder,
         progress,
     };
     let mut retries = Vec::new();
@@ -364,21 +460,30 @@ pub fn run_counted(
             }
         }
     };
-    let wall_ns = spans.elapsed_ns();
-    let mut run = finish(strategy, priced, wall_ns, &spans);
+    let wall_ns = bars::now_ns().saturating_sub(origin_ns);
+    // This run's bars: the cart events recorded since it began.
+    let events = recorder.copy_where(|e| e.at >= origin && matches!(e.kind, Kind::CartSpan { .. }));
+    let mut run = finish(strategy, priced, origin, wall_ns, events);
     run.retries = retries;
     Ok(Outcome::Ran(run))
 }
 
 /// Sorts the priced carts and sums them up.
-fn finish(strategy: Strategy, mut priced: Vec<Priced>, wall_ns: u64, spans: &Spans) -> RunResult {
+fn finish(
+    strategy: Strategy,
+    mut priced: Vec<Priced>,
+    origin: Timestamp,
+    wall_ns: u64,
+    events: Vec<Event>,
+) -> RunResult {
     priced.sort_by_key(|p| p.id);
     RunResult {
         strategy,
         total_cents: priced.iter().map(|p| p.total_cents).sum(),
         priced,
+        origin,
         wall_ns,
-        spans: spans.snapshot(),
+        events,
         retries: Vec::new(),
     }
 }
