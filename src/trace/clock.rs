@@ -15,9 +15,9 @@
 //! opaque), so the cart workload stamps its bars with `CLOCK_MONOTONIC`
 //! nanoseconds (`crate::sys::monotonic_ns`), a clock every process of the
 //! machine shares. [`Timestamp::from_monotonic_ns`] puts such a reading on
-//! this clock: the origin notes its `CLOCK_MONOTONIC` value too, read right
-//! after the `Instant` (`Instant` is that same clock on Linux, so the two
-//! differ by the few nanoseconds between the two reads).
+//! this clock: the origin notes its `CLOCK_MONOTONIC` value too, the
+//! midpoint of two readings around the `Instant` (`Instant` is that same
+//! clock on Linux, so the two agree to the few nanoseconds between reads).
 //!
 //! Read next: `ids.rs`, the names of the things events are about.
 
@@ -30,7 +30,28 @@ static ORIGIN: OnceLock<(Instant, u64)> = OnceLock::new();
 
 /// The origin, fixed on first use.
 fn origin() -> (Instant, u64) {
-    *ORIGIN.get_or_init(|| (Instant::now(), crate::sys::monotonic_ns()))
+    *ORIGIN.get_or_init(read_origin)
+}
+
+/// Reads the `Instant` between two `CLOCK_MONOTONIC` readings and takes
+/// their midpoint as its value, keeping the closest of a few tries: a
+/// thread preempted between two reads would otherwise shift every
+/// converted reading by as long as it waited.
+fn read_origin() -> (Instant, u64) {
+    let mut best: Option<(u64, Instant, u64)> = None;
+    for _ in 0..16 {
+        let before = crate::sys::monotonic_ns();
+        let instant = Instant::now();
+        let after = crate::sys::monotonic_ns();
+        let gap = after.saturating_sub(before);
+        if best.is_none_or(|(g, _, _)| gap < g) {
+            best = Some((gap, instant, before + gap / 2));
+        }
+    }
+    match best {
+        Some((_, instant, mono)) => (instant, mono),
+        None => (Instant::now(), crate::sys::monotonic_ns()),
+    }
 }
 
 /// A moment on the trace clock: nanoseconds since this process's origin.
