@@ -30,7 +30,7 @@
 //!
 //! A [`RunResult`]: the priced carts, the wall time, and the cart events of
 //! the trace (`bars.rs`: a fetch bar per cart, price bars per cart, each a
-//! [`Kind::CartSpan`](crate::trace::Kind::CartSpan) on the lane of the
+//! [`Kind::CartSpan`] on the lane of the
 //! thread, worker process or loop that did it). They go into the `--trace`
 //! recorder when one is installed and on (`trace::install_default`), and
 //! into a recorder of the run's own otherwise. The report and the timeline
