@@ -6,11 +6,12 @@
 //! slice with `args.cart`, the file passes the checker, and the hand-off
 //! arrows still pair.
 
+mod cli_support;
 mod trace_support;
 
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::process::Command;
+use std::process::Stdio;
 
 /// Runs `carts` with `--trace` for one strategy; returns the parsed file
 /// and the command's stdout.
@@ -19,20 +20,19 @@ fn traced_run(strategy: &str) -> (Value, String) {
         "carts-bars-{strategy}-{}.trace.json",
         std::process::id()
     ));
-    let out = Command::new(env!("CARGO_BIN_EXE_homemade"))
-        .args([
-            "carts",
-            "--carts",
-            "1-3",
-            "--unit-ms",
-            "2",
-            "--only",
-            strategy,
-        ])
-        .arg("--trace")
-        .arg(&path)
-        .output()
-        .expect("run homemade");
+    // Bounded: a run still going after `cli_support::BOUND` is killed.
+    let args = [
+        "carts",
+        "--carts",
+        "1-3",
+        "--unit-ms",
+        "2",
+        "--only",
+        strategy,
+    ];
+    let mut cmd = cli_support::homemade(&args);
+    cmd.arg("--trace").arg(&path);
+    let out = cli_support::run(cmd.stdout(Stdio::piped()).stderr(Stdio::piped()));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{strategy}: {stderr}");
     let text = std::fs::read_to_string(&path).expect("the trace file");
