@@ -59,6 +59,7 @@
 
 mod drive;
 mod fetch;
+mod json;
 mod looped;
 #[cfg(feature = "peers")]
 mod peers;
@@ -76,9 +77,9 @@ use super::error::CartError;
 use super::pricing::{Calibration, Effort, PriceJob, Priced, Work};
 use super::routes::MAX_DELAY_MS;
 use crate::process_pool::{ProcessPool, Retry};
-use crate::trace::{self, CartPhase, Event, Kind, Recorder, Timestamp};
+use crate::trace::{self, Event, Kind, Recorder, Timestamp};
 use drive::Driver;
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 use std::time::Duration;
 
 /// Attempts a cart's pricing gets on the process pool before its worker's
@@ -308,73 +309,6 @@ impl RunResult {
     /// The run's bars, in nanoseconds since [`origin`](RunResult::origin).
     pub fn bars(&self) -> Vec<Bar> {
         bars::bars(&self.events, self.origin)
-    }
-}
-
-/// `--json` writes a run with its bars as `spans`, each
-/// `{lane: {kind, id, label}, kind: "fetch" | "compute", cart, start_ns, end_ns}`.
-impl Serialize for RunResult {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        #[derive(Serialize)]
-        struct LaneJson {
-            kind: &'static str,
-            id: u64,
-            label: String,
-        }
-        #[derive(Serialize)]
-        struct BarJson {
-            lane: LaneJson,
-            kind: &'static str,
-            cart: u64,
-            start_ns: u64,
-            end_ns: u64,
-        }
-        #[derive(Serialize)]
-        struct RunJson<'a> {
-            strategy: Strategy,
-            priced: &'a [Priced],
-            total_cents: i64,
-            wall_ns: u64,
-            spans: Vec<BarJson>,
-            retries: &'a [CartRetry],
-        }
-        let lane = |lane: trace::Lane| {
-            let (kind, id) = match lane {
-                trace::Lane::Loop(id) => ("loop", id.0),
-                trace::Lane::PoolThread { worker, .. } => ("pool-thread", worker as u64),
-                trace::Lane::Worker(pid) => ("process", u64::try_from(pid.0).unwrap_or(0)),
-                trace::Lane::Thread(tid) => ("thread", tid),
-                trace::Lane::Outside => ("outside", 0),
-            };
-            LaneJson {
-                kind,
-                id,
-                label: bars::label(lane),
-            }
-        };
-        let spans = self
-            .bars()
-            .into_iter()
-            .map(|b| BarJson {
-                lane: lane(b.lane),
-                kind: match b.phase {
-                    CartPhase::Fetch => "fetch",
-                    CartPhase::Price => "compute",
-                },
-                cart: b.cart,
-                start_ns: b.start_ns,
-                end_ns: b.end_ns,
-            })
-            .collect();
-        RunJson {
-            strategy: self.strategy,
-            priced: &self.priced,
-            total_cents: self.total_cents,
-            wall_ns: self.wall_ns,
-            spans,
-            retries: &self.retries,
-        }
-        .serialize(serializer)
     }
 }
 
