@@ -20,7 +20,7 @@
 //! their default per-host connection cap from it (`http/budget.rs`).
 //!
 //! [`monotonic_ns`], [`thread_cpu_ns`] and [`current_tid`] read the
-//! kernel's clocks and the calling thread's id for `carts/spans.rs`.
+//! kernel's clocks and the calling thread's id for `carts/bars.rs`.
 //!
 //! [`set_listen_backlog`] calls `listen(2)` again on a listening socket to
 //! ask for a longer accept queue than std's 128 (`event_loop/net.rs` says

@@ -4,8 +4,8 @@
 //! priced, without preemption, on the first core that is free once its
 //! response has arrived (what `pipelined` does, in an ideal world).
 
+use homemade::carts::bars::union_len_ns;
 use homemade::carts::bound::{CartCost, CriticalPath};
-use homemade::carts::spans::union_len_ns;
 use proptest::prelude::*;
 
 /// Makespan of greedy list scheduling: carts in arrival order, each on the

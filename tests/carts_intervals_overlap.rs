@@ -16,16 +16,21 @@
 mod carts_support;
 
 use carts_support::{ran, workload, Runner};
+use homemade::carts::bars::{cross_cart_overlap_ns, union_len_ns, Bar};
 use homemade::carts::pricing::Work;
 use homemade::carts::routes::EmbeddedServer;
-use homemade::carts::spans::{cross_cart_overlap_ns, union_len_ns, Span, SpanKind};
-use homemade::carts::strategies::{self, Runtimes, Strategy};
+use homemade::carts::strategies::{self, RunResult, Runtimes, Strategy};
+use homemade::trace::CartPhase;
 
 /// One millisecond in nanoseconds.
 const MS: u64 = 1_000_000;
 
-fn of(spans: &[Span], kind: SpanKind) -> Vec<&Span> {
-    spans.iter().filter(|s| s.kind == kind).collect()
+/// The run's bars of one phase, read back from its trace events.
+fn of(run: &RunResult, phase: CartPhase) -> Vec<Bar> {
+    run.bars()
+        .into_iter()
+        .filter(|b| b.phase == phase)
+        .collect()
 }
 
 fn main() {
@@ -40,42 +45,40 @@ fn main() {
 
     runner.case("threads_compute_overlaps", || {
         let run = ran(Strategy::Threads, &wl, rt);
-        assert!(cross_cart_overlap_ns(&run.spans, SpanKind::Compute) > MS);
-        assert!(cross_cart_overlap_ns(&run.spans, SpanKind::Fetch) > MS);
+        assert!(cross_cart_overlap_ns(&run.bars(), CartPhase::Price) > MS);
+        assert!(cross_cart_overlap_ns(&run.bars(), CartPhase::Fetch) > MS);
     });
 
     runner.case(
         "explainer_program_fetches_all_then_computes_in_parallel",
         || {
             let run = ran(Strategy::EventLoopProcesses, &wl, rt);
-            assert!(cross_cart_overlap_ns(&run.spans, SpanKind::Compute) > MS);
-            let last_fetch = of(&run.spans, SpanKind::Fetch)
+            assert!(cross_cart_overlap_ns(&run.bars(), CartPhase::Price) > MS);
+            let last_fetch = of(&run, CartPhase::Fetch)
                 .iter()
                 .map(|s| s.end_ns)
                 .max()
                 .unwrap();
-            let first_compute = of(&run.spans, SpanKind::Compute)
+            let first_compute = of(&run, CartPhase::Price)
                 .iter()
                 .map(|s| s.start_ns)
                 .min()
                 .unwrap();
             assert!(first_compute >= last_fetch, "gather, then map");
-            let lanes: std::collections::HashSet<_> = of(&run.spans, SpanKind::Compute)
-                .iter()
-                .map(|s| s.lane.clone())
-                .collect();
+            let lanes: std::collections::HashSet<_> =
+                of(&run, CartPhase::Price).iter().map(|s| s.lane).collect();
             assert!(lanes.len() >= 2, "computed in several worker processes");
         },
     );
 
     runner.case("pipelined_computes_while_fetching", || {
         let run = ran(Strategy::Pipelined, &wl, rt);
-        let last_fetch = of(&run.spans, SpanKind::Fetch)
+        let last_fetch = of(&run, CartPhase::Fetch)
             .iter()
             .map(|s| s.end_ns)
             .max()
             .unwrap();
-        let computing_meanwhile: u64 = of(&run.spans, SpanKind::Compute)
+        let computing_meanwhile: u64 = of(&run, CartPhase::Price)
             .iter()
             .map(|s| s.end_ns.min(last_fetch).saturating_sub(s.start_ns))
             .sum();
@@ -88,19 +91,19 @@ fn main() {
     runner.case("threads_gil_compute_never_overlaps", || {
         let run = ran(Strategy::ThreadsGil, &wl, rt);
         let computing = union_len_ns(
-            of(&run.spans, SpanKind::Compute)
+            of(&run, CartPhase::Price)
                 .iter()
                 .map(|s| (s.start_ns, s.end_ns)),
         );
-        let overlap = cross_cart_overlap_ns(&run.spans, SpanKind::Compute);
+        let overlap = cross_cart_overlap_ns(&run.bars(), CartPhase::Price);
         assert!(
             overlap * 100 <= computing,
             "GIL slices overlap for {overlap} ns of {computing} ns"
         );
         // The GIL is released while waiting on the network: fetches overlap.
-        assert!(cross_cart_overlap_ns(&run.spans, SpanKind::Fetch) > MS);
+        assert!(cross_cart_overlap_ns(&run.bars(), CartPhase::Fetch) > MS);
         // And the GIL was really handed over (several slices per cart).
-        assert!(of(&run.spans, SpanKind::Compute).len() > 5);
+        assert!(of(&run, CartPhase::Price).len() > 5);
         // Measured in CPU time too: never more than one core's worth of
         // pricing per second of pricing (10% + 5 ms of slack for the
         // spinning a waiting thread may do before it parks).
@@ -113,10 +116,9 @@ fn main() {
 
     runner.case("event_loop_compute_never_overlaps", || {
         let run = ran(Strategy::EventLoop, &wl, rt);
-        assert_eq!(cross_cart_overlap_ns(&run.spans, SpanKind::Compute), 0);
-        assert!(cross_cart_overlap_ns(&run.spans, SpanKind::Fetch) > MS);
-        let lanes: std::collections::HashSet<_> =
-            run.spans.iter().map(|s| s.lane.clone()).collect();
+        assert_eq!(cross_cart_overlap_ns(&run.bars(), CartPhase::Price), 0);
+        assert!(cross_cart_overlap_ns(&run.bars(), CartPhase::Fetch) > MS);
+        let lanes: std::collections::HashSet<_> = run.bars().iter().map(|s| s.lane).collect();
         assert_eq!(lanes.len(), 1, "everything on the loop's one lane");
     });
 

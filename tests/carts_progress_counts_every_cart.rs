@@ -10,8 +10,8 @@ mod carts_support;
 use carts_support::{built, workload, Runner};
 use homemade::carts::pricing::Work;
 use homemade::carts::routes::EmbeddedServer;
-use homemade::carts::spans::SpanKind;
 use homemade::carts::strategies::{self, Outcome, Progress, Runtimes, Strategy};
+use homemade::trace::CartPhase;
 
 fn main() {
     carts_support::watchdog(120);
@@ -34,15 +34,15 @@ fn main() {
             };
             assert_eq!(progress.fetched(), ids.len(), "{} fetched", s.name());
             assert_eq!(progress.priced(), ids.len(), "{} priced", s.name());
+            let all = run.bars();
             for &id in &ids {
-                let bars = |kind| {
-                    run.spans
-                        .iter()
-                        .filter(|b| b.cart == id && b.kind == kind)
+                let bars = |phase| {
+                    all.iter()
+                        .filter(|b| b.cart == id && b.phase == phase)
                         .count()
                 };
-                assert_eq!(bars(SpanKind::Fetch), 1, "{}: cart {id}", s.name());
-                let compute = bars(SpanKind::Compute);
+                assert_eq!(bars(CartPhase::Fetch), 1, "{}: cart {id}", s.name());
+                let compute = bars(CartPhase::Price);
                 if s == Strategy::ThreadsGil {
                     assert!(compute >= 1, "{}: cart {id}", s.name());
                 } else {

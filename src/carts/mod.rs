@@ -4,7 +4,8 @@
 //! * [`model`]: dummyjson's `Cart` and `Product`, and the 208 embedded carts.
 //! * [`routes`]: the dummyjson-compatible `/carts` routes of the embedded server.
 //! * [`pricing`]: the CPU work done per cart (calibrated real arithmetic).
-//! * [`spans`]: the recorder of fetch and compute bars, per thread, process or loop.
+//! * [`bars`]: the fetch and price bars, per thread, process or loop, as
+//!   cart events of the crate's one trace (`src/trace/`), and read back.
 //! * [`strategies`]: the eight ways of running the workload.
 //! * [`bound`]: the critical-path lower bound no strategy can beat.
 //! * [`report`] and [`timeline`]: the table, the ASCII lanes and the SVG picture.
@@ -16,6 +17,7 @@
 //! files), `bound.rs`, `report.rs`, `timeline.rs`, then `src/cli/carts/`. Chapter 5 of
 //! DESIGN.md tells the story with the measured figures.
 
+pub mod bars;
 pub mod bound;
 pub mod error;
 pub mod model;
@@ -23,7 +25,6 @@ pub mod preflight;
 pub mod pricing;
 pub mod report;
 pub mod routes;
-pub mod spans;
 pub mod strategies;
 pub mod timeline;
 

@@ -49,8 +49,8 @@
 //! Read next: `strategies.rs` (who calls the kernel, on which thread or
 //! process).
 
+use super::bars::thread_cpu_ns;
 use super::model::Cart;
-use super::spans::thread_cpu_ns;
 use serde::{Deserialize, Serialize};
 use std::hint::black_box;
 use std::time::Duration;
@@ -195,9 +195,10 @@ pub struct Priced {
     pub checksum: u64,
     /// Process that did the work.
     pub pid: u32,
-    /// When the work started ([`super::spans::now_ns`]).
+    /// When the work started ([`super::bars::now_ns`]: `CLOCK_MONOTONIC`,
+    /// shared with the parent when a worker process did the work).
     pub started_ns: u64,
-    /// When the work ended ([`super::spans::now_ns`]).
+    /// When the work ended ([`super::bars::now_ns`]).
     pub ended_ns: u64,
     /// CPU time the pricing thread really consumed, in nanoseconds. Under the
     /// GIL or on a busy machine it is less than `ended_ns - started_ns`; with
@@ -212,7 +213,7 @@ pub fn price_job(job: PriceJob) -> Priced {
 
 /// Prices one cart: does its calibrated work, then returns the exact totals.
 pub fn price(cart: &Cart, effort: Effort, pacer: &mut dyn Pacer) -> Priced {
-    let started_ns = super::spans::now_ns();
+    let started_ns = super::bars::now_ns();
     let cpu_start = thread_cpu_ns();
     let checksum = match effort {
         Effort::Spin { rounds, tick_every } => spin(cart, rounds, tick_every.max(1), pacer),
@@ -230,7 +231,7 @@ pub fn price(cart: &Cart, effort: Effort, pacer: &mut dyn Pacer) -> Priced {
         checksum,
         pid: std::process::id(),
         started_ns,
-        ended_ns: super::spans::now_ns(),
+        ended_ns: super::bars::now_ns(),
         cpu_ns,
     }
 }

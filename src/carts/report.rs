@@ -17,15 +17,17 @@
 //! what the pipelined strategies are for. Where `fetch + compute ≈ total`,
 //! one waited for the other.
 //!
-//! The figures come from the recorded spans only (`spans.rs`), so the table and
-//! the timeline always agree.
+//! The figures come from the run's cart events only (the bars of `bars.rs`,
+//! read back from the trace), so the table, the timeline and a `--trace`
+//! file always agree.
 //!
 //! Read next: `timeline.rs`.
 
+use super::bars::union_len_ns;
 use super::bound::{CartCost, CriticalPath};
 use super::pricing::Work;
-use super::spans::{union_len_ns, SpanKind};
 use super::strategies::{RunResult, Strategy, Workload};
+use crate::trace::CartPhase;
 use serde::Serialize;
 
 /// One line of the table, as printed and as written by `--json`.
@@ -64,17 +66,17 @@ impl Row {
         sequential_s: Option<f64>,
         bound: Option<&CriticalPath>,
     ) -> Row {
-        let union = |kind| {
+        let bars = run.bars();
+        let union = |phase| {
             union_len_ns(
-                run.spans
-                    .iter()
-                    .filter(|s| s.kind == kind)
-                    .map(|s| (s.start_ns, s.end_ns)),
+                bars.iter()
+                    .filter(|b| b.phase == phase)
+                    .map(|b| (b.start_ns, b.end_ns)),
             ) as f64
                 / 1e9
         };
         let total_s = run.wall_ns as f64 / 1e9;
-        let compute_s = union(SpanKind::Compute);
+        let compute_s = union(CartPhase::Price);
         let cpu_s = run
             .priced
             .iter()
@@ -82,7 +84,7 @@ impl Row {
             .sum::<f64>();
         Row {
             strategy: run.strategy.name(),
-            fetch_s: union(SpanKind::Fetch),
+            fetch_s: union(CartPhase::Fetch),
             compute_s,
             cpu_s,
             cores_used: if compute_s > 0.0 {
@@ -110,20 +112,20 @@ impl Row {
 ///   from raising the bound: a lower bound must stay low.
 /// * **Compute**: with `--work compute`, the CPU time the kernel consumed
 ///   (another program's load does not inflate it); with `--work sleep`, the
-///   length of the sleep (the compute bars).
+///   length of the sleep (the price bars).
 pub fn cart_costs(run: &RunResult, wl: &Workload) -> Vec<CartCost> {
-    let of = |id: u64, kind| -> f64 {
-        run.spans
-            .iter()
-            .filter(|s| s.cart == id && s.kind == kind)
-            .map(|s| s.len_ns() as f64 / 1e9)
+    let bars = run.bars();
+    let of = |id: u64, phase| -> f64 {
+        bars.iter()
+            .filter(|b| b.cart == id && b.phase == phase)
+            .map(|b| b.len_ns() as f64 / 1e9)
             .sum()
     };
     let delay = |id: u64| wl.delay_ms(id) as f64 / 1e3;
     let mut overheads: Vec<f64> = run
         .priced
         .iter()
-        .map(|p| of(p.id, SpanKind::Fetch) - delay(p.id))
+        .map(|p| of(p.id, CartPhase::Fetch) - delay(p.id))
         .collect();
     overheads.sort_by(f64::total_cmp);
     let overhead = overheads.get(overheads.len() / 2).copied().unwrap_or(0.0);
@@ -134,7 +136,7 @@ pub fn cart_costs(run: &RunResult, wl: &Workload) -> Vec<CartCost> {
             latency_s: (delay(p.id) + overhead).max(0.0),
             compute_s: match wl.work {
                 Work::Compute => p.cpu_ns as f64 / 1e9,
-                Work::Sleep => of(p.id, SpanKind::Compute),
+                Work::Sleep => of(p.id, CartPhase::Price),
             },
         })
         .collect()
@@ -241,10 +243,10 @@ pub fn explainer_lines(run: &RunResult, ids: &[u64], unit_s: f64) -> Vec<String>
     let sum_units: u64 = ids.iter().sum();
     let naive = sum_units as f64 * unit_s;
     let fetched_s = run
-        .spans
+        .bars()
         .iter()
-        .filter(|s| s.kind == SpanKind::Fetch)
-        .map(|s| s.end_ns)
+        .filter(|b| b.phase == CartPhase::Fetch)
+        .map(|b| b.end_ns)
         .max()
         .unwrap_or(0) as f64
         / 1e9;

@@ -28,11 +28,14 @@
 //!
 //! ## What every strategy records
 //!
-//! A [`RunResult`]: the priced carts, the wall time, and the spans of
-//! `spans.rs` (a fetch bar per cart, compute bars per cart, each on the lane
-//! of the thread, worker process or loop that did it). The report and the
-//! timeline are computed from those alone, so a reader can check every
-//! figure against the picture.
+//! A [`RunResult`]: the priced carts, the wall time, and the cart events of
+//! the trace (`bars.rs`: a fetch bar per cart, price bars per cart, each a
+//! [`Kind::CartSpan`] on the lane of the
+//! thread, worker process or loop that did it). They go into the `--trace`
+//! recorder when one is installed and on (`trace::install_default`), and
+//! into a recorder of the run's own otherwise. The report and the timeline
+//! are computed from those events alone, so a reader can check every figure
+//! against the picture, and against the trace file.
 //!
 //! ## Shared runtimes
 //!
@@ -56,6 +59,7 @@
 
 mod drive;
 mod fetch;
+mod json;
 mod looped;
 #[cfg(feature = "peers")]
 mod peers;
@@ -68,11 +72,12 @@ pub(crate) use fetch::probe;
 
 pub use fetch::cart_url;
 
+use super::bars::{self, Bar};
 use super::error::CartError;
 use super::pricing::{Calibration, Effort, PriceJob, Priced, Work};
 use super::routes::MAX_DELAY_MS;
-use super::spans::{Span, Spans};
 use crate::process_pool::{ProcessPool, Retry};
+use crate::trace::{self, Event, Kind, Recorder, Timestamp};
 use drive::Driver;
 use serde::Serialize;
 use std::time::Duration;
@@ -280,7 +285,7 @@ pub struct Runtimes<'a> {
 }
 
 /// What one strategy measured.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct RunResult {
     /// Which strategy.
     pub strategy: Strategy,
@@ -288,13 +293,35 @@ pub struct RunResult {
     pub priced: Vec<Priced>,
     /// The grand total the strategy computed, in cents.
     pub total_cents: i64,
+    /// When the run began, on the trace clock: time zero of its bars.
+    pub origin: Timestamp,
     /// Wall time of the whole run, in nanoseconds.
     pub wall_ns: u64,
-    /// The fetch and compute bars.
-    pub spans: Vec<Span>,
+    /// The run's cart events (every [`Kind::CartSpan`] it recorded), oldest
+    /// first: the fetch and price bars ([`RunResult::bars`]).
+    pub events: Vec<Event>,
     /// Carts priced again because their worker process died (empty unless
     /// a worker was killed during the run).
     pub retries: Vec<CartRetry>,
+}
+
+impl RunResult {
+    /// The run's bars, in nanoseconds since [`origin`](RunResult::origin).
+    pub fn bars(&self) -> Vec<Bar> {
+        bars::bars(&self.events, self.origin)
+    }
+}
+
+/// The recorder a run's cart events go to: the installed default when it
+/// is on (`--trace`), or a fresh one of the run's own, on, that only the
+/// cart events reach (the runtimes built meanwhile keep their own, off).
+fn cart_recorder() -> Recorder {
+    let shared = trace::default_recorder();
+    if shared.is_on() {
+        shared
+    } else {
+        Recorder::enabled()
+    }
 }
 
 /// A row of the report: a result, or the reason the strategy cannot run here.
@@ -323,10 +350,13 @@ pub fn run_counted(
     rt: Runtimes<'_>,
     progress: &Progress,
 ) -> Result<Outcome, CartError> {
-    let spans = Spans::start();
+    let recorder = cart_recorder();
+    // On the bars' own clock (see `bars.rs`), so none of them starts before.
+    let origin_ns = bars::now_ns();
+    let origin = Timestamp::from_monotonic_ns(origin_ns);
     let drive = Driver {
         wl,
-        spans: &spans,
+        recorder: &recorder,
         progress,
     };
     let mut retries = Vec::new();
@@ -364,21 +394,30 @@ pub fn run_counted(
             }
         }
     };
-    let wall_ns = spans.elapsed_ns();
-    let mut run = finish(strategy, priced, wall_ns, &spans);
+    let wall_ns = bars::now_ns().saturating_sub(origin_ns);
+    // This run's bars: the cart events recorded since it began.
+    let events = recorder.copy_where(|e| e.at >= origin && matches!(e.kind, Kind::CartSpan { .. }));
+    let mut run = finish(strategy, priced, origin, wall_ns, events);
     run.retries = retries;
     Ok(Outcome::Ran(run))
 }
 
 /// Sorts the priced carts and sums them up.
-fn finish(strategy: Strategy, mut priced: Vec<Priced>, wall_ns: u64, spans: &Spans) -> RunResult {
+fn finish(
+    strategy: Strategy,
+    mut priced: Vec<Priced>,
+    origin: Timestamp,
+    wall_ns: u64,
+    events: Vec<Event>,
+) -> RunResult {
     priced.sort_by_key(|p| p.id);
     RunResult {
         strategy,
         total_cents: priced.iter().map(|p| p.total_cents).sum(),
         priced,
+        origin,
         wall_ns,
-        spans: spans.snapshot(),
+        events,
         retries: Vec::new(),
     }
 }

@@ -1,8 +1,12 @@
-//! Timelines: the recorded spans drawn as ASCII lanes and as one SVG picture.
+//! Timelines: a run's cart events drawn as ASCII lanes and as one SVG picture.
 //!
-//! A timeline has one lane per thread, worker process or event loop that did
-//! something, and on each lane two kinds of bars: waiting on the network
-//! (fetch) and computing (pricing kernel). All strategies share one time axis
+//! Both pictures are drawn from the run's events of the crate's one trace
+//! (`RunResult::events`, [`Kind::CartSpan`](crate::trace::Kind::CartSpan),
+//! read back as bars by `bars.rs`): the same events a `--trace` file shows
+//! as "fetch cart N" and "price cart N". A timeline has one lane per trace
+//! [`Lane`] that did something (a thread, worker process or event loop),
+//! and on each lane two kinds of bars: waiting on the network (fetch) and
+//! computing (pricing kernel). All strategies share one time axis
 //! (the longest run sets its length), so bars of different strategies can be
 //! compared by eye: `sequential` fills the width; `pipelined` stops early.
 //!
@@ -29,8 +33,9 @@
 //!
 //! Read next: `src/cli/carts/summary.rs`, which puts the table and the pictures together.
 
-use super::spans::{Lane, Span, SpanKind};
+use super::bars::{self, Bar};
 use super::strategies::RunResult;
+use crate::trace::{CartPhase, Lane};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -42,20 +47,17 @@ pub const ASCII_WIDTH: usize = 72;
 pub const ASCII_MAX_LANES: usize = 12;
 
 /// The lanes of a run in display order: loops, then threads, then
-/// processes, each group in the order of the smallest cart id a lane worked
-/// on (so thread lanes read cart 1, 2, 3, ... from the top).
-pub fn lanes(run: &RunResult) -> Vec<(Lane, Vec<&Span>)> {
-    let mut by_lane: BTreeMap<&Lane, Vec<&Span>> = BTreeMap::new();
-    for span in &run.spans {
-        by_lane.entry(&span.lane).or_default().push(span);
+/// processes (`bars::group`), each group in the order of the smallest cart
+/// id a lane worked on (so thread lanes read cart 1, 2, 3, ... from the top).
+pub fn lanes(run: &RunResult) -> Vec<(Lane, Vec<Bar>)> {
+    let mut by_lane: BTreeMap<Lane, Vec<Bar>> = BTreeMap::new();
+    for bar in run.bars() {
+        by_lane.entry(bar.lane).or_default().push(bar);
     }
-    let mut lanes: Vec<(Lane, Vec<&Span>)> = by_lane
-        .into_iter()
-        .map(|(lane, spans)| (lane.clone(), spans))
-        .collect();
-    lanes.sort_by_key(|(lane, spans)| {
-        let first_cart = spans.iter().map(|s| s.cart).min().unwrap_or(0);
-        (lane.kind, first_cart, lane.id)
+    let mut lanes: Vec<(Lane, Vec<Bar>)> = by_lane.into_iter().collect();
+    lanes.sort_by_key(|(lane, bars)| {
+        let first_cart = bars.iter().map(|b| b.cart).min().unwrap_or(0);
+        (bars::group(*lane), first_cart, *lane)
     });
     lanes
 }
@@ -64,8 +66,8 @@ pub fn lanes(run: &RunResult) -> Vec<(Lane, Vec<&Span>)> {
 pub fn axis_ns(runs: &[&RunResult]) -> u64 {
     runs.iter()
         .map(|r| {
-            r.wall_ns
-                .max(r.spans.iter().map(|s| s.end_ns).max().unwrap_or(0))
+            let last_end = r.bars().iter().map(|b| b.end_ns).max().unwrap_or(0);
+            r.wall_ns.max(last_end)
         })
         .max()
         .unwrap_or(0)
@@ -84,14 +86,15 @@ pub fn ascii(run: &RunResult, axis_ns: u64) -> String {
     );
     let lanes = lanes(run);
     let hidden = lanes.len().saturating_sub(ASCII_MAX_LANES);
-    for (lane, spans) in lanes.into_iter().take(ASCII_MAX_LANES) {
+    for (lane, lane_bars) in lanes.into_iter().take(ASCII_MAX_LANES) {
         let mut row = String::with_capacity(ASCII_WIDTH);
         for cell in 0..ASCII_WIDTH {
             let lo = cell as f64 * cell_ns;
             let hi = lo + cell_ns;
-            row.push(cell_char(&spans, lo, hi, digits));
+            row.push(cell_char(&lane_bars, lo, hi, digits));
         }
-        let _ = writeln!(out, "  {:<14}|{}|", lane.label(), row.trim_end_matches(' '));
+        let label = bars::label(lane);
+        let _ = writeln!(out, "  {label:<14}|{}|", row.trim_end_matches(' '));
     }
     if hidden > 0 {
         let _ = writeln!(
@@ -103,24 +106,24 @@ pub fn ascii(run: &RunResult, axis_ns: u64) -> String {
 }
 
 /// What one cell `[lo, hi)` of a lane shows.
-fn cell_char(spans: &[&Span], lo: f64, hi: f64, digits: bool) -> char {
-    let overlap = |s: &Span| (s.end_ns as f64).min(hi) - (s.start_ns as f64).max(lo);
+fn cell_char(lane_bars: &[Bar], lo: f64, hi: f64, digits: bool) -> char {
+    let overlap = |b: &Bar| (b.end_ns as f64).min(hi) - (b.start_ns as f64).max(lo);
     let mut best: Option<(f64, u64)> = None;
     let mut computing = 0.0;
     let mut waiting = false;
-    for s in spans {
-        let o = overlap(s);
+    for bar in lane_bars {
+        let o = overlap(bar);
         if o <= 0.0 {
             continue;
         }
-        match s.kind {
-            SpanKind::Compute => {
+        match bar.phase {
+            CartPhase::Price => {
                 computing += o;
                 if best.is_none_or(|(b, _)| o > b) {
-                    best = Some((o, s.cart));
+                    best = Some((o, bar.cart));
                 }
             }
-            SpanKind::Fetch => waiting = true,
+            CartPhase::Fetch => waiting = true,
         }
     }
     match best {
@@ -196,12 +199,12 @@ pub fn svg(runs: &[&RunResult], title: &str) -> String {
             run.wall_ns as f64 / 1e9
         );
         y += TITLE_H;
-        for (lane, spans) in lanes(run) {
+        for (lane, lane_bars) in lanes(run) {
             let _ = writeln!(
                 body,
                 r#"<text x="24" y="{:.1}" class="lane">{}</text>"#,
                 y + 12.0,
-                xml_escape(&lane.label())
+                xml_escape(&bars::label(lane))
             );
             let _ = writeln!(
                 body,
@@ -209,11 +212,11 @@ pub fn svg(runs: &[&RunResult], title: &str) -> String {
                 y,
                 LANE_H - 2.0
             );
-            for kind in [SpanKind::Fetch, SpanKind::Compute] {
-                for s in spans.iter().filter(|s| s.kind == kind) {
-                    let (color, bar_y, h, opacity, what) = match kind {
-                        SpanKind::Fetch => (FETCH_COLOR, y + 4.0, 6.0, 0.45, "waiting"),
-                        SpanKind::Compute => (COMPUTE_COLOR, y, LANE_H - 2.0, 1.0, "pricing"),
+            for phase in [CartPhase::Fetch, CartPhase::Price] {
+                for s in lane_bars.iter().filter(|b| b.phase == phase) {
+                    let (color, bar_y, h, opacity, what) = match phase {
+                        CartPhase::Fetch => (FETCH_COLOR, y + 4.0, 6.0, 0.45, "waiting"),
+                        CartPhase::Price => (COMPUTE_COLOR, y, LANE_H - 2.0, 1.0, "pricing"),
                     };
                     let _ = writeln!(
                         body,
@@ -300,19 +303,20 @@ fn format_tick(t: f64, step: f64) -> String {
 mod tests {
     use super::*;
     use crate::carts::pricing::Priced;
-    use crate::carts::spans::LaneKind;
     use crate::carts::strategies::Strategy;
+    use crate::trace::{CartId, Event, Kind, Timestamp};
+    use std::time::Duration;
 
-    fn span(kind: SpanKind, cart: u64, lane: u64, start_ns: u64, end_ns: u64) -> Span {
-        Span {
-            lane: Lane {
-                kind: LaneKind::Thread,
-                id: lane,
+    /// One cart event on thread lane `lane`, from `start_ns` to `end_ns`.
+    fn bar(phase: CartPhase, cart: u64, lane: u64, start_ns: u64, end_ns: u64) -> Event {
+        Event {
+            at: Timestamp(start_ns),
+            lane: Lane::Thread(lane),
+            kind: Kind::CartSpan {
+                cart: CartId(cart),
+                phase,
+                dur: Duration::from_nanos(end_ns - start_ns),
             },
-            kind,
-            cart,
-            start_ns,
-            end_ns,
         }
     }
 
@@ -336,14 +340,15 @@ mod tests {
             strategy: Strategy::Threads,
             priced: vec![priced(1), priced(2)],
             total_cents: 0,
+            origin: Timestamp(0),
             wall_ns: w,
-            spans: vec![
+            events: vec![
                 // Lane 10: waits for the first half, computes cart 1 after.
-                span(SpanKind::Fetch, 1, 10, 0, w / 2),
-                span(SpanKind::Compute, 1, 10, w / 2, w),
+                bar(CartPhase::Fetch, 1, 10, 0, w / 2),
+                bar(CartPhase::Price, 1, 10, w / 2, w),
                 // Lane 20: computes cart 2 a tenth of every cell.
-                span(SpanKind::Compute, 2, 20, 0, 100),
-                span(SpanKind::Compute, 2, 20, 1000, 1100),
+                bar(CartPhase::Price, 2, 20, 0, 100),
+                bar(CartPhase::Price, 2, 20, 1000, 1100),
             ],
             retries: Vec::new(),
         };

@@ -9,10 +9,10 @@
 //! | `ph` | what | made from |
 //! |---|---|---|
 //! | `M` | names a process (`process_name`) or thread (`thread_name`) lane | every lane that appears |
-//! | `X` | a complete slice with a `dur` | a task's poll (`Polled` to `Pending`/`Ready`), a thread-pool job (`JobStarted` to `JobFinished`), a process-pool job (`Sent`, or the previous reply, to `Received`) |
+//! | `X` | a complete slice with a `dur` | a task's poll (`Polled` to `Pending`/`Ready`), a thread-pool job (`JobStarted` to `JobFinished`), a process-pool job (`Sent`, or the previous reply, to `Received`), a cart's pricing (`CartSpan` price: "price cart 3", `cat` "cart", `args.cart`) |
 //! | `i` | an instant | spawns, wakes, steals, promotions, parks, reactor polls, forks, crashes, notes, connections opened... |
 //! | `s`/`f` | a flow arrow, start and finish | a task woken by another task: from the wake to the woken task's next poll; a job handed to the process pool: from `Submitted` to the job's slice on its worker |
-//! | `b`/`e` | an async span, begin and end (paired by `cat` and `id`) | each HTTP request, with its phases (connect, head, body) nested inside |
+//! | `b`/`e` | an async span, begin and end (paired by `cat` and `id`) | each HTTP request, with its phases (connect, head, body) nested inside; each cart's fetch (`CartSpan` fetch: "fetch cart 3", `cat` "cart", `id` the cart: many overlap on one loop's lane, which slices may not) |
 //! | `C` | a counter | each loop's run-queue length, the HTTP requests in flight |
 //!
 //! The lanes: this process is `pid` 1, named "homemade", with one thread
@@ -36,7 +36,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use super::event::{Event, Kind, WakeSource};
+use super::event::{CartPhase, Event, Kind, WakeSource};
 pub use super::file::{from_args, from_env, TraceFile};
 use super::ids::{JobId, RequestId, TaskId};
 use super::lane::Lane;
@@ -71,6 +71,7 @@ pub fn to_json(events: &[Event]) -> Value {
     b.pool_thread_events(&events);
     b.process_events(&events);
     b.http_events(&events);
+    b.cart_events(&events);
     let Builder { mut out, .. } = b;
     out.sort_by_key(|o| (o.ts, o.tie));
     let mut trace: Vec<Value> = metadata(&tracks);
@@ -124,6 +125,7 @@ fn metadata(tracks: &BTreeMap<Lane, Track>) -> Vec<Value> {
             Lane::PoolThread { pool, worker } => format!("thread {pool}, worker {worker}"),
             Lane::Worker(w) => format!("worker {}", w.0),
             Lane::Outside => String::from("other threads"),
+            Lane::Thread(tid) => format!("thread {tid}"),
         };
         out.push(
             json!({"name": "thread_name", "ph": "M", "pid": pid, "tid": tid,
@@ -389,6 +391,35 @@ impl Builder<'_> {
         for (req, (lane, names)) in open {
             for name in names.iter().rev() {
                 self.async_edge("e", lane, end, req, name);
+            }
+        }
+    }
+
+    /// The cart workload's bars: a pricing as a slice, a fetch as an async
+    /// span (the fetches of one loop overlap, and slices on one track must
+    /// nest).
+    fn cart_events(&mut self, events: &[&Event]) {
+        for e in events {
+            let Kind::CartSpan { cart, phase, dur } = &e.kind else {
+                continue;
+            };
+            let from = e.at.0;
+            let to = from.saturating_add(u64::try_from(dur.as_nanos()).unwrap_or(u64::MAX));
+            let name = format!("{} {cart}", phase.name());
+            match phase {
+                CartPhase::Price => {
+                    let args = json!({"cart": cart.0});
+                    self.complete(e.lane, name, "cart", (from, to), args);
+                }
+                CartPhase::Fetch => {
+                    let (pid, tid) = self.track(e.lane);
+                    for (ph, ts) in [("b", from), ("e", to)] {
+                        let v = json!({"name": name, "cat": "cart", "ph": ph, "id": cart.0,
+                                       "ts": us(ts), "pid": pid, "tid": tid,
+                                       "args": {"cart": cart.0}});
+                        self.push(ts, 0, v);
+                    }
+                }
             }
         }
     }

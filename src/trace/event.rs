@@ -13,7 +13,9 @@
 //!   forked, a job sent and its reply received, a worker crashed, retired or
 //!   exited (on the worker's lane);
 //! * the **HTTP client**: a request started, entered a phase
-//!   ([`HttpPhase`]), opened a connection, finished.
+//!   ([`HttpPhase`]), opened a connection, finished;
+//! * the **cart workload** (`src/carts/`): a cart was fetched or priced
+//!   ([`Kind::CartSpan`], one bar of its timelines).
 //!
 //! Events are plain data: `Clone`, comparable, and printable with
 //! `Display` as one line of a diary (see `examples/yielding.rs`).
@@ -24,7 +26,7 @@ use std::fmt;
 use std::time::Duration;
 
 use super::clock::Timestamp;
-use super::ids::{ConnId, JobId, RequestId, TaskId, WorkerPid};
+use super::ids::{CartId, ConnId, JobId, RequestId, TaskId, WorkerPid};
 use super::lane::Lane;
 
 /// What caused an event-loop task to be woken.
@@ -77,6 +79,25 @@ impl HttpPhase {
             HttpPhase::Connect => "connect",
             HttpPhase::Head => "head",
             HttpPhase::Body => "body",
+        }
+    }
+}
+
+/// What a cart's bar stands for (see [`Kind::CartSpan`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CartPhase {
+    /// Request sent, response not yet parsed: waiting on the network.
+    Fetch,
+    /// The pricing kernel ran (one slice of it, under the simulated GIL).
+    Price,
+}
+
+impl CartPhase {
+    /// The phase's name in a trace ("fetch", "price").
+    pub fn name(self) -> &'static str {
+        match self {
+            CartPhase::Fetch => "fetch",
+            CartPhase::Price => "price",
         }
     }
 }
@@ -232,6 +253,20 @@ pub enum Kind {
         /// The response's status code, `None` if it failed.
         status: Option<u16>,
     },
+
+    // ----- cart workload -----
+    /// A cart was fetched or priced on this lane, from the event's time for
+    /// `dur`: a complete bar, recorded once it has ended (with
+    /// [`Recorder::record_at`](super::Recorder::record_at)), because a slice
+    /// priced in a worker process is only known when its reply arrives.
+    CartSpan {
+        /// The cart.
+        cart: CartId,
+        /// Fetching or pricing.
+        phase: CartPhase,
+        /// How long the bar lasted.
+        dur: Duration,
+    },
 }
 
 /// One recorded event.
@@ -300,6 +335,7 @@ impl fmt::Display for Kind {
                 status: Some(s),
             } => write!(f, "{req}: status {s}"),
             Kind::RequestFinished { req, status: None } => write!(f, "{req}: failed"),
+            Kind::CartSpan { cart, phase, dur } => write!(f, "{} {cart} for {dur:?}", phase.name()),
         }
     }
 }

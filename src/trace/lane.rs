@@ -8,6 +8,9 @@
 //! * [`Lane::Worker`]: one worker process of a process pool (its events are
 //!   noted by the parent, but they are about the child, so they go on the
 //!   child's lane);
+//! * [`Lane::Thread`]: one named OS thread outside this crate's runtimes,
+//!   by its kernel thread id (the cart workload's thread-per-cart rows, a
+//!   rayon worker): for a program that wants one track per such thread;
 //! * [`Lane::Outside`]: a thread that belongs to no runtime (the test's main
 //!   thread submitting to a pool, for instance).
 //!
@@ -37,6 +40,9 @@ pub enum Lane {
     Worker(WorkerPid),
     /// A thread outside every runtime.
     Outside,
+    /// One OS thread outside this crate's runtimes, by its kernel thread id
+    /// (`crate::sys::current_tid`), for events that need a track per thread.
+    Thread(u64),
 }
 
 impl fmt::Display for Lane {
@@ -46,6 +52,7 @@ impl fmt::Display for Lane {
             Lane::PoolThread { pool, worker } => write!(f, "thread {pool}, worker {worker}"),
             Lane::Worker(pid) => write!(f, "process pool {pid}"),
             Lane::Outside => f.write_str("other threads"),
+            Lane::Thread(tid) => write!(f, "thread {tid}"),
         }
     }
 }

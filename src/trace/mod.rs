@@ -22,7 +22,7 @@
 //! | `clock.rs` | [`Timestamp`] and [`now`]: one origin per process |
 //! | `ids.rs` | the id newtypes |
 //! | `lane.rs` | [`Lane`] |
-//! | `event.rs` | [`Event`], [`Kind`], [`WakeSource`], [`HttpPhase`] |
+//! | `event.rs` | [`Event`], [`Kind`], [`WakeSource`], [`HttpPhase`], [`CartPhase`] |
 //! | `recorder.rs` | [`Recorder`]; [`install_default`] |
 //! | `current.rs` | the thread's recorder and lane, for code below the runtimes |
 //! | `chrome.rs` | the Chrome Trace Event Format export |
@@ -41,7 +41,7 @@ mod lane;
 mod recorder;
 
 pub use clock::{now, Timestamp};
-pub use event::{Event, HttpPhase, Kind, WakeSource};
+pub use event::{CartPhase, Event, HttpPhase, Kind, WakeSource};
 pub use ids::{CartId, ConnId, JobId, LoopId, PoolId, RequestId, TaskId, WorkerPid};
 pub use lane::Lane;
 pub use recorder::{default_recorder, install_default, Recorder};

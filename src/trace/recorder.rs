@@ -33,7 +33,7 @@ use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
 
-use super::clock;
+use super::clock::{self, Timestamp};
 use super::event::{Event, Kind};
 use super::lane::Lane;
 
@@ -131,11 +131,44 @@ impl Recorder {
         self.push(lane, kind);
     }
 
+    /// Records `kind` on `lane` at `at` (a time already read, for an event
+    /// known only once it has ended, such as a [`Kind::CartSpan`]), if
+    /// recording is on.
+    #[inline(always)]
+    pub fn record_at(&self, at: Timestamp, lane: Lane, kind: Kind) {
+        if self.is_on() {
+            self.push_at(at, lane, kind);
+        }
+    }
+
     #[cold]
     #[inline(never)]
     fn push(&self, lane: Lane, kind: Kind) {
-        let at = clock::now();
+        self.push_at(clock::now(), lane, kind);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn push_at(&self, at: Timestamp, lane: Lane, kind: Kind) {
         self.inner.events.lock().push(Event { at, lane, kind });
+    }
+
+    /// A copy of the events recorded so far that `keep` accepts, oldest
+    /// first, leaving the recorder as it was (what [`take`](Recorder::take)
+    /// handed over is included for a [`for_trace_file`](Recorder::for_trace_file)
+    /// recorder, which keeps it).
+    pub fn copy_where(&self, keep: impl Fn(&Event) -> bool) -> Vec<Event> {
+        let mut events: Vec<Event> = self
+            .inner
+            .history
+            .lock()
+            .iter()
+            .filter(|e| keep(e))
+            .cloned()
+            .collect();
+        events.extend(self.inner.events.lock().iter().filter(|e| keep(e)).cloned());
+        events.sort_by_key(|e| e.at);
+        events
     }
 
     /// Removes and returns the events recorded so far, oldest first (events
@@ -208,6 +241,22 @@ mod tests {
         let kinds: Vec<Kind> = rec.take_history().into_iter().map(|e| e.kind).collect();
         assert_eq!(kinds, vec![Kind::JobStarted, Kind::JobFinished]);
         assert!(rec.take_history().is_empty());
+    }
+
+    #[test]
+    fn events_recorded_at_a_given_time_are_sorted_in_and_copies_leave_them() {
+        let rec = Recorder::new();
+        rec.record_at(Timestamp(5), Lane::Outside, Kind::JobStarted);
+        assert!(rec.copy_where(|_| true).is_empty(), "off records nothing");
+        rec.enable();
+        rec.record(Lane::Outside, Kind::JobFinished);
+        rec.record_at(Timestamp(0), Lane::Outside, Kind::JobStarted);
+        let started = |e: &Event| e.kind == Kind::JobStarted;
+        let copy = rec.copy_where(started);
+        assert_eq!(copy.len(), 1);
+        assert_eq!(copy[0].at, Timestamp(0));
+        let kinds: Vec<Kind> = rec.take().into_iter().map(|e| e.kind).collect();
+        assert_eq!(kinds, vec![Kind::JobStarted, Kind::JobFinished]);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The one fetch-then-price driver every strategy runs.
 //!
 //! Every row does the same thing to each cart: fetch it, then price it,
-//! recording a fetch bar and a compute bar. Only two things change from row
+//! recording a fetch bar and a price bar (cart events of the trace,
+//! `bars.rs`). Only two things change from row
 //! to row, and they are the driver's two parameters:
 //!
 //! * **who waits**: the fetch, a future from one of the three clients of
@@ -34,10 +35,11 @@
 //! Read next: `pricers.rs`, then `threaded.rs` and `looped.rs`.
 
 use super::Workload;
+use crate::carts::bars;
 use crate::carts::error::CartError;
 use crate::carts::model::Cart;
 use crate::carts::pricing::{Effort, Priced};
-use crate::carts::spans::{Lane, SpanKind, Spans};
+use crate::trace::{CartPhase, Lane, Recorder};
 use std::future::Future;
 use std::pin::pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -55,7 +57,7 @@ pub(super) struct Computed {
     pub priced: Priced,
     /// The thread, worker process or loop that computed it.
     pub lane: Lane,
-    /// The stretches of time (start, end on the spans' clock) it was being
+    /// The stretches of time (start, end, readings of `bars::now_ns`) it was being
     /// computed: one, except under the GIL, where each stretch of holding
     /// the GIL is a slice of its own.
     pub slices: Vec<(u64, u64)>,
@@ -104,7 +106,7 @@ pub(super) struct Driver<'a> {
     /// The workload (ids, unit, effort per cart).
     pub wl: &'a Workload,
     /// The recorder of the row's bars.
-    pub spans: &'a Spans,
+    pub recorder: &'a Recorder,
     /// The row's counters.
     pub progress: &'a Progress,
 }
@@ -133,8 +135,8 @@ impl Driver<'_> {
         Ok(cart)
     }
 
-    /// Records the compute bars of a priced cart and counts it: the one
-    /// place where a compute bar is recorded.
+    /// Records the price bars of a priced cart and counts it: the one
+    /// place where a price bar is recorded.
     pub fn priced(&self, computed: Computed) -> Priced {
         let Computed {
             priced,
@@ -142,8 +144,7 @@ impl Driver<'_> {
             slices,
         } = computed;
         for (start, end) in slices {
-            self.spans
-                .record_abs(lane.clone(), SpanKind::Compute, priced.id, start, end);
+            bars::record(self.recorder, lane, priced.id, CartPhase::Price, start, end);
         }
         self.progress.priced.fetch_add(1, Ordering::Relaxed);
         priced

@@ -10,10 +10,11 @@
 //! Read next: `drive.rs`, which awaits these fetches.
 
 use super::Workload;
+use crate::carts::bars::{self, now_ns};
 use crate::carts::error::CartError;
 use crate::carts::model::Cart;
-use crate::carts::spans::{now_ns, Lane, SpanKind, Spans};
 use crate::http::{self, Client, Response};
+use crate::trace::{CartPhase, Lane, Recorder};
 
 /// `BASE/carts/ID?delay=MS`, the URL of one cart with its server-side delay.
 pub fn cart_url(base_url: &str, id: u64, delay_ms: u64) -> String {
@@ -63,12 +64,12 @@ pub(super) fn blocking(
     url: &str,
     timeout: std::time::Duration,
     id: u64,
-    lane: &Lane,
-    spans: &Spans,
+    lane: Lane,
+    recorder: &Recorder,
 ) -> Result<Cart, CartError> {
     let start = now_ns();
     let response = http::blocking::get_within(url, timeout);
-    finish(id, url, response, start, lane, spans)
+    finish(id, url, response, start, lane, recorder)
 }
 
 /// What every client does once its GET of cart `id` (begun at `start` on the
@@ -79,27 +80,29 @@ pub(super) fn finish(
     url: &str,
     response: Result<Response, http::Error>,
     start: u64,
-    lane: &Lane,
-    spans: &Spans,
+    lane: Lane,
+    recorder: &Recorder,
 ) -> Result<Cart, CartError> {
     let response = response.map_err(|e| http_error(id, url, e))?;
     let cart = decode(id, url, &response)?;
-    spans.record_abs(lane.clone(), SpanKind::Fetch, id, start, now_ns());
+    bars::record(recorder, lane, id, CartPhase::Fetch, start, now_ns());
     Ok(cart)
 }
 
-/// Fetches cart `id` with our event-loop client and records its fetch bar.
+/// Fetches cart `id` with our event-loop client and records its fetch bar
+/// on the lane of the loop that runs it (`EventLoop::block_on` enters it,
+/// `trace::current`).
 pub(super) async fn on_loop(
     client: &Client,
     wl: &Workload,
     id: u64,
-    lane: &Lane,
-    spans: &Spans,
+    recorder: &Recorder,
 ) -> Result<Cart, CartError> {
     let url = wl.url(id);
     let start = now_ns();
     let response = client.get(&url).await;
-    finish(id, &url, response, start, lane, spans)
+    let lane = crate::trace::current::lane();
+    finish(id, &url, response, start, lane, recorder)
 }
 
 /// Fetches cart `id` once, without a delay, and decodes it as every strategy

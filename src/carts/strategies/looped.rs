@@ -31,12 +31,11 @@
 
 use super::drive::{Computed, Driver, Pricer};
 use super::fetch;
-use super::pricers::{Inline, OnProcessPool, OnThreadPool};
+use super::pricers::{process_lane, Inline, OnProcessPool, OnThreadPool};
 use super::{CartRetry, PricingPool};
 use crate::carts::error::CartError;
 use crate::carts::model::Cart;
 use crate::carts::pricing::{PriceJob, Priced};
-use crate::carts::spans::Lane;
 use crate::event_loop::{gather, EventLoop};
 use crate::http::Client;
 use crate::thread_pool::ThreadPool;
@@ -65,12 +64,11 @@ pub(super) fn event_loop_processes(
     let wl = drive.wl;
     let lp = new_loop()?;
     let client = client_for(drive);
-    let lane = Lane::this_loop();
     let carts: Vec<Cart> = lp.block_on(async {
         let fetches = wl
             .ids
             .iter()
-            .map(|&id| drive.fetch(fetch::on_loop(&client, wl, id, &lane, drive.spans)));
+            .map(|&id| drive.fetch(fetch::on_loop(&client, wl, id, drive.recorder)));
         gather(fetches).await.into_iter().collect::<Result<_, _>>()
     })?;
     let ids: Vec<u64> = carts.iter().map(|c| c.id).collect();
@@ -84,7 +82,7 @@ pub(super) fn event_loop_processes(
     let priced = priced
         .into_iter()
         .map(|p| {
-            let lane = Lane::process(p.pid);
+            let lane = process_lane(p.pid);
             drive.priced(Computed::whole(p, lane))
         })
         .collect();
@@ -117,10 +115,9 @@ fn every_cart_on_a_loop(drive: Driver<'_>, pricer: &impl Pricer) -> Result<Vec<P
     let wl = drive.wl;
     let lp = new_loop()?;
     let client = client_for(drive);
-    let lane = Lane::this_loop();
     lp.block_on(async {
         let carts = wl.ids.iter().map(|&id| {
-            let fetch = fetch::on_loop(&client, wl, id, &lane, drive.spans);
+            let fetch = fetch::on_loop(&client, wl, id, drive.recorder);
             drive.cart(id, fetch, pricer)
         });
         gather(carts).await.into_iter().collect()

@@ -25,12 +25,13 @@ use super::drive::Driver;
 use super::fetch;
 use super::pricers::OnRayon;
 use super::Workload;
+use crate::carts::bars::now_ns;
 use crate::carts::error::CartError;
 use crate::carts::model::Cart;
 use crate::carts::pricing::Priced;
-use crate::carts::spans::{now_ns, Lane, Spans};
 use crate::event_loop::gather;
 use crate::http::{self, Request, Response, ResponseParser};
+use crate::trace::{Lane, LoopId, Recorder};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -47,7 +48,9 @@ pub(super) fn tokio_rayon(drive: Driver<'_>) -> Result<Vec<Priced>, CartError> {
         .build()
         .map_err(|e| CartError::Runtime(format!("cannot start rayon: {e}")))?;
     let pricer = OnRayon(&rayon);
-    let lane = Lane::this_loop();
+    // tokio's loop is not one of ours, but it is an event loop: it gets a
+    // loop id of its own, so its lane is drawn as one.
+    let lane = Lane::Loop(LoopId::next());
     // As many connections in flight as our client allows per host (sized
     // from the descriptor limit, see `http::default_connections_per_host`).
     let permits = http::default_connections_per_host().min(tokio::sync::Semaphore::MAX_PERMITS);
@@ -57,7 +60,7 @@ pub(super) fn tokio_rayon(drive: Driver<'_>) -> Result<Vec<Priced>, CartError> {
     // under `gather` (a plain future combinator, at home on any runtime).
     runtime.block_on(async {
         let carts = wl.ids.iter().map(|&id| {
-            let fetch = fetch_tokio(wl, id, &gate, &lane, drive.spans);
+            let fetch = fetch_tokio(wl, id, &gate, lane, drive.recorder);
             drive.cart(id, fetch, &pricer)
         });
         gather(carts).await.into_iter().collect()
@@ -71,8 +74,8 @@ async fn fetch_tokio(
     wl: &Workload,
     id: u64,
     gate: &tokio::sync::Semaphore,
-    lane: &Lane,
-    spans: &Spans,
+    lane: Lane,
+    recorder: &Recorder,
 ) -> Result<Cart, CartError> {
     let url = wl.url(id);
     let start = now_ns();
@@ -87,7 +90,7 @@ async fn fetch_tokio(
     let response = tokio::time::timeout(wl.timeout, exchange)
         .await
         .unwrap_or(Err(http::Error::Timeout { after: wl.timeout }));
-    fetch::finish(id, &url, response, start, lane, spans)
+    fetch::finish(id, &url, response, start, lane, recorder)
 }
 
 /// One GET over a fresh tokio connection, parsed by our sans-io parser;

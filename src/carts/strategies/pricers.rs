@@ -26,12 +26,13 @@
 
 use super::drive::{Computed, Pricer};
 use super::{CartRetry, PricingPool};
+use crate::carts::bars::{now_ns, this_thread};
 use crate::carts::error::CartError;
 use crate::carts::model::Cart;
 use crate::carts::pricing::{price, Effort, NoPacer, Pacer, PriceJob};
-use crate::carts::spans::{current_tid, now_ns, Lane, LaneKind};
 use crate::process_pool::TaskId;
 use crate::thread_pool::{Gil, GilGuard, ThreadPool};
+use crate::trace::{current, Lane, WorkerPid};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -42,8 +43,9 @@ const HANDOVER_NS: u64 = 2_000;
 /// Prices on the calling thread: a plain thread, or the loop's own (which
 /// then runs nothing else until the kernel returns).
 pub(super) struct Inline<'g> {
-    /// How the calling thread shows in the timeline.
-    kind: LaneKind,
+    /// True on an event loop's thread: the bars go on the loop's lane
+    /// (`trace::current::lane()`), not on the OS thread's.
+    on_loop: bool,
     /// The GIL to hold while computing, for `threads+gil`.
     gil: Option<&'g Gil>,
 }
@@ -52,7 +54,7 @@ impl<'g> Inline<'g> {
     /// On a plain OS thread.
     pub fn on_thread() -> Inline<'static> {
         Inline {
-            kind: LaneKind::Thread,
+            on_loop: false,
             gil: None,
         }
     }
@@ -60,7 +62,7 @@ impl<'g> Inline<'g> {
     /// On the event loop's thread.
     pub fn on_loop() -> Inline<'static> {
         Inline {
-            kind: LaneKind::Loop,
+            on_loop: true,
             gil: None,
         }
     }
@@ -68,7 +70,7 @@ impl<'g> Inline<'g> {
     /// On a plain OS thread, holding `gil` while computing.
     pub fn under_gil(gil: &'g Gil) -> Inline<'g> {
         Inline {
-            kind: LaneKind::Thread,
+            on_loop: false,
             gil: Some(gil),
         }
     }
@@ -76,9 +78,10 @@ impl<'g> Inline<'g> {
 
 impl Pricer for Inline<'_> {
     async fn price(&self, cart: Cart, effort: Effort) -> Result<Computed, CartError> {
-        let lane = Lane {
-            kind: self.kind,
-            id: current_tid(),
+        let lane = if self.on_loop {
+            current::lane()
+        } else {
+            this_thread()
         };
         let Some(gil) = self.gil else {
             // No await in here: the thread is busy until the kernel returns.
@@ -102,15 +105,12 @@ pub(super) struct OnThreadPool<'p>(pub &'p ThreadPool);
 impl Pricer for OnThreadPool<'_> {
     async fn price(&self, cart: Cart, effort: Effort) -> Result<Computed, CartError> {
         let id = cart.id;
-        let (priced, tid) = self
+        // A pool worker enters its own lane for its whole life.
+        let (priced, lane) = self
             .0
-            .submit(move || (price(&cart, effort, &mut NoPacer), current_tid()))
+            .submit(move || (price(&cart, effort, &mut NoPacer), current::lane()))
             .await
             .map_err(|e| CartError::Runtime(format!("cart {id}: pricing failed: {e}")))?;
-        let lane = Lane {
-            kind: LaneKind::Thread,
-            id: tid,
-        };
         Ok(Computed::whole(priced, lane))
     }
 }
@@ -152,9 +152,15 @@ impl Pricer for OnProcessPool<'_> {
         let priced = handle
             .await
             .map_err(|e| CartError::Runtime(format!("cart {id}: pricing failed: {e}")))?;
-        let lane = Lane::process(priced.pid);
+        let lane = process_lane(priced.pid);
         Ok(Computed::whole(priced, lane))
     }
+}
+
+/// The lane of the worker process `pid` (as its `Priced` names it): the
+/// lane the process pool records that worker's own events on.
+pub(super) fn process_lane(pid: u32) -> Lane {
+    Lane::Worker(WorkerPid(i32::try_from(pid).unwrap_or(i32::MAX)))
 }
 
 /// Prices on a rayon pool; the task awaits a `tokio::sync::oneshot` that the
@@ -169,15 +175,11 @@ impl Pricer for OnRayon<'_> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.0.spawn(move || {
             let priced = price(&cart, effort, &mut NoPacer);
-            let _ = tx.send((priced, current_tid()));
+            let _ = tx.send((priced, this_thread()));
         });
-        let (priced, tid) = rx
+        let (priced, lane) = rx
             .await
             .map_err(|_| CartError::Runtime(format!("cart {id}: the rayon job panicked")))?;
-        let lane = Lane {
-            kind: LaneKind::Thread,
-            id: tid,
-        };
         Ok(Computed::whole(priced, lane))
     }
 }

@@ -23,9 +23,9 @@
 use super::drive::{finish_now, Driver, Pricer};
 use super::fetch;
 use super::pricers::Inline;
+use crate::carts::bars::this_thread;
 use crate::carts::error::CartError;
 use crate::carts::pricing::Priced;
-use crate::carts::spans::Lane;
 use crate::thread_pool::Gil;
 
 /// Row 1: one cart after another on the calling thread.
@@ -57,8 +57,8 @@ fn on_this_thread(
     gil: Option<&Gil>,
 ) -> Result<Priced, CartError> {
     let wl = drive.wl;
-    let lane = Lane::this_thread();
-    let get = || fetch::blocking(&wl.url(id), wl.timeout, id, &lane, drive.spans);
+    let lane = this_thread();
+    let get = || fetch::blocking(&wl.url(id), wl.timeout, id, lane, drive.recorder);
     let fetch = async {
         match gil {
             Some(gil) => gil.acquire().blocking(get),

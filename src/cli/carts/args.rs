@@ -56,7 +56,8 @@ pub struct CartsArgs {
     #[arg(long, value_name = "FILE.svg")]
     pub timeline: Option<PathBuf>,
     /// Also record every runtime's scheduling events and write them as one
-    /// Chrome trace (open it in ui.perfetto.dev or chrome://tracing).
+    /// Chrome trace, with the carts' fetch and price bars the timelines are
+    /// drawn from (open it in ui.perfetto.dev or chrome://tracing).
     #[arg(long, value_name = "FILE.json")]
     pub trace: Option<PathBuf>,
     /// Print every figure as JSON on stdout (the human report goes to stderr).
