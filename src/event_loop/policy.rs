@@ -336,51 +336,54 @@ impl Ord for Ranked {
     }
 }
 
-/// The ready set of [`Policy::Pct`], highest priority first: one run of
-/// tasks in descending order, plus a binary heap for the rest.
+/// The ready set of [`Policy::Pct`], highest priority first.
 ///
-/// * **push**: a task whose priority is no higher than the run's last one
-///   joins the run's back (O(1)). A task above the run's first one starts
-///   a new run, and the old run is moved into the heap. Any other task
-///   (inside the run's range) goes into the heap (O(log n)).
-/// * **pop**: the higher of the run's front and the heap's top.
+/// A binary heap alone does the job, but on random priorities every
+/// sift-down step is a branch the CPU cannot predict, and that was most of
+/// what PCT cost over `Fifo` (BENCHMARKS.md §1, "PCT's ready set"). The
+/// loop pushes tasks in batches (a burst of spawns; the tasks that yielded
+/// during a turn, woken together at its end) and then pops many, so this
+/// set sorts each batch once instead:
 ///
-/// A push enters the run at most once and the heap at most once, so this
-/// costs what the heap alone would, plus a comparison or two. Why the run: a
-/// task that yields comes back at the end of the loop's turn, and the tasks
-/// of one turn come back in the order they ran, which under PCT is
-/// descending priority. So each turn's batch forms one run, which the next
-/// turn pops in order: a loop of yielding tasks never touches the heap,
-/// whose sift-downs (about 2·log2(n) moves per pop) were most of what PCT
-/// cost over `Fifo` (BENCHMARKS.md §1, "PCT's ready set"). A burst of
-/// spawns in no useful order still ends up in the heap.
+/// * **push** appends to `fresh`, unsorted (O(1)).
+/// * **pop** first files away what `fresh` holds, then takes the higher of
+///   `run`'s front and `heap`'s top. Filing a batch:
+///   * small beside what is already queued (under 1/[`PCT_MERGE_RATIO`] of
+///     it): into `heap`, so a trickle of single wakes into a long queue
+///     costs O(log n) each, never a merge;
+///   * otherwise sorted (O(n) when it is already in order, as a turn's
+///     yielders are: they come back in the order they ran) and put in
+///     front of `run` when it lies wholly above it (the yielders again:
+///     they ran first because they rank above those still waiting), or
+///     merged into `run` (O(n)).
+///
+/// Every choice depends only on the priorities and the order of calls, so
+/// a seed still replays exactly.
 #[derive(Default)]
 struct RankedSet {
+    /// Sorted, highest priority first.
     run: VecDeque<Ranked>,
     heap: BinaryHeap<Ranked>,
+    /// Pushed since the last pop, in push order.
+    fresh: Vec<Ranked>,
+    /// The merge's output buffer, kept to reuse its allocation.
+    spare: VecDeque<Ranked>,
 }
+
+/// A batch of fresh tasks at least 1/`PCT_MERGE_RATIO` the size of what
+/// [`Policy::Pct`] already holds is sorted into its run; a smaller one goes
+/// into its heap.
+pub const PCT_MERGE_RATIO: usize = 8;
 
 impl RankedSet {
     fn push(&mut self, r: Ranked) {
-        match (self.run.front(), self.run.back()) {
-            // Fits behind the run (or the run is empty).
-            (_, None) => self.run.push_back(r),
-            (_, Some(last)) if r.priority <= last.priority => self.run.push_back(r),
-            // Above the whole run: the start of a new batch. The old run
-            // goes into the heap, one push at a time (it is short when this
-            // happens often, and `extend`'s rebuild check costs more).
-            (Some(first), _) if r.priority > first.priority => {
-                while let Some(moved) = self.run.pop_front() {
-                    self.heap.push(moved);
-                }
-                self.run.push_back(r);
-            }
-            // Inside the run's range: the heap.
-            _ => self.heap.push(r),
-        }
+        self.fresh.push(r);
     }
 
     fn pop(&mut self) -> Option<Ranked> {
+        if !self.fresh.is_empty() {
+            self.file_fresh();
+        }
         let from_heap = match (self.run.front(), self.heap.peek()) {
             (Some(front), Some(top)) => top.priority > front.priority,
             (None, _) => true,
@@ -393,8 +396,41 @@ impl RankedSet {
         }
     }
 
+    /// Moves the batch in `fresh` into `heap` or `run` (see the type's docs).
+    fn file_fresh(&mut self) {
+        if self.fresh.len() * PCT_MERGE_RATIO < self.run.len() + self.heap.len() {
+            self.heap.extend(self.fresh.drain(..));
+            return;
+        }
+        self.fresh
+            .sort_unstable_by(|a, b| b.priority.cmp(&a.priority));
+        let lowest_fresh = self.fresh.last().map(|r| r.priority);
+        if self
+            .run
+            .front()
+            .is_none_or(|f| lowest_fresh > Some(f.priority))
+        {
+            for r in self.fresh.drain(..).rev() {
+                self.run.push_front(r);
+            }
+            return;
+        }
+        // Merge `run` and `fresh` (both descending) into `spare`; on a tie
+        // the task that was queued first goes first.
+        let mut out = std::mem::take(&mut self.spare);
+        let mut fresh = self.fresh.drain(..).peekable();
+        while let Some(old) = self.run.pop_front() {
+            while let Some(new) = fresh.next_if(|n| n.priority > old.priority) {
+                out.push_back(new);
+            }
+            out.push_back(old);
+        }
+        out.extend(fresh);
+        self.spare = std::mem::replace(&mut self.run, out);
+    }
+
     fn len(&self) -> usize {
-        self.run.len() + self.heap.len()
+        self.run.len() + self.heap.len() + self.fresh.len()
     }
 }
 
