@@ -403,7 +403,7 @@ impl RankedSet {
             return;
         }
         self.fresh
-            .sort_unstable_by(|a, b| b.priority.cmp(&a.priority));
+            .sort_unstable_by_key(|r| std::cmp::Reverse(r.priority));
         let lowest_fresh = self.fresh.last().map(|r| r.priority);
         if self
             .run
