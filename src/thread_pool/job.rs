@@ -169,6 +169,19 @@ where
         func()
     }
 
+    /// Takes the result out where the job lies (`join`, which must not move
+    /// the job on its fast path), leaving `JobResult::None` behind.
+    ///
+    /// # Safety
+    /// The latch must have been observed set: the job has run and its
+    /// runner no longer touches it.
+    #[inline]
+    pub(crate) unsafe fn take_result(&self) -> R {
+        // SAFETY: the caller saw the latch set, after which only we use it.
+        let result = unsafe { std::mem::replace(&mut *self.result.get(), JobResult::None) };
+        result.into_return_value()
+    }
+
     /// Takes the result after the latch was observed set.
     pub(crate) fn into_result(self) -> R {
         self.result.into_inner().into_return_value()

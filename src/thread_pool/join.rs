@@ -149,7 +149,15 @@ where
         _ => take_back_or_wait(worker, job_b.latch.core(), job_b_ref),
     };
     guard.disarm();
-    finish_join(worker, job_b, how, result_a)
+    match result_a {
+        Ok(ra) => (ra, finish_b(worker, &job_b, how)),
+        // `a` panicked: drop `b` (unrun, or its value or second panic,
+        // discarded) and re-raise.
+        Err(payload) => {
+            drop_quietly(job_b);
+            panic::resume_unwind(payload)
+        }
+    }
 }
 
 /// How a join whose `b` was shared got it back.
@@ -184,36 +192,29 @@ fn take_back_or_wait(worker: &WorkerThread, latch: &CoreLatch, job_b_ref: JobRef
     SharedHalf::Done
 }
 
-/// Both halves are over or back with us (nobody else points at `job_b`
-/// any more): return both results or re-raise. Inlined, and the job is
-/// run where it lies, so the fast path of `join` never copies the job.
+/// `a` returned and nobody else points at `job_b` any more: `b`'s result.
+/// The job is borrowed, not moved: it lies where the thief (or the
+/// promotion) saw it, and a move of the whole `StackJob` here cost seven
+/// instructions per join and a stall (its fields are written piecewise and
+/// a move reads them back in wide loads; BENCHMARKS.md §2.3).
 #[inline(always)]
-fn finish_join<B, RA, RB>(
-    worker: &WorkerThread,
-    job_b: StackJob<SpinLatch, B, RB>,
-    how: SharedHalf,
-    result_a: std::thread::Result<RA>,
-) -> (RA, RB)
+fn finish_b<B, RB>(worker: &WorkerThread, job_b: &StackJob<SpinLatch, B, RB>, how: SharedHalf) -> RB
 where
     B: FnOnce() -> RB + Send,
     RB: Send,
 {
-    match (result_a, how) {
-        (Ok(ra), how @ (SharedHalf::TakenBack | SharedHalf::NeverShared)) => {
+    match how {
+        SharedHalf::TakenBack | SharedHalf::NeverShared => {
             if matches!(how, SharedHalf::TakenBack) {
                 worker.count_inline_job();
             }
             worker.count_inline_join();
             // SAFETY: popped back unrun, or never shared at all, so no
             // other thread holds a JobRef to `job_b`, and it has not run.
-            (ra, unsafe { job_b.run_inline_in_place() })
+            unsafe { job_b.run_inline_in_place() }
         }
-        (Ok(ra), SharedHalf::Done) => (ra, job_b.into_result()),
-        // `a` panicked: drop `b` (unrun, or its value or second panic,
-        // discarded) and re-raise.
-        (Err(payload), _) => {
-            drop_quietly(job_b);
-            panic::resume_unwind(payload)
-        }
+        // SAFETY: the latch is set: the job ran, and its thief no longer
+        // touches it.
+        SharedHalf::Done => unsafe { job_b.take_result() },
     }
 }
