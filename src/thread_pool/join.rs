@@ -18,7 +18,7 @@
 //! # Under heartbeat scheduling
 //!
 //! The same `join_in_worker` pushes nothing onto the deque. It notes `b`
-//! in the worker's pending-frame list (`frames.rs`: a plain `Vec`, no atomics),
+//! in the worker's pending-frame list (`frames.rs`: a fixed array, no atomics),
 //! looks at its heartbeat flag (one relaxed load; on a beat it promotes the
 //! oldest pending frame, maybe an outer join's, into a deque job and wakes
 //! one sleeper), runs `a`, and pops its frame. Not promoted: nobody else
