@@ -195,8 +195,8 @@ fn take_back_or_wait(worker: &WorkerThread, latch: &CoreLatch, job_b_ref: JobRef
 /// `a` returned and nobody else points at `job_b` any more: `b`'s result.
 /// The job is borrowed, not moved: it lies where the thief (or the
 /// promotion) saw it, and a move of the whole `StackJob` here cost seven
-/// instructions per join and a stall (its fields are written piecewise and
-/// a move reads them back in wide loads; BENCHMARKS.md §2.3).
+/// instructions per join (its fields are written piecewise and the move
+/// read them back in wide loads, likely a stall too; BENCHMARKS.md §2.3).
 #[inline(always)]
 fn finish_b<B, RB>(worker: &WorkerThread, job_b: &StackJob<SpinLatch, B, RB>, how: SharedHalf) -> RB
 where
