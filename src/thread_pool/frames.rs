@@ -38,7 +38,7 @@
 use std::cell::{Cell, UnsafeCell};
 use std::mem::MaybeUninit;
 
-use super::job::JobRef;
+use super::job::PendingRef;
 
 /// How many nested joins of one worker are noted (and so can be promoted);
 /// deeper ones run inline. 256 frames take 4 KiB per worker; fib(32) and
@@ -49,7 +49,7 @@ pub(crate) const CAPACITY: usize = 256;
 pub(crate) struct PendingFrames {
     /// The second halves: slots `0..min(depth, CAPACITY)` are written.
     /// Only ever touched by this worker's thread.
-    frames: UnsafeCell<[MaybeUninit<JobRef>; CAPACITY]>,
+    frames: UnsafeCell<[MaybeUninit<PendingRef>; CAPACITY]>,
     /// How many joins are running on this worker (noted or not).
     depth: Cell<usize>,
     /// Frames `0..promoted_below` have been promoted (shared as jobs).
@@ -68,7 +68,7 @@ impl PendingFrames {
 
     /// Notes a join's second half; returns its index, for `pop`.
     #[inline(always)]
-    pub(crate) fn push(&self, job: JobRef) -> usize {
+    pub(crate) fn push(&self, job: PendingRef) -> usize {
         let index = self.depth.get();
         if index < CAPACITY {
             // SAFETY: `PendingFrames` is not `Sync` (UnsafeCell), so only
@@ -98,7 +98,7 @@ impl PendingFrames {
     /// The oldest frame not promoted yet, now marked promoted; `None` if
     /// every noted frame is already shared (or there are none).
     #[inline]
-    pub(crate) fn promote_oldest(&self) -> Option<JobRef> {
+    pub(crate) fn promote_oldest(&self) -> Option<PendingRef> {
         let oldest = self.promoted_below.get();
         if oldest >= self.depth.get().min(CAPACITY) {
             return None;
@@ -116,10 +116,14 @@ impl PendingFrames {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::thread_pool::job::JobRef;
+    use crate::thread_pool::registry::Registry;
 
-    fn job(n: usize) -> JobRef {
-        unsafe fn never(_: *const ()) {}
-        JobRef::from_raw_parts(n as *const (), never)
+    fn job(n: usize) -> PendingRef {
+        unsafe fn never(_: *const (), _: &Registry, _: usize) -> JobRef {
+            unreachable!("these tests make no jobs")
+        }
+        PendingRef::from_raw_parts(n as *const (), never)
     }
 
     #[test]

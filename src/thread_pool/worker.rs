@@ -162,7 +162,12 @@ impl WorkerThread {
     #[cold]
     #[inline(never)]
     fn promote_oldest_frame(&self) {
-        if let Some(job) = self.frames.promote_oldest() {
+        if let Some(pending) = self.frames.promote_oldest() {
+            // SAFETY: the frame is pending, so its join is still running its
+            // first half below us on this thread and keeps its `LazyJob` in
+            // place until the frame is popped and the job is back or done
+            // (join.rs); a frame is promoted once, so `b` is still there.
+            let job = unsafe { pending.make_job(&self.registry, self.index) };
             bump(&self.registry.counters[self.index].0.frames_promoted);
             self.deque.push(job);
             self.registry.record(Some(self.index), Kind::Promoted);
