@@ -133,6 +133,11 @@ struct Node {
     children: Option<Box<(Node, Node)>>,
 }
 
+/// A perfect tree of `depth` levels, values numbered in pre-order. Each
+/// pair of children is boxed after both of their subtrees were built, so in
+/// memory a right subtree lies just before its parent's box: a walk that
+/// goes right child first reads memory backwards in order, one that goes
+/// left first jumps. Every runner here walks left child first.
 fn build_tree(depth: u32, next: &mut u64) -> Node {
     *next += 1;
     let value = *next;
@@ -164,12 +169,63 @@ fn sum_rayon(n: &Node) -> u64 {
         })
 }
 
+/// chili's `join(a, b)` runs `b` first (and 63 joins in 64 are plain
+/// calls `b(); a()`), so the halves are passed swapped: every runner then
+/// visits the left child first. Passed the other way round, chili walked
+/// the tree right child first, which on this tree (each pair of children is
+/// allocated after both subtrees, see `build_tree`) reads memory backwards
+/// in order, and the prefetcher made it 5 times faster than any left-first
+/// walk, sequential included (BENCHMARKS.md §2.3).
 fn sum_chili(s: &mut chili::Scope<'_>, n: &Node) -> u64 {
     n.value
         + n.children.as_ref().map_or(0, |c| {
-            let (a, b) = s.join(|s| sum_chili(s, &c.0), |s| sum_chili(s, &c.1));
+            let (b, a) = s.join(|s| sum_chili(s, &c.1), |s| sum_chili(s, &c.0));
             a + b
         })
+}
+
+/// Every runner's answer, once, against the sequential one, before anything
+/// is timed: a runner that skipped work (or lost it) would look fast.
+/// `join_recursively`, `spawn_many` and `cpu_map` return nothing to check.
+fn check_answers(
+    ws: &ThreadPool,
+    hb: &ThreadPool,
+    rayon: &rayon::ThreadPool,
+    chili: &chili::ThreadPool,
+    tree: &Node,
+    input: &[usize],
+) {
+    let fib = fib_seq(32);
+    assert_eq!(ws.install(|| fib_hm(32)), fib, "fib, homemade");
+    assert_eq!(hb.install(|| fib_hm(32)), fib, "fib, homemade-heartbeat");
+    assert_eq!(rayon.install(|| fib_rayon(32)), fib, "fib, rayon");
+    assert_eq!(fib_chili(&mut chili.scope(), 32), fib, "fib, chili");
+
+    let sum = sum_seq(tree);
+    assert_eq!(ws.install(|| sum_hm(tree)), sum, "tree_sum, homemade");
+    assert_eq!(hb.install(|| sum_hm(tree)), sum, "tree_sum, heartbeat");
+    assert_eq!(rayon.install(|| sum_rayon(tree)), sum, "tree_sum, rayon");
+    assert_eq!(sum_chili(&mut chili.scope(), tree), sum, "tree_sum, chili");
+
+    let mapped: Vec<usize> = input.iter().map(|x| x + 1).collect();
+    assert_eq!(
+        ws.map(input.to_vec(), |x| x + 1),
+        mapped,
+        "par_map, homemade"
+    );
+    assert_eq!(
+        hb.map(input.to_vec(), |x| x + 1),
+        mapped,
+        "par_map, heartbeat"
+    );
+    let theirs: Vec<usize> = {
+        use rayon::prelude::*;
+        rayon.install(|| input.to_vec().into_par_iter().map(|x| x + 1).collect())
+    };
+    assert_eq!(theirs, mapped, "par_map, rayon");
+    let mut out = vec![0usize; input.len()];
+    map_chili(&mut chili.scope(), input, &mut out, 1024, &|x| x + 1);
+    assert_eq!(out, mapped, "par_map, chili");
 }
 
 /// About 1 ms of CPU work (a busy loop), the coarse `cpu_map` item.
@@ -208,6 +264,9 @@ fn benches(c: &mut Criterion) {
     let n = threads();
     let beat = heartbeat_pool(n);
     let chili = chili_pool(n);
+    let tree = build_tree(20, &mut 0);
+    let input: Vec<usize> = (0..100 * 1024).collect();
+    check_answers(&ours, &beat, &theirs, &chili, &tree, &input);
 
     let mut g = c.benchmark_group(format!("fib32/{n}threads"));
     g.bench_function("sequential", |b| b.iter(|| fib_seq(black_box(32))));
@@ -234,7 +293,6 @@ fn benches(c: &mut Criterion) {
     });
     g.finish();
 
-    let input: Vec<usize> = (0..100 * 1024).collect();
     let mut g = c.benchmark_group(format!("par_map/{n}threads"));
     g.bench_function("sequential", |b| {
         b.iter_batched(
@@ -278,9 +336,6 @@ fn benches(c: &mut Criterion) {
     });
     g.finish();
 
-    let tree = build_tree(20, &mut 0);
-    let expected = sum_seq(&tree);
-    assert_eq!(ours.install(|| sum_hm(&tree)), expected);
     let mut g = c.benchmark_group(format!("tree_sum/{n}threads"));
     g.bench_function("sequential", |b| b.iter(|| sum_seq(black_box(&tree))));
     g.bench_function("homemade", |b| {
@@ -783,9 +838,22 @@ fn interleaved_report() {
     };
     let tree = build_tree(20, &mut 0);
     let input: Vec<usize> = (0..100 * 1024).collect();
-    let expected = sum_seq(&tree);
-    assert_eq!(pools.hb.install(|| sum_hm(&tree)), expected);
-    assert_eq!(sum_chili(&mut pools.chili.scope(), &tree), expected);
+    check_answers(
+        &pools.ws,
+        &pools.hb,
+        &pools.rayon,
+        &pools.chili,
+        &tree,
+        &input,
+    );
+    check_answers(
+        &pools.ws1,
+        &pools.hb1,
+        &pools.rayon1,
+        &pools.chili1,
+        &tree,
+        &input,
+    );
 
     run_cases(
         "interleaved report, quiet machine: medians over rounds, ratios = median of per-round ratios",

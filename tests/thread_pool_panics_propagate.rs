@@ -154,3 +154,83 @@ fn spawned_panic_is_reported_and_the_worker_survives_under(scheduler: Scheduler)
     assert_eq!(reports.load(Ordering::SeqCst), 3);
     assert_eq!(pool.stats()[0].panics, 3);
 }
+
+/// Counts its drops: a half that is dropped twice, or never, shows here.
+struct DropCounter<'a>(&'a AtomicUsize);
+
+impl Drop for DropCounter<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Under heartbeat, `b` only becomes a job when a beat promotes its frame
+/// (during `a`, at a nested join). `a` here waits until that has happened,
+/// then panics: the promoted `b` (run by a thief, or taken back unrun) is
+/// dropped exactly once, its closure's captures with it, and `a`'s panic
+/// comes out. Then the same with `b` panicking after its promotion.
+#[test]
+fn join_reraises_after_a_promoted_half() {
+    let pool = ThreadPool::with_scheduler(2, Scheduler::heartbeat()).unwrap();
+    let promoted =
+        |pool: &ThreadPool| -> u64 { pool.stats().iter().map(|s| s.frames_promoted).sum() };
+    // `a`: nested joins (each may see the beat) until a promotion happened;
+    // bounded, so a pool that never promotes fails instead of hanging.
+    let wait_for_promotion = |pool: &ThreadPool, before: u64| {
+        let end = std::time::Instant::now() + Duration::from_secs(10);
+        while promoted(pool) == before {
+            assert!(std::time::Instant::now() < end, "no promotion in 10 s");
+            join(|| (), || ());
+            std::thread::sleep(Duration::from_micros(200));
+        }
+    };
+
+    for round in 0..5 {
+        let drops = AtomicUsize::new(0);
+        let before = promoted(&pool);
+        let counter = DropCounter(&drops);
+        let err = catch_unwind(AssertUnwindSafe(|| {
+            pool.install(|| {
+                join(
+                    || {
+                        wait_for_promotion(&pool, before);
+                        panic!("a failed")
+                    },
+                    move || {
+                        let _keep = counter;
+                    },
+                )
+            })
+        }))
+        .unwrap_err();
+        assert_eq!(message(err), "a failed", "round {round}");
+        assert_eq!(
+            drops.load(Ordering::SeqCst),
+            1,
+            "round {round}: b's captures"
+        );
+
+        let drops = AtomicUsize::new(0);
+        let before = promoted(&pool);
+        let counter = DropCounter(&drops);
+        let err = catch_unwind(AssertUnwindSafe(|| {
+            pool.install(|| {
+                join(
+                    || wait_for_promotion(&pool, before),
+                    move || {
+                        let _keep = counter;
+                        panic!("b failed")
+                    },
+                )
+            })
+        }))
+        .unwrap_err();
+        assert_eq!(message(err), "b failed", "round {round}");
+        assert_eq!(
+            drops.load(Ordering::SeqCst),
+            1,
+            "round {round}: b's captures"
+        );
+    }
+    assert_eq!(pool.install(|| join(|| 1, || 2)), (1, 2));
+}

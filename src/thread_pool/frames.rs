@@ -7,8 +7,14 @@
 //! reference again; if nothing happened meanwhile it runs `b` inline. The
 //! list therefore always holds the joins whose first half is running on this
 //! worker right now, outermost (oldest) first: it mirrors the worker's call
-//! stack. It is a plain `Vec` owned by one thread: a push and a pop are a
-//! length check and a store, with no atomic instruction and no fence.
+//! stack. It is a fixed array indexed by the nesting depth, owned by one
+//! thread: a push is a compare with a constant and two stores, a pop one
+//! store and a compare, with no atomic instruction, no fence and no
+//! reallocation. A join nested deeper than [`CAPACITY`] frames still counts
+//! in the depth but is not noted: it can never be promoted, and runs both
+//! halves in order like sequential code. That loses nothing that matters,
+//! since promotion takes the *oldest* frame and the first `CAPACITY` frames
+//! are the oldest ones.
 //!
 //! # The promotion rule, and why the oldest frame
 //!
@@ -30,48 +36,57 @@
 //! Read next: `join.rs` (`join_in_worker`, the user of this list).
 
 use std::cell::{Cell, UnsafeCell};
+use std::mem::MaybeUninit;
 
-use super::job::JobRef;
+use super::job::PendingRef;
+
+/// How many nested joins of one worker are noted (and so can be promoted);
+/// deeper ones run inline. 256 frames take 4 KiB per worker; fib(32) and
+/// the tree benchmarks nest 32 and 20 deep.
+pub(crate) const CAPACITY: usize = 256;
 
 /// Joins whose first half is running on this worker, oldest first.
 pub(crate) struct PendingFrames {
-    /// The second halves. Only ever touched by this worker's thread.
-    frames: UnsafeCell<Vec<JobRef>>,
+    /// The second halves: slots `0..min(depth, CAPACITY)` are written.
+    /// Only ever touched by this worker's thread.
+    frames: UnsafeCell<[MaybeUninit<PendingRef>; CAPACITY]>,
+    /// How many joins are running on this worker (noted or not).
+    depth: Cell<usize>,
     /// Frames `0..promoted_below` have been promoted (shared as jobs).
     promoted_below: Cell<usize>,
 }
-
-/// Room for this many nested joins before the list first reallocates.
-const INITIAL_CAPACITY: usize = 64;
 
 impl PendingFrames {
     /// An empty list.
     pub(crate) fn new() -> Self {
         PendingFrames {
-            frames: UnsafeCell::new(Vec::with_capacity(INITIAL_CAPACITY)),
+            frames: UnsafeCell::new([MaybeUninit::uninit(); CAPACITY]),
+            depth: Cell::new(0),
             promoted_below: Cell::new(0),
         }
     }
 
     /// Notes a join's second half; returns its index, for `pop`.
     #[inline(always)]
-    pub(crate) fn push(&self, job: JobRef) -> usize {
-        // SAFETY: `PendingFrames` is not `Sync` (UnsafeCell), so only the
-        // owning thread gets here, and no reference into the Vec outlives
-        // any of these methods, so this `&mut` is the only one.
-        let frames = unsafe { &mut *self.frames.get() };
-        frames.push(job);
-        frames.len() - 1
+    pub(crate) fn push(&self, job: PendingRef) -> usize {
+        let index = self.depth.get();
+        if index < CAPACITY {
+            // SAFETY: `PendingFrames` is not `Sync` (UnsafeCell), so only
+            // the owning thread gets here, and no reference into the array
+            // outlives any of these methods, so this `&mut` is the only one.
+            let frames = unsafe { &mut *self.frames.get() };
+            frames[index] = MaybeUninit::new(job);
+        }
+        self.depth.set(index + 1);
+        index
     }
 
     /// Removes the newest frame, which must be the one `push` returned
     /// `index` for; true if that frame had been promoted meanwhile.
     #[inline(always)]
     pub(crate) fn pop(&self, index: usize) -> bool {
-        // SAFETY: as in `push`: one thread, no reference kept.
-        let frames = unsafe { &mut *self.frames.get() };
-        debug_assert_eq!(frames.len(), index + 1, "join frames out of order");
-        frames.truncate(index);
+        debug_assert_eq!(self.depth.get(), index + 1, "join frames out of order");
+        self.depth.set(index);
         let promoted = index < self.promoted_below.get();
         if promoted {
             // Our frame was the newest promoted one: the prefix shrinks.
@@ -81,13 +96,18 @@ impl PendingFrames {
     }
 
     /// The oldest frame not promoted yet, now marked promoted; `None` if
-    /// every pending frame is already shared (or there are none).
+    /// every noted frame is already shared (or there are none).
     #[inline]
-    pub(crate) fn promote_oldest(&self) -> Option<JobRef> {
+    pub(crate) fn promote_oldest(&self) -> Option<PendingRef> {
+        let oldest = self.promoted_below.get();
+        if oldest >= self.depth.get().min(CAPACITY) {
+            return None;
+        }
         // SAFETY: as in `push`: one thread, no reference kept.
         let frames = unsafe { &*self.frames.get() };
-        let oldest = self.promoted_below.get();
-        let job = *frames.get(oldest)?;
+        // SAFETY: slots below `min(depth, CAPACITY)` were written by `push`
+        // (a pop lowers `depth` with them).
+        let job = unsafe { frames[oldest].assume_init() };
         self.promoted_below.set(oldest + 1);
         Some(job)
     }
@@ -96,10 +116,14 @@ impl PendingFrames {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::thread_pool::job::JobRef;
+    use crate::thread_pool::registry::Registry;
 
-    fn job(n: usize) -> JobRef {
-        unsafe fn never(_: *const ()) {}
-        JobRef::from_raw_parts(n as *const (), never)
+    fn job(n: usize) -> PendingRef {
+        unsafe fn never(_: *const (), _: &Registry, _: usize) -> JobRef {
+            unreachable!("these tests make no jobs")
+        }
+        PendingRef::from_raw_parts(n as *const (), never)
     }
 
     #[test]
@@ -117,5 +141,24 @@ mod tests {
         assert!(!frames.pop(again));
         assert!(frames.pop(outer));
         assert_eq!(frames.promote_oldest(), None);
+    }
+
+    #[test]
+    fn frames_deeper_than_the_capacity_are_never_promoted() {
+        let frames = PendingFrames::new();
+        let indices: Vec<usize> = (0..CAPACITY + 3).map(|n| frames.push(job(n + 1))).collect();
+        for n in 0..CAPACITY {
+            assert_eq!(frames.promote_oldest(), Some(job(n + 1)));
+        }
+        // Every noted frame is shared; the three deeper ones were not noted.
+        assert_eq!(frames.promote_oldest(), None);
+        for &index in indices.iter().rev() {
+            assert_eq!(frames.pop(index), index < CAPACITY, "frame {index}");
+        }
+        assert_eq!(frames.promote_oldest(), None);
+        // Back at depth 0 the slots are reused from the bottom.
+        let first = frames.push(job(7));
+        assert_eq!(frames.promote_oldest(), Some(job(7)));
+        assert!(frames.pop(first));
     }
 }

@@ -18,6 +18,11 @@
 //! * [`HeapJob`] is boxed and owns its closure (`spawn`, `submit`,
 //!   `scope.spawn`). Running it frees it.
 //!
+//! A `join` keeps its second half in a [`LazyJob`]: the closure, and room
+//! for the `StackJob` that is built of it only when the half is shared (at
+//! once under work stealing; on a promotion under heartbeat, where most
+//! halves never are).
+//!
 //! # Safety contract
 //!
 //! A `JobRef` is a raw pointer with no lifetime. Whoever creates one must
@@ -30,9 +35,11 @@
 
 use std::any::Any;
 use std::cell::UnsafeCell;
+use std::mem::MaybeUninit;
 use std::panic::{self, AssertUnwindSafe};
 
-use super::latch::Latch;
+use super::latch::{Latch, SpinLatch};
+use super::registry::Registry;
 
 /// A type-erased pointer to a job plus the function that runs it.
 #[derive(Clone, Copy, Debug)]
@@ -57,12 +64,6 @@ impl PartialEq for JobRef {
 impl Eq for JobRef {}
 
 impl JobRef {
-    /// A JobRef from its two parts (unit tests of the lists that hold them).
-    #[cfg(test)]
-    pub(crate) fn from_raw_parts(data: *const (), execute_fn: unsafe fn(*const ())) -> Self {
-        JobRef { data, execute_fn }
-    }
-
     /// Runs the job. Must be called exactly once per job.
     ///
     /// # Safety
@@ -169,9 +170,162 @@ where
         func()
     }
 
+    /// Takes the result out where the job lies (`join`, which must not move
+    /// the job on its fast path), leaving `JobResult::None` behind.
+    ///
+    /// # Safety
+    /// The latch must have been observed set: the job has run and its
+    /// runner no longer touches it.
+    #[inline]
+    pub(crate) unsafe fn take_result(&self) -> R {
+        // SAFETY: the caller saw the latch set, after which only we use it.
+        let result = unsafe { std::mem::replace(&mut *self.result.get(), JobResult::None) };
+        result.into_return_value()
+    }
+
     /// Takes the result after the latch was observed set.
     pub(crate) fn into_result(self) -> R {
         self.result.into_inner().into_return_value()
+    }
+}
+
+/// The second half of a heartbeat `join` that may never be shared: the
+/// closure alone, and room beside it for the [`StackJob`] a promotion makes
+/// of it (`join.rs`, `frames.rs`).
+///
+/// Most heartbeat joins are never promoted, and for them a `StackJob`
+/// (latch, registry, owner, empty result) is work thrown away. So the job
+/// is only built when the half is shared: by the promotion under heartbeat,
+/// at once under work stealing. Until then the closure sits in `func`.
+///
+/// It has no `Drop`: which of its two fields holds something depends on
+/// what happened to the join, which only the join knows, so the join
+/// empties it on every path (`join.rs`).
+pub(crate) struct LazyJob<F, R> {
+    /// The closure, until it runs inline or `make_job` moves it into `job`.
+    func: UnsafeCell<MaybeUninit<F>>,
+    /// The job, once `make_job` has built it.
+    job: UnsafeCell<MaybeUninit<StackJob<SpinLatch, F, R>>>,
+}
+
+/// What a promotion needs to share a pending half: a pointer to its
+/// [`LazyJob`] and the function that makes a job of it (type-erased like
+/// [`JobRef`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PendingRef {
+    data: *const (),
+    make_fn: unsafe fn(*const (), &Registry, usize) -> JobRef,
+}
+
+/// Two PendingRefs are the same half when they point at the same data.
+impl PartialEq for PendingRef {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.data, other.data)
+    }
+}
+impl Eq for PendingRef {}
+
+impl PendingRef {
+    /// A PendingRef from its two parts (unit tests of the frame list).
+    #[cfg(test)]
+    pub(crate) fn from_raw_parts(
+        data: *const (),
+        make_fn: unsafe fn(*const (), &Registry, usize) -> JobRef,
+    ) -> Self {
+        PendingRef { data, make_fn }
+    }
+
+    /// Builds the job of this pending half, owned by worker `owner` of
+    /// `registry`, and returns the reference to push.
+    ///
+    /// # Safety
+    /// As [`LazyJob::make_job`], on the `LazyJob` this was made from.
+    pub(crate) unsafe fn make_job(self, registry: &Registry, owner: usize) -> JobRef {
+        // SAFETY: forwarded from the caller's promise.
+        unsafe { (self.make_fn)(self.data, registry, owner) }
+    }
+}
+
+impl<F, R> LazyJob<F, R>
+where
+    F: FnOnce() -> R + Send,
+    R: Send,
+{
+    /// Holds `func`; no job yet.
+    #[inline(always)]
+    pub(crate) fn new(func: F) -> Self {
+        LazyJob {
+            func: UnsafeCell::new(MaybeUninit::new(func)),
+            job: UnsafeCell::new(MaybeUninit::uninit()),
+        }
+    }
+
+    /// A type-erased reference for the frame list, for a later promotion.
+    ///
+    /// # Safety
+    /// `self` must stay alive and unmoved while the reference is held.
+    #[inline(always)]
+    pub(crate) unsafe fn as_pending_ref(&self) -> PendingRef {
+        PendingRef {
+            data: self as *const Self as *const (),
+            make_fn: Self::make_job_erased,
+        }
+    }
+
+    unsafe fn make_job_erased(this: *const (), registry: &Registry, owner: usize) -> JobRef {
+        // SAFETY: `as_pending_ref` stored a pointer to a live `Self`, and
+        // the caller of `PendingRef::make_job` forwards `make_job`'s promise.
+        unsafe { (*(this as *const Self)).make_job(registry, owner) }
+    }
+
+    /// Moves the closure into a `StackJob` beside it, owned by worker
+    /// `owner` of `registry`, and returns the job's reference.
+    ///
+    /// # Safety
+    /// The closure is still here (neither taken nor moved before), no
+    /// reference to the job is alive, and `self` stays alive and unmoved
+    /// until the job has run or was taken back (`StackJob::as_job_ref`).
+    #[inline(always)]
+    pub(crate) unsafe fn make_job(&self, registry: &Registry, owner: usize) -> JobRef {
+        // SAFETY: the closure is here, and after this read it is not: only
+        // the job holds it.
+        let func = unsafe { (*self.func.get()).assume_init_read() };
+        // SAFETY: nobody else touches `job` before it is built (caller).
+        let job = unsafe { &mut *self.job.get() };
+        let job = job.write(StackJob::new(SpinLatch::new(registry, owner), func));
+        // SAFETY: the caller keeps `self`, hence the job, alive and in place.
+        unsafe { job.as_job_ref() }
+    }
+
+    /// The closure, taken out to run inline or to drop: it was never shared.
+    ///
+    /// # Safety
+    /// The closure is still here (`make_job` was not called), and it is
+    /// taken once.
+    #[inline(always)]
+    pub(crate) unsafe fn take_func(&self) -> F {
+        // SAFETY: the caller guarantees it is here and taken once.
+        unsafe { (*self.func.get()).assume_init_read() }
+    }
+
+    /// The job `make_job` built.
+    ///
+    /// # Safety
+    /// `make_job` was called on `self`, and the job was not taken out.
+    #[inline(always)]
+    pub(crate) unsafe fn job(&self) -> &StackJob<SpinLatch, F, R> {
+        // SAFETY: built by `make_job` (caller), and only read from here on.
+        unsafe { (*self.job.get()).assume_init_ref() }
+    }
+
+    /// The job `make_job` built, moved out (to drop it: its unrun closure
+    /// or its result).
+    ///
+    /// # Safety
+    /// As `job`, and no other thread touches the job any more.
+    pub(crate) unsafe fn take_job(&self) -> StackJob<SpinLatch, F, R> {
+        // SAFETY: as `job`; the caller makes sure nothing else uses it.
+        unsafe { (*self.job.get()).assume_init_read() }
     }
 }
 

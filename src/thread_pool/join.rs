@@ -2,8 +2,9 @@
 //!
 //! # Work-first, inside a worker
 //!
-//! 1. Wrap `b` in a [`StackJob`] on our own stack and push it onto our deque,
-//!    where an idle worker may steal it.
+//! 1. Make a job of `b` on our own stack (a `StackJob` inside the join's
+//!    `LazyJob`, job.rs) and push it onto our deque, where an idle worker
+//!    may steal it.
 //! 2. Run `a` right here, immediately (work-first: the current thread never
 //!    waits before doing useful work).
 //! 3. Get `b` back. Pop our deque: if the job on top is `b`, nobody stole
@@ -17,11 +18,12 @@
 //!
 //! # Under heartbeat scheduling
 //!
-//! The same `join_in_worker` pushes nothing onto the deque. It notes `b`
-//! in the worker's pending-frame list (`frames.rs`: a plain `Vec`, no atomics),
-//! looks at its heartbeat flag (one relaxed load; on a beat it promotes the
-//! oldest pending frame, maybe an outer join's, into a deque job and wakes
-//! one sleeper), runs `a`, and pops its frame. Not promoted: nobody else
+//! The same `join_in_worker` makes no job and pushes nothing onto the
+//! deque. It notes `b` (its `LazyJob`) in the worker's pending-frame list
+//! (`frames.rs`: a fixed array, no atomics), looks at its heartbeat flag
+//! (one relaxed load; on a beat it promotes the oldest pending frame, maybe
+//! an outer join's: makes a job of that `b` where it lies, pushes it onto
+//! the deque and wakes one sleeper), runs `a`, and pops its frame. Not promoted: nobody else
 //! ever saw `b`, so it runs inline, exactly like sequential code.
 //! Promoted: `b` is a deque job like under work stealing, and the join
 //! finishes the same way as step 3 above (pop it back, or help with other
@@ -47,8 +49,8 @@
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::OnceLock;
 
-use super::job::{JobRef, StackJob};
-use super::latch::{CoreLatch, SpinLatch};
+use super::job::{JobRef, LazyJob};
+use super::latch::CoreLatch;
 use super::pool::ThreadPool;
 use super::registry::Registry;
 use super::unwind::{drop_quietly, AbortOnUnwind};
@@ -120,25 +122,28 @@ where
     RA: Send,
     RB: Send,
 {
-    let job_b = StackJob::new(SpinLatch::new(worker.registry(), worker.index()), b);
-    // SAFETY: `job_b` stays in this frame until it has been popped back (and
-    // run inline or dropped), was never shared, or its latch is set: every
-    // path below does one of the three before returning or unwinding.
-    let job_b_ref = unsafe { job_b.as_job_ref() };
+    // `b`, and room for the job made of it if it is ever shared (job.rs).
+    let job_b = LazyJob::new(b);
     // From here until `b` is back or done, another thread may hold a
     // pointer into this frame: nothing may unwind out of it (unwind.rs).
     let guard = AbortOnUnwind {
         what: "a join while its other half was shared",
     };
-    // Work stealing: `b` goes on our deque, where a thief may take it.
-    // Heartbeat: `b` is only noted; it becomes a deque job if a beat
-    // promotes it (now, or during a nested join).
+    // Work stealing: `b` becomes a job on our deque, where a thief may take
+    // it. Heartbeat: `b` is only noted; a beat makes a job of it and shares
+    // it (now, or during a nested join) only if it promotes this frame.
     let frame = if worker.uses_heartbeat() {
-        let frame = worker.frames().push(job_b_ref);
+        // SAFETY: `job_b` stays in this frame until the frame is popped
+        // (below, before any exit but an abort), and only this thread's
+        // promotion uses the reference, while the frame is pending.
+        let frame = worker.frames().push(unsafe { job_b.as_pending_ref() });
         worker.on_heartbeat();
         Some(frame)
     } else {
-        worker.push_join(job_b_ref);
+        // SAFETY: `b` is still in `job_b` and nothing references the job;
+        // `job_b` stays here until the job is popped back or its latch is
+        // set (`take_back_or_wait` below, before any exit but an abort).
+        worker.push_join(unsafe { job_b.make_job(worker.registry(), worker.index()) });
         None
     };
 
@@ -146,10 +151,30 @@ where
     let how = match frame {
         // Never promoted: `b` was never visible to another thread.
         Some(frame) if !worker.frames().pop(frame) => SharedHalf::NeverShared,
-        _ => take_back_or_wait(worker, job_b.latch.core(), job_b_ref),
+        _ => {
+            // SAFETY: a job was made: at once under work stealing, by the
+            // promotion that `pop` just reported under heartbeat.
+            let job = unsafe { job_b.job() };
+            // SAFETY: the same job, alive in this frame (see above).
+            take_back_or_wait(worker, job.latch.core(), unsafe { job.as_job_ref() })
+        }
     };
     guard.disarm();
-    finish_join(worker, job_b, how, result_a)
+    match result_a {
+        Ok(ra) => (ra, finish_b(worker, &job_b, how)),
+        // `a` panicked: drop `b` (unrun, or its value or second panic,
+        // discarded) and re-raise.
+        Err(payload) => {
+            match how {
+                // SAFETY: never shared, so `b` is still in `job_b`.
+                SharedHalf::NeverShared => drop_quietly(unsafe { job_b.take_func() }),
+                // SAFETY: a job was made (as above) and no other thread
+                // uses it now: taken back, or its latch is set.
+                _ => drop_quietly(unsafe { job_b.take_job() }),
+            }
+            panic::resume_unwind(payload)
+        }
+    }
 }
 
 /// How a join whose `b` was shared got it back.
@@ -184,36 +209,36 @@ fn take_back_or_wait(worker: &WorkerThread, latch: &CoreLatch, job_b_ref: JobRef
     SharedHalf::Done
 }
 
-/// Both halves are over or back with us (nobody else points at `job_b`
-/// any more): return both results or re-raise. Inlined, and the job is
-/// run where it lies, so the fast path of `join` never copies the job.
+/// `a` returned and nobody else points at `job_b` any more: `b`'s result.
+/// `b` runs where it lies: the job is borrowed, not moved (a move of the
+/// whole job here cost seven instructions per join; BENCHMARKS.md §2.3).
+///
+/// `job_b` is left empty on every path, as `LazyJob` (no `Drop`) requires:
+/// the closure was taken, or it went into the job and the job's run took
+/// it, and the job's result, if any, is taken here; what remains is `None`s
+/// that own nothing. The same holds if `b` panics while it runs inline.
 #[inline(always)]
-fn finish_join<B, RA, RB>(
-    worker: &WorkerThread,
-    job_b: StackJob<SpinLatch, B, RB>,
-    how: SharedHalf,
-    result_a: std::thread::Result<RA>,
-) -> (RA, RB)
+fn finish_b<B, RB>(worker: &WorkerThread, job_b: &LazyJob<B, RB>, how: SharedHalf) -> RB
 where
     B: FnOnce() -> RB + Send,
     RB: Send,
 {
-    match (result_a, how) {
-        (Ok(ra), how @ (SharedHalf::TakenBack | SharedHalf::NeverShared)) => {
-            if matches!(how, SharedHalf::TakenBack) {
-                worker.count_inline_job();
-            }
+    match how {
+        SharedHalf::NeverShared => {
             worker.count_inline_join();
-            // SAFETY: popped back unrun, or never shared at all, so no
-            // other thread holds a JobRef to `job_b`, and it has not run.
-            (ra, unsafe { job_b.run_inline_in_place() })
+            // SAFETY: never shared: `b` is still in `job_b`, taken once.
+            let b = unsafe { job_b.take_func() };
+            b()
         }
-        (Ok(ra), SharedHalf::Done) => (ra, job_b.into_result()),
-        // `a` panicked: drop `b` (unrun, or its value or second panic,
-        // discarded) and re-raise.
-        (Err(payload), _) => {
-            drop_quietly(job_b);
-            panic::resume_unwind(payload)
+        SharedHalf::TakenBack => {
+            worker.count_inline_job();
+            worker.count_inline_join();
+            // SAFETY: a job was made (it was shared) and popped back unrun,
+            // so no other thread holds a JobRef to it.
+            unsafe { job_b.job().run_inline_in_place() }
         }
+        // SAFETY: a job was made, and its latch is set: it ran, and its
+        // thief no longer touches it.
+        SharedHalf::Done => unsafe { job_b.job().take_result() },
     }
 }

@@ -54,6 +54,9 @@ thread_local! {
     static CURRENT: Cell<*const WorkerThread> = const { Cell::new(ptr::null()) };
 }
 
+/// The beat flag of a work-stealing worker: never set (nothing sets it).
+static NO_BEAT: AtomicBool = AtomicBool::new(false);
+
 /// The per-thread state of one worker.
 pub(crate) struct WorkerThread {
     deque: Worker<JobRef>,
@@ -65,9 +68,9 @@ pub(crate) struct WorkerThread {
     frames: PendingFrames,
     /// Whether this pool uses heartbeat scheduling (read by every `join`).
     heartbeat: bool,
-    /// This worker's heartbeat flag in the registry (heartbeat only),
-    /// cached so that a `join` reads it with one load.
-    beat: Option<*const AtomicBool>,
+    /// This worker's heartbeat flag in the registry, cached so that a
+    /// `join` reads it with one load (`NO_BEAT` under work stealing).
+    beat: *const AtomicBool,
     /// This worker's counters in the registry, cached likewise, so that a
     /// `join` bumps them without an index and a bounds check.
     counters: *const WorkerCounters,
@@ -147,21 +150,24 @@ impl WorkerThread {
     /// sleeper for it (the promotion rule, `frames.rs`).
     #[inline(always)]
     pub(crate) fn on_heartbeat(&self) {
-        if let Some(beat) = self.beat {
-            // SAFETY: the flag lives in the registry, which this worker's
-            // `Arc` keeps alive for as long as `self` exists.
-            let beat = unsafe { &*beat };
-            if beat.load(Ordering::Relaxed) {
-                beat.store(false, Ordering::Relaxed);
-                self.promote_oldest_frame();
-            }
+        // SAFETY: the flag lives in the registry, which this worker's `Arc`
+        // keeps alive for as long as `self` exists (or it is `NO_BEAT`).
+        let beat = unsafe { &*self.beat };
+        if beat.load(Ordering::Relaxed) {
+            beat.store(false, Ordering::Relaxed);
+            self.promote_oldest_frame();
         }
     }
 
     #[cold]
     #[inline(never)]
     fn promote_oldest_frame(&self) {
-        if let Some(job) = self.frames.promote_oldest() {
+        if let Some(pending) = self.frames.promote_oldest() {
+            // SAFETY: the frame is pending, so its join is still running its
+            // first half below us on this thread and keeps its `LazyJob` in
+            // place until the frame is popped and the job is back or done
+            // (join.rs); a frame is promoted once, so `b` is still there.
+            let job = unsafe { pending.make_job(&self.registry, self.index) };
             bump(&self.registry.counters[self.index].0.frames_promoted);
             self.deque.push(job);
             self.registry.record(Some(self.index), Kind::Promoted);
@@ -359,7 +365,7 @@ pub(crate) fn main_loop(deque: Worker<JobRef>, index: usize, registry: Arc<Regis
         beat: registry
             .heartbeat
             .as_ref()
-            .map(|h| ptr::from_ref(h.beat_flag(index))),
+            .map_or(&NO_BEAT, |h| h.beat_flag(index)),
         counters: &registry.counters[index].0,
         registry,
     };
