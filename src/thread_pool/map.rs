@@ -46,6 +46,7 @@ use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
 use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
@@ -251,6 +252,14 @@ fn drop_slots<X, F>(slots: Slots<X>, from: usize, to: usize, state: &MapState<'_
 /// stealing (see `map_leaf`).
 const FLAG_CHECK_EVERY: usize = 64;
 
+/// Under heartbeat, how long a leaf aims to run between two looks at its
+/// beat flag: a twentieth of the default 100 µs period, so a beat waits at
+/// most a few per cent of a period before the leaf splits (see `map_leaf`).
+const BEAT_CHECK_SPAN: Duration = Duration::from_micros(5);
+
+/// The most items a heartbeat leaf maps between two looks at its flags.
+const BEAT_BLOCK_MAX: usize = 4096;
+
 /// Never set: the beat flag of a leaf that runs under work stealing.
 static NO_BEAT: AtomicBool = AtomicBool::new(false);
 
@@ -283,9 +292,13 @@ where
     // flags are read once per block of `FLAG_CHECK_EVERY` items: a load in
     // every iteration keeps the compiler from turning a loop over tiny items
     // into vector code (it made `par_map` 2 to 4 times slower than rayon).
-    // Under heartbeat the beat is read before every item, so that a leaf of
-    // coarse items stays shareable.
-    let block = if beat.is_some() { 1 } else { FLAG_CHECK_EVERY };
+    // Under heartbeat the block adapts to the items' cost, so the beat is
+    // read about every `BEAT_CHECK_SPAN`: one item at a time for coarse
+    // items (a leaf of 1 ms items stays shareable), thousands for tiny ones
+    // (reading the flag before every `x + 1` kept the loop from being
+    // vectorised and made `par_map` ten times slower than sequential).
+    let adaptive = beat.is_some();
+    let mut block = if adaptive { 1 } else { FLAG_CHECK_EVERY };
     // SAFETY: a beat flag lives in the registry, which outlives every job
     // and so this leaf; the pointer only avoids tying it to the closure.
     let beat: &AtomicBool = beat.map_or(&NO_BEAT, |p| unsafe { &*p });
@@ -306,6 +319,7 @@ where
                 return;
             }
             let (from, stop) = (read, end.min(read + block));
+            let began = adaptive.then(Instant::now);
             for i in from..stop {
                 // SAFETY: `i < end <= input.len` (asserted above); slot `i`
                 // of the input is read exactly once (the ranges of different
@@ -317,6 +331,9 @@ where
                 // ours and empty.
                 unsafe { ptr::write(out.ptr.add(i), value) };
                 written = i + 1;
+            }
+            if let Some(began) = began {
+                block = next_block(block, began.elapsed());
             }
         }
     }));
@@ -347,7 +364,41 @@ where
     false
 }
 
+/// A heartbeat leaf's next block size, after a block of `block` items took
+/// `took`: doubled while blocks end well inside `BEAT_CHECK_SPAN`, halved
+/// when one overran it.
+fn next_block(block: usize, took: Duration) -> usize {
+    if took < BEAT_CHECK_SPAN / 2 {
+        (block * 2).min(BEAT_BLOCK_MAX)
+    } else if took > BEAT_CHECK_SPAN {
+        (block / 2).max(1)
+    } else {
+        block
+    }
+}
+
 /// The current worker's index (`usize::MAX` outside a pool).
 fn current_index() -> usize {
     WorkerThread::with_current(|w| w.map_or(usize::MAX, |w| w.index()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Tiny items grow the block up to its cap, slow ones shrink it to one
+    /// item, and a block that lands in the target span keeps its size.
+    #[test]
+    fn a_heartbeat_leaf_block_follows_the_items_cost() {
+        let mut block = 1;
+        for _ in 0..20 {
+            block = next_block(block, Duration::from_nanos(100));
+        }
+        assert_eq!(block, BEAT_BLOCK_MAX);
+        for _ in 0..20 {
+            block = next_block(block, Duration::from_millis(1));
+        }
+        assert_eq!(block, 1);
+        assert_eq!(next_block(64, BEAT_CHECK_SPAN * 3 / 4), 64);
+    }
 }
