@@ -3,7 +3,8 @@
 //!
 //! Run: `cargo run --release --example shared_memory`
 //! (add `-- payload shm` or `-- payload socketpair` for the 16 MiB row of
-//! one transport alone, repeated: what to profile).
+//! one transport alone, repeated: what to profile; `-- map shm` or
+//! `-- map socketpair` for `map_chunked` of 10,000 tiny tasks, chunksize 1).
 //!
 //! For each transport it prints, per round trip of a tiny task
 //! (`submit(x).join()` on a one-worker pool):
@@ -145,14 +146,52 @@ fn big_payload(transport: Transport, bytes: bool) -> Result<(), Box<dyn std::err
     Ok(())
 }
 
+/// `map_chunked(10,000 tiny tasks, 1)` on two workers, five times: the
+/// best time per task and the parent's system calls and sleeps per task.
+fn map_tiny(transport: Transport) -> Result<(), Box<dyn std::error::Error>> {
+    let pool = ProcessPool::builder(2)
+        .transport(transport)
+        .build(|x: u64| x.wrapping_mul(3))?;
+    let items: Vec<u64> = (0..10_000).collect();
+    let calls = test_hooks::pool_system_calls();
+    let (vol, _) = context_switches();
+    let mut best = Duration::MAX;
+    for _ in 0..5 {
+        let start = Instant::now();
+        let out = pool.map_chunked(items.clone(), 1)?;
+        best = best.min(start.elapsed());
+        assert_eq!(out[9_999], 29_997);
+    }
+    let calls = test_hooks::pool_system_calls() - calls;
+    let (vol2, _) = context_switches();
+    let tasks = 5.0 * items.len() as f64;
+    println!(
+        "{transport:?}: map of 10,000 tiny tasks, chunksize 1: best {:.2} µs/task; \
+         parent system calls {:.3}/task; parent sleeps {:.3}/task",
+        best.as_secs_f64() * 1e6 / items.len() as f64,
+        calls as f64 / tasks,
+        (vol2 - vol) as f64 / tasks,
+    );
+    Ok(())
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // `--trace FILE.json`: one Chrome trace of the whole run (README, "Watching it run").
     let (_trace, _) = homemade::trace::chrome::from_env();
     // Pools must be built while single-threaded: every pool here is built
     // and dropped on the main thread, one after the other.
+    // `-- map socketpair|shm`: 10,000 tiny tasks with chunksize 1 on two
+    // workers, with the parent's system calls per task.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("map") {
+        let t = match args.get(1).map(String::as_str) {
+            Some("shm") => Transport::SharedMemory,
+            _ => Transport::Socketpair,
+        };
+        return map_tiny(t);
+    }
     // `-- payload socketpair|shm`: only the `Bytes` payload row of one
     // transport, repeated (a clean profile: `perf record` on this alone).
-    let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("payload") {
         let t = match args.get(1).map(String::as_str) {
             Some("shm") => Transport::SharedMemory,

@@ -145,6 +145,10 @@ pub struct State<Out> {
     pub broken: Option<TaskError>,
     /// The queued task whose future watches all busy workers for the queue.
     pub queue_watcher: Option<TaskId>,
+    /// Set whenever a queued task may hold a waker (a future stored one,
+    /// or a task holding one went back to the queue); cleared by a search
+    /// for a queue watcher that found none (`state/dispatch.rs`).
+    pub queued_wakers: bool,
     /// Moving average of how long a task occupies a worker, in nanoseconds.
     avg_task_nanos: f64,
     /// Wakers to wake once the lock is released (never under it: a waker
@@ -205,6 +209,7 @@ impl<Out> State<Out> {
             progress: false,
             broken: None,
             queue_watcher: None,
+            queued_wakers: false,
             avg_task_nanos: INITIAL_TASK_NANOS,
             wakes: Vec::new(),
             leader_view: Vec::new(),
