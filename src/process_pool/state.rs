@@ -75,7 +75,7 @@ mod worker;
 
 use dispatch::flush;
 use lifecycle::Loss;
-pub use tasks::{Owner, TaskEntry, TaskState};
+pub use tasks::{Owner, TaskState, TaskTable};
 pub use waiting::Inner;
 pub use worker::Worker;
 
@@ -126,7 +126,7 @@ pub struct State<Out> {
     /// Tasks waiting for a worker, in order.
     pub queue: VecDeque<TaskId>,
     /// Every task not yet collected.
-    pub tasks: HashMap<TaskId, TaskEntry<Out>>,
+    pub tasks: TaskTable<Out>,
     /// Finished tasks per `map`/`imap_unordered` call.
     pub mailboxes: HashMap<u64, VecDeque<TaskId>>,
     next_id: u64,
@@ -198,7 +198,7 @@ impl<Out> State<Out> {
         State {
             workers: (0..workers).map(|_| None).collect(),
             queue: VecDeque::new(),
-            tasks: HashMap::new(),
+            tasks: TaskTable::default(),
             mailboxes: HashMap::new(),
             next_id: 0,
             next_mailbox: 0,

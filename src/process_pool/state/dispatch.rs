@@ -112,10 +112,7 @@ impl<Out> State<Out> {
 
 /// Writes as much of a worker's pending task frames as the socket takes,
 /// several frames per system call.
-pub(super) fn flush<Out>(
-    w: &mut Worker,
-    tasks: &HashMap<TaskId, TaskEntry<Out>>,
-) -> io::Result<()> {
+pub(super) fn flush<Out>(w: &mut Worker, tasks: &TaskTable<Out>) -> io::Result<()> {
     let frame = |id: &TaskId| tasks.get(id).map_or(&[][..], |j| &j.frame[..]);
     while w.write_idx < w.inflight.len() {
         let mut slices: Vec<IoSlice<'_>> = Vec::with_capacity(MAX_IOVECS);
