@@ -2,6 +2,9 @@
 //! 16 MiB payload over both transports, with where the time goes.
 //!
 //! Run: `cargo run --release --example shared_memory`
+//! (add `-- payload shm` or `-- payload socketpair` for the 16 MiB row of
+//! one transport alone, repeated: what to profile; `-- map shm` or
+//! `-- map socketpair` for `map_chunked` of 10,000 tiny tasks, chunksize 1).
 //!
 //! For each transport it prints, per round trip of a tiny task
 //! (`submit(x).join()` on a one-worker pool):
@@ -15,15 +18,17 @@
 //!   kernel (computed from the frame sizes, not measured);
 //! - then the CPU the idle worker uses over one second (`/proc/PID/stat`).
 //!
-//! Then it sends a 16 MiB byte vector to the worker and back and prints the
-//! throughput. Over shared memory the frame streams through the 1 MiB ring
+//! Then it sends a 16 MiB payload to the worker and back and prints the
+//! throughput, first as a `Bytes` (serde's byte string: postcard copies it
+//! in one piece), then as a plain `Vec<u8>` (one serde call per byte), to
+//! show what the encoding costs. Over shared memory the frame streams through the 1 MiB ring
 //! in pieces; nothing crosses the kernel. The figures depend on the machine
 //! and on what else runs: on a busy machine or with more workers than cores,
 //! spinning is wasted (DESIGN.md, "Processes that share memory").
 
 use std::time::{Duration, Instant};
 
-use homemade::process_pool::{test_hooks, ProcessPool, Transport};
+use homemade::process_pool::{test_hooks, Bytes, ProcessPool, Transport};
 
 /// Round trips measured per transport.
 const TRIPS: u32 = 20_000;
@@ -93,28 +98,79 @@ fn round_trips(transport: Transport) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-fn big_payload(transport: Transport) -> Result<(), Box<dyn std::error::Error>> {
-    let pool = ProcessPool::builder(1)
-        .transport(transport)
-        .max_frame_bytes(BIG + 1024)
-        .build(|mut v: Vec<u8>| {
-            v.reverse();
-            v
-        })?;
+/// One 16 MiB payload there and back, best of 5: as a [`Bytes`] (encoded
+/// as one slice) when `bytes`, else as a plain `Vec<u8>` (which serde
+/// encodes and decodes one byte at a time).
+fn big_payload(transport: Transport, bytes: bool) -> Result<(), Box<dyn std::error::Error>> {
     let payload: Vec<u8> = (0..BIG).map(|i| (i * 7) as u8).collect();
+    let mut best = Duration::MAX;
+    if bytes {
+        let pool = ProcessPool::builder(1)
+            .transport(transport)
+            .max_frame_bytes(BIG + 1024)
+            .build(|mut v: Bytes| {
+                v.reverse();
+                v
+            })?;
+        let payload = Bytes(payload.clone());
+        for _ in 0..5 {
+            let start = Instant::now();
+            let back = pool.submit(payload.clone()).join()?;
+            best = best.min(start.elapsed());
+            assert_eq!(back.len(), BIG);
+            assert_eq!(back[0], payload[BIG - 1]);
+        }
+    } else {
+        let pool = ProcessPool::builder(1)
+            .transport(transport)
+            .max_frame_bytes(BIG + 1024)
+            .build(|mut v: Vec<u8>| {
+                v.reverse();
+                v
+            })?;
+        for _ in 0..5 {
+            let start = Instant::now();
+            let back = pool.submit(payload.clone()).join()?;
+            best = best.min(start.elapsed());
+            assert_eq!(back.len(), BIG);
+            assert_eq!(back[0], payload[BIG - 1]);
+        }
+    }
+    println!(
+        "{transport:?}: 16 MiB {} there and back, best of 5: {:.1} ms, {:.0} MiB/s \
+         (32 MiB moved, encode and decode included)",
+        if bytes { "Bytes" } else { "Vec<u8>" },
+        best.as_secs_f64() * 1e3,
+        32.0 / best.as_secs_f64(),
+    );
+    Ok(())
+}
+
+/// `map_chunked(10,000 tiny tasks, 1)` on two workers, five times: the
+/// best time per task and the parent's system calls and sleeps per task.
+fn map_tiny(transport: Transport) -> Result<(), Box<dyn std::error::Error>> {
+    let pool = ProcessPool::builder(2)
+        .transport(transport)
+        .build(|x: u64| x.wrapping_mul(3))?;
+    let items: Vec<u64> = (0..10_000).collect();
+    let calls = test_hooks::pool_system_calls();
+    let (vol, _) = context_switches();
     let mut best = Duration::MAX;
     for _ in 0..5 {
         let start = Instant::now();
-        let back = pool.submit(payload.clone()).join()?;
+        let out = pool.map_chunked(items.clone(), 1)?;
         best = best.min(start.elapsed());
-        assert_eq!(back.len(), BIG);
-        assert_eq!(back[0], payload[BIG - 1]);
+        assert_eq!(out[9_999], 29_997);
     }
+    let calls = test_hooks::pool_system_calls() - calls;
+    let (vol2, _) = context_switches();
+    let tasks = 5.0 * items.len() as f64;
     println!(
-        "{transport:?}: 16 MiB there and back, best of 5: {:.1} ms, {:.0} MiB/s \
-         (32 MiB moved, encode and decode included)",
-        best.as_secs_f64() * 1e3,
-        32.0 / best.as_secs_f64(),
+        "{transport:?}: map of 10,000 tiny tasks, chunksize 1: best {:.2} µs/task; \
+         parent system calls {:.3}/task; parent sleeps {:.3}/task",
+        best.as_secs_f64() * 1e6 / items.len() as f64,
+        calls as f64 / tasks,
+        (vol2 - vol) as f64 / tasks,
     );
     Ok(())
 }
@@ -124,11 +180,35 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (_trace, _) = homemade::trace::chrome::from_env();
     // Pools must be built while single-threaded: every pool here is built
     // and dropped on the main thread, one after the other.
+    // `-- map socketpair|shm`: 10,000 tiny tasks with chunksize 1 on two
+    // workers, with the parent's system calls per task.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("map") {
+        let t = match args.get(1).map(String::as_str) {
+            Some("shm") => Transport::SharedMemory,
+            _ => Transport::Socketpair,
+        };
+        return map_tiny(t);
+    }
+    // `-- payload socketpair|shm`: only the `Bytes` payload row of one
+    // transport, repeated (a clean profile: `perf record` on this alone).
+    if args.first().map(String::as_str) == Some("payload") {
+        let t = match args.get(1).map(String::as_str) {
+            Some("shm") => Transport::SharedMemory,
+            _ => Transport::Socketpair,
+        };
+        for _ in 0..4 {
+            big_payload(t, true)?;
+        }
+        return Ok(());
+    }
     for t in [Transport::Socketpair, Transport::SharedMemory] {
         round_trips(t)?;
     }
-    for t in [Transport::Socketpair, Transport::SharedMemory] {
-        big_payload(t)?;
+    for bytes in [true, false] {
+        for t in [Transport::Socketpair, Transport::SharedMemory] {
+            big_payload(t, bytes)?;
+        }
     }
     Ok(())
 }

@@ -1,11 +1,14 @@
 //! 16 MiB inputs and outputs cross the socket intact, in both directions at
 //! once (several large tasks in flight, so the parent must keep reading
 //! replies while it is still writing task frames), and a frame over the
-//! size limit is refused with a clear error instead of being sent.
+//! size limit is refused with a clear error instead of being sent. Byte
+//! payloads wrapped in `Bytes` (encoded as one slice) come back intact at
+//! every size around the shared-memory ring's, where a frame just fits,
+//! just does not, or streams through in several pieces.
 
 mod common;
 
-use homemade::process_pool::{ProcessPool, TaskError};
+use homemade::process_pool::{Bytes, ProcessPool, TaskError};
 
 const MIB: usize = 1 << 20;
 
@@ -35,6 +38,47 @@ fn sixteen_mib_byte_vector_output() {
     let v = pool.submit(16 * MIB).join().unwrap();
     assert_eq!(v.len(), 16 * MIB);
     assert!(v.iter().all(|&b| b == 7));
+}
+
+/// The shared-memory ring's data bytes (`RING_BYTES` in src/process_pool/shm.rs).
+const RING: usize = MIB;
+/// Frame bytes around a one-item task's payload of about a MiB: length
+/// prefix 4, task id and count 12, item length 4, postcard varint 3.
+const FRAME_OVERHEAD: usize = 4 + 12 + 4 + 3;
+
+fn byte_payloads_around_the_ring_size_round_trip() {
+    let pool = ProcessPool::builder(2)
+        .max_frame_bytes(8 * MIB)
+        .build(|mut b: Bytes| {
+            b.reverse();
+            b
+        })
+        .unwrap();
+    let mut sizes = vec![0, 1, 1000, 2 * RING + 3, 5 * MIB + 11];
+    // A frame one byte short of the ring, exactly the ring, one byte over.
+    for d in [-1isize, 0, 1] {
+        sizes.push((RING - FRAME_OVERHEAD).wrapping_add_signed(d));
+    }
+    sizes.push(RING);
+    let inputs: Vec<Bytes> = sizes
+        .iter()
+        .enumerate()
+        .map(|(k, &n)| Bytes((0..n).map(|i| (i * 31 + k) as u8).collect()))
+        .collect();
+    let got = pool.map_chunked(inputs.clone(), 1).unwrap();
+    assert_eq!(got.len(), inputs.len());
+    for ((g, sent), n) in got.iter().zip(&inputs).zip(&sizes) {
+        assert_eq!(g.len(), *n);
+        assert!(
+            g.iter().rev().eq(sent.iter()),
+            "payload of {n} bytes corrupted"
+        );
+    }
+    // Two at once through submit, so both rings carry big frames together.
+    let a = pool.submit(inputs[3].clone());
+    let b = pool.submit(inputs[4].clone());
+    assert!(a.join().unwrap().iter().rev().eq(inputs[3].iter()));
+    assert!(b.join().unwrap().iter().rev().eq(inputs[4].iter()));
 }
 
 fn frames_over_the_limit_are_refused() {
@@ -74,6 +118,7 @@ fn main() {
     common::run_both(common::cases![
         sixteen_mib_in_and_out,
         sixteen_mib_byte_vector_output,
+        byte_payloads_around_the_ring_size_round_trip,
         frames_over_the_limit_are_refused
     ])
 }

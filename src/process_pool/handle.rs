@@ -192,6 +192,8 @@ impl<Out: DeserializeOwned> TaskHandle<Out> {
         let watch_slots: Vec<usize> = match entry.state {
             TaskState::Running { slot } => vec![slot],
             TaskState::Queued => {
+                // A queued task holds a waker now (see `wake_next_queue_watcher`).
+                st.queued_wakers = true;
                 if st.queue_watcher.is_none() || st.queue_watcher == Some(self.id) {
                     st.queue_watcher = Some(self.id);
                     (0..st.workers.len()).collect()

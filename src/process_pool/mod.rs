@@ -17,7 +17,8 @@
 //!   program has started threads.
 //! - Each worker (`child.rs`) owns one end of a Unix socket pair; the parent
 //!   holds the other. Tasks and results travel as length-prefixed frames of
-//!   `postcard` bytes (`wire.rs`).
+//!   `postcard` bytes (`wire.rs`); wrap a large byte payload in [`Bytes`]
+//!   (`bytes.rs`) and it is copied in one piece, not encoded byte by byte.
 //! - The parent (`state.rs`) keeps a queue, sends tasks to workers with room,
 //!   reads replies, and notices dead workers by end of file: the task that
 //!   was running fails with [`TaskError::WorkerDied`], a replacement is
@@ -47,6 +48,7 @@
 //! `forkserver.rs` (with `deadlock.rs`, its watch for workers stuck on a
 //! copied lock) → `sys.rs`.
 
+mod bytes;
 mod child;
 mod deadlock;
 mod error;
@@ -62,6 +64,7 @@ mod sys;
 pub mod test_hooks;
 mod wire;
 
+pub use bytes::Bytes;
 pub use error::{signal_name, PoolError, Retry, TaskError};
 pub use handle::TaskHandle;
 pub use pool::{auto_chunksize, ProcessPool, ProcessPoolBuilder, Transport};

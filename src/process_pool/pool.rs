@@ -395,7 +395,7 @@ where
         let frame = wire::encode_task_limited(id, std::slice::from_ref(&input), limit);
         let mut st = self.inner.lock();
         st.add_task(id, frame, (1, 0), Owner::Handle);
-        self.inner.pump(&mut st);
+        self.inner.pump_submit(&mut st);
         drop(st);
         TaskHandle::new(self.inner.clone(), id)
     }

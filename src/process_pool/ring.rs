@@ -44,6 +44,14 @@ use std::sync::Arc;
 
 use super::shm::Region;
 
+/// The most bytes copied in or out before the position is stored. A large
+/// write publishes every piece as soon as it is copied, and a large read
+/// frees every piece as soon as it is taken, so on two cores the producer
+/// and the consumer copy at the same time instead of taking turns over
+/// the whole ring (64 KiB: large enough that a store per piece costs
+/// nothing, small enough that the other side starts early).
+pub const PIECE: usize = 64 * 1024;
+
 /// The other side stored a position that cannot be right.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Corrupt;
@@ -147,35 +155,49 @@ impl Producer {
         Ok((self.at.cap - used) as usize)
     }
 
-    /// Copies as much of `bufs` (in order) as fits and publishes it with
-    /// one store of `tail`; returns the bytes taken (0 when full).
+    /// Copies as much of `bufs` (in order) as fits and publishes it, a
+    /// [`PIECE`] at a time; returns the bytes taken (0 when full).
     pub fn write<B: Deref<Target = [u8]>>(&mut self, bufs: &[B]) -> Result<usize, Corrupt> {
-        let n = self.copy_in(bufs)?;
-        self.pos += n as u64;
-        self.at.tail().store(self.pos, Ordering::Release);
-        Ok(n)
+        self.copy_in(bufs, true)
     }
 
     /// Copies bytes into the free part of the ring *without* publishing
     /// them: what a producer killed halfway through a write leaves behind
     /// (test hooks only).
     pub fn write_unpublished(&mut self, bytes: &[u8]) -> Result<usize, Corrupt> {
-        self.copy_in(&[bytes])
+        let pos = self.pos;
+        let n = self.copy_in(&[bytes], false)?;
+        self.pos = pos;
+        Ok(n)
     }
 
-    fn copy_in<B: Deref<Target = [u8]>>(&mut self, bufs: &[B]) -> Result<usize, Corrupt> {
+    /// Copies what fits of `bufs` after our tail, a piece at a time; with
+    /// `publish`, stores the new tail after every piece (so the consumer
+    /// can copy one piece out while we copy the next in).
+    fn copy_in<B: Deref<Target = [u8]>>(
+        &mut self,
+        bufs: &[B],
+        publish: bool,
+    ) -> Result<usize, Corrupt> {
+        let start = self.pos;
         let mut free = self.room()?;
-        let mut n = 0usize;
         for b in bufs {
-            let k = free.min(b.len());
-            self.copy_at(self.pos + n as u64, &b[..k]);
-            n += k;
-            free -= k;
+            let mut rest = &b[..free.min(b.len())];
+            free -= rest.len();
+            while !rest.is_empty() {
+                let k = rest.len().min(PIECE);
+                self.copy_at(self.pos, &rest[..k]);
+                self.pos += k as u64;
+                rest = &rest[k..];
+                if publish {
+                    self.at.tail().store(self.pos, Ordering::Release);
+                }
+            }
             if free == 0 {
                 break;
             }
         }
-        Ok(n)
+        Ok((self.pos - start) as usize)
     }
 
     /// Copies `bytes` to ring position `pos` (which must be free), wrapping.
@@ -210,22 +232,36 @@ impl Consumer {
     }
 
     /// Moves up to `out.len()` published bytes into `out` and hands their
-    /// space back to the producer; returns how many (0 when empty).
+    /// space back to the producer, a [`PIECE`] at a time (so the producer
+    /// can refill one piece while we copy out the next); returns how many
+    /// (0 when empty).
     pub fn read(&mut self, out: &mut [u8]) -> Result<usize, Corrupt> {
         let n = self.available()?.min(out.len());
+        let mut done = 0;
+        while done < n {
+            let k = (n - done).min(PIECE);
+            self.copy_out(&mut out[done..done + k]);
+            done += k;
+            self.pos += k as u64;
+            self.at.head().store(self.pos, Ordering::Release);
+        }
+        Ok(n)
+    }
+
+    /// Copies `out.len()` published bytes from our head into `out`, wrapping.
+    fn copy_out(&self, out: &mut [u8]) {
         let cap = self.at.cap as usize;
         let off = (self.pos % self.at.cap) as usize;
+        let n = out.len();
         let first = n.min(cap - off);
         // SAFETY: both ranges are inside the ring's data (as in `copy_at`)
-        // and below the tail we loaded with Acquire, so fully written; the
-        // producer does not touch them until we store a larger head.
+        // and below the tail we loaded with Acquire (`read` asks for no
+        // more than `available`), so fully written; the producer does not
+        // touch them until we store a larger head.
         unsafe {
             std::ptr::copy_nonoverlapping(self.at.data.add(off), out.as_mut_ptr(), first);
             std::ptr::copy_nonoverlapping(self.at.data, out.as_mut_ptr().add(first), n - first);
         }
-        self.pos += n as u64;
-        self.at.head().store(self.pos, Ordering::Release);
-        Ok(n)
     }
 }
 
@@ -264,6 +300,34 @@ mod tests {
             prop_assert_eq!(tx.room().unwrap(), 64);
             prop_assert_eq!(got, sent);
         }
+    }
+
+    /// Writes and reads of several pieces, starting anywhere in the ring
+    /// (so pieces wrap), move every byte once and in order.
+    #[test]
+    fn multi_piece_transfers_wrap_intact() {
+        use super::PIECE;
+        let cap = 4 * PIECE;
+        let (mut tx, mut rx) = test_ring(cap);
+        let sizes = [PIECE - 1, 3 * PIECE + 5, 1, 2 * PIECE, 4 * PIECE, 7];
+        let sent: Vec<u8> = (0..sizes.iter().sum::<usize>())
+            .map(|i| (i * 13 + i / 251) as u8)
+            .collect();
+        let (mut w, mut got) = (0, Vec::new());
+        let mut buf = vec![0u8; 3 * PIECE + 17];
+        for (i, &n) in sizes.iter().cycle().take(40).enumerate() {
+            let end = (w + n).min(sent.len());
+            w += tx.write(&[&sent[w..end]]).unwrap();
+            let want = [PIECE + 3, 2 * PIECE, buf.len()][i % 3];
+            let k = rx.read(&mut buf[..want]).unwrap();
+            got.extend_from_slice(&buf[..k]);
+        }
+        while got.len() < w {
+            let k = rx.read(&mut buf).unwrap();
+            got.extend_from_slice(&buf[..k]);
+        }
+        assert_eq!(w, sent.len(), "everything written");
+        assert!(got == sent, "bytes lost or reordered");
     }
 
     /// Unpublished bytes (a writer killed mid-copy) are never read.

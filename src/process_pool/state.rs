@@ -75,7 +75,7 @@ mod worker;
 
 use dispatch::flush;
 use lifecycle::Loss;
-pub use tasks::{Owner, TaskEntry, TaskState};
+pub use tasks::{Owner, TaskState, TaskTable};
 pub use waiting::Inner;
 pub use worker::Worker;
 
@@ -126,7 +126,7 @@ pub struct State<Out> {
     /// Tasks waiting for a worker, in order.
     pub queue: VecDeque<TaskId>,
     /// Every task not yet collected.
-    pub tasks: HashMap<TaskId, TaskEntry<Out>>,
+    pub tasks: TaskTable<Out>,
     /// Finished tasks per `map`/`imap_unordered` call.
     pub mailboxes: HashMap<u64, VecDeque<TaskId>>,
     next_id: u64,
@@ -145,6 +145,10 @@ pub struct State<Out> {
     pub broken: Option<TaskError>,
     /// The queued task whose future watches all busy workers for the queue.
     pub queue_watcher: Option<TaskId>,
+    /// Set whenever a queued task may hold a waker (a future stored one,
+    /// or a task holding one went back to the queue); cleared by a search
+    /// for a queue watcher that found none (`state/dispatch.rs`).
+    pub queued_wakers: bool,
     /// Moving average of how long a task occupies a worker, in nanoseconds.
     avg_task_nanos: f64,
     /// Wakers to wake once the lock is released (never under it: a waker
@@ -161,11 +165,31 @@ pub struct State<Out> {
     pub retries: VecDeque<Retry>,
     /// How frames travel to the workers forked from now on.
     pub transport: Transport,
-    /// Set by a blocked waiter for its own pumps: a shared-memory worker's
-    /// silent socket and pidfd are then only looked at (one `poll` each)
-    /// when reply bytes arrived or the waiter's `poll` reported them, not
-    /// on every pump. Other pumps (futures, `is_finished`) always look.
-    pub quick: bool,
+    /// Set by a blocked waiter for its own pumps (see [`Look`]); other
+    /// pumps (futures, `is_finished`, `submit`) look at every worker.
+    pub quick: Look,
+}
+
+/// Which workers' sockets a pump reads.
+///
+/// A pump that reads every socket until `EAGAIN` makes system calls that
+/// find nothing: on an idle worker, on a busy one that has not answered
+/// yet, and the last `recv` after a reply. A blocked waiter knows more,
+/// because its own `poll` (level-triggered) tells it which sockets spoke,
+/// so its pumps skip what cannot have news.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Look {
+    /// Read every worker's socket until `EAGAIN` (futures, `is_finished`).
+    All,
+    /// A waiter that has not polled yet: read the sockets of busy workers
+    /// and of those a `poll` reported, and stop reading a socket after a
+    /// short read (it was drained: a later byte makes `poll` report it).
+    /// A shared-memory worker's silent socket and pidfd are only looked at
+    /// (one `poll` each) when reply bytes arrived or a `poll` reported them.
+    Busy,
+    /// A waiter right after its own `poll`: as `Busy`, but socket-pair
+    /// workers are read only where the `poll` reported something.
+    Reported,
 }
 
 impl<Out> State<Out> {
@@ -174,7 +198,7 @@ impl<Out> State<Out> {
         State {
             workers: (0..workers).map(|_| None).collect(),
             queue: VecDeque::new(),
-            tasks: HashMap::new(),
+            tasks: TaskTable::default(),
             mailboxes: HashMap::new(),
             next_id: 0,
             next_mailbox: 0,
@@ -185,13 +209,14 @@ impl<Out> State<Out> {
             progress: false,
             broken: None,
             queue_watcher: None,
+            queued_wakers: false,
             avg_task_nanos: INITIAL_TASK_NANOS,
             wakes: Vec::new(),
             leader_view: Vec::new(),
             max_attempts: 1,
             retries: VecDeque::new(),
             transport: Transport::Socketpair,
-            quick: false,
+            quick: Look::All,
         }
     }
 
@@ -240,6 +265,18 @@ impl<Out: DeserializeOwned> State<Out> {
         self.dispatch(cfg);
     }
 
+    /// What `submit` runs after queueing one task: hands it to a worker
+    /// with room without reading any socket (the `join` that usually
+    /// follows pumps at once, and a read here would only find `EAGAIN`).
+    /// A full [`pump`](State::pump) only when no worker had room: replies
+    /// waiting to be read are what frees it.
+    pub fn pump_submit(&mut self, cfg: &Config) {
+        self.dispatch(cfg);
+        if !self.queue.is_empty() {
+            self.pump(cfg);
+        }
+    }
+
     /// Writes and reads one worker's socket as far as it goes without blocking.
     fn service(&mut self, slot: usize, cfg: &Config) {
         let Some(w) = self.workers[slot].as_mut() else {
@@ -249,15 +286,24 @@ impl<Out: DeserializeOwned> State<Out> {
         // Under shared memory, look at the silent socket before the ring:
         // whatever a worker wrote there came before the replies it
         // published after it, as it would in one byte stream.
-        let look = match w.shm.as_mut() {
-            Some(link) => {
+        // A waiter's `poll` saw the socket or the pidfd speak.
+        let reported = w.news;
+        let look = match (w.shm.as_mut(), self.quick) {
+            (Some(link), quick) => {
                 let bytes = link.snapshot();
-                let look = bytes || w.news || !self.quick;
-                w.news &= !look;
-                look
+                bytes || w.news || quick == Look::All
             }
-            None => true,
+            (None, Look::All) => true,
+            (None, Look::Busy) => w.news || !w.inflight.is_empty(),
+            (None, Look::Reported) => w.news,
         };
+        // A failed write means a dead worker: read what it sent first.
+        let look = look || write_failed;
+        w.news &= !look;
+        if !look && w.shm.is_none() {
+            // Nothing can have arrived: a `poll` would have said so.
+            return;
+        }
         let news = if look { w.shm_socket_news() } else { None };
         match news {
             None => {}
@@ -285,7 +331,15 @@ impl<Out: DeserializeOwned> State<Out> {
         // it exited, whatever it wrote before dying is readable by now, so
         // read once more before calling it lost. Under shared memory the
         // socket is silent, so its end of file has to be asked for too.
-        if outcome.is_none() && !write_failed && !read_any && look && self.busy_and_exited(slot) {
+        // A blocked waiter asks only when its `poll` reported something:
+        // that `poll` watches the pidfd.
+        if outcome.is_none()
+            && !write_failed
+            && !read_any
+            && look
+            && (self.quick == Look::All || reported)
+            && self.busy_and_exited(slot)
+        {
             if let Some(link) = self.workers[slot].as_mut().and_then(|w| w.shm.as_mut()) {
                 link.snapshot();
             }
@@ -314,6 +368,10 @@ impl<Out: DeserializeOwned> State<Out> {
         cfg: &Config,
     ) -> (Option<Result<AfterReply, Loss>>, bool) {
         let mut read_any = false;
+        // A socket that filled less than the room offered was drained; a
+        // waiter's `poll` reports what comes next, so skip the `EAGAIN` read.
+        let stop_short =
+            self.quick != Look::All && self.workers[slot].as_ref().is_some_and(|w| w.shm.is_none());
         loop {
             let Some(w) = self.workers[slot].as_mut() else {
                 return (None, read_any);
@@ -331,6 +389,9 @@ impl<Out: DeserializeOwned> State<Out> {
                             Ok(None) => break,
                             Err(e) => return (Some(Err(Loss::Protocol(e.to_string()))), read_any),
                         }
+                    }
+                    if stop_short && buf.drained() {
+                        return (None, read_any);
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return (None, read_any),

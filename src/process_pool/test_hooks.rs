@@ -92,3 +92,20 @@ pub(crate) fn default_transport() -> Transport {
 pub fn pool_system_calls() -> u64 {
     sys::calls_made()
 }
+
+/// Queue entries looked at so far while choosing a queue watcher (see
+/// `State::wake_next_queue_watcher`); a test checks that a blocking `map`
+/// of many tasks looks at none (it has no futures to wake).
+static QUEUE_SCANNED: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts `n` queue entries looked at (see [`queue_entries_scanned`]).
+pub(crate) fn note_queue_scanned(n: usize) {
+    QUEUE_SCANNED.fetch_add(n, Ordering::Relaxed);
+}
+
+/// How many queue entries this process looked at while choosing a queue
+/// watcher (see [`note_queue_scanned`]).
+#[doc(hidden)]
+pub fn queue_entries_scanned() -> usize {
+    QUEUE_SCANNED.load(Ordering::Relaxed)
+}

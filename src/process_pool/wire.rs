@@ -112,6 +112,8 @@ pub struct FrameBuf {
     start: usize,
     /// One past the last byte received.
     end: usize,
+    /// The last fill got less than the room it offered.
+    short: bool,
 }
 
 /// How much room to offer the kernel per read.
@@ -160,9 +162,18 @@ impl FrameBuf {
             _ => READ_CHUNK,
         };
         self.reserve(want);
+        let room = self.buf.len() - self.end;
         let n = read(&mut self.buf[self.end..])?;
         self.end += n;
+        self.short = n < room;
         Ok(n)
+    }
+
+    /// Whether the last fill took less than the room it offered: on a
+    /// stream socket, what was queued then is all read (a `recv` returns
+    /// as much as is queued, up to the room).
+    pub fn drained(&self) -> bool {
+        self.short
     }
 
     /// The payload length the next frame announces, if its prefix is here.

@@ -197,6 +197,7 @@ impl<Out> State<Out> {
         while let Some(id) = w.inflight.pop_back() {
             if let Some(entry) = self.tasks.get_mut(&id) {
                 entry.state = TaskState::Queued;
+                self.queued_wakers |= entry.waker.is_some();
                 self.queue.push_front(id);
             }
         }

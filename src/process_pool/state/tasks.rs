@@ -11,7 +11,37 @@
 //! Read next: `dispatch.rs` (queued → running) and `state.rs` (running →
 //! done, in `on_reply`).
 
+use std::hash::{BuildHasherDefault, Hasher};
+
 use super::*;
+
+/// The task table: task id to entry. Ids are the pool's own sequential
+/// counters, never chosen by anyone else, so they need no protection
+/// against crafted collisions and skip SipHash (std's default, which cost
+/// a tenth of the parent's time in a `map` of tiny tasks; BENCHMARKS.md
+/// §3.2).
+pub type TaskTable<Out> = HashMap<TaskId, TaskEntry<Out>, BuildHasherDefault<IdHasher>>;
+
+/// Hashes a `u64` id with one multiplication by an odd constant (2^64
+/// divided by the golden ratio): a bijection, so distinct ids never
+/// collide in the full hash, and consecutive ids spread over the table.
+#[derive(Default)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u64` ids are hashed; anything else folds in byte by byte.
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u64(&mut self, id: u64) {
+        self.0 = (self.0 ^ id).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 /// Who is waiting for a task's results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,5 +213,32 @@ impl<Out> State<Out> {
         self.tasks
             .get(&id)
             .is_none_or(|j| matches!(j.state, TaskState::Done(_)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IdHasher;
+    use std::collections::HashSet;
+    use std::hash::Hasher;
+
+    fn hash(id: u64) -> u64 {
+        let mut h = IdHasher::default();
+        h.write_u64(id);
+        h.finish()
+    }
+
+    /// Consecutive ids get distinct hashes whose top and bottom bits both
+    /// vary (hashbrown uses the top 7 bits as a tag, the low bits as the
+    /// bucket), so the table does not degrade for the pool's ids.
+    #[test]
+    fn consecutive_ids_spread() {
+        let hashes: Vec<u64> = (0..100_000).map(hash).collect();
+        let distinct: HashSet<u64> = hashes.iter().copied().collect();
+        assert_eq!(distinct.len(), hashes.len());
+        let tags: HashSet<u64> = hashes.iter().map(|h| h >> 57).collect();
+        assert_eq!(tags.len(), 128, "every 7-bit tag used");
+        let buckets: HashSet<u64> = hashes[..1024].iter().map(|h| h & 1023).collect();
+        assert!(buckets.len() > 600, "{} of 1024 buckets", buckets.len());
     }
 }

@@ -140,14 +140,23 @@ impl<Out: DeserializeOwned> Inner<Out> {
         self.announce(st);
     }
 
+    /// `submit`'s pump ([`State::pump_submit`]), then tells waiters.
+    pub fn pump_submit(&self, st: &mut State<Out>) {
+        st.pump_submit(&self.config);
+        self.announce(st);
+    }
+
     /// Blocks until `done` holds, pumping and polling as needed; returns
     /// with the lock held.
     pub fn wait_until(&self, mut done: impl FnMut(&mut State<Out>) -> bool) -> StateGuard<'_, Out> {
         let mut st = self.lock();
+        // Whether our own `poll` just returned (see `Look`).
+        let mut polled = false;
         loop {
-            st.quick = true;
+            st.quick = if polled { Look::Reported } else { Look::Busy };
             self.pump(&mut st);
-            st.quick = false;
+            st.quick = Look::All;
+            polled = false;
             if done(&mut st) {
                 return st;
             }
@@ -184,7 +193,8 @@ impl<Out: DeserializeOwned> Inner<Out> {
                 }
             });
             st.leader_polling = false;
-            // Tell the next pump which silent sockets and pidfds spoke.
+            polled = true;
+            // Tell the next pump which sockets and pidfds spoke.
             for w in st.workers.iter_mut().flatten() {
                 let chan = w.chan.as_raw_fd();
                 let pidfd = w.pidfd.as_ref().map(AsRawFd::as_raw_fd);
