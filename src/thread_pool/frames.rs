@@ -10,9 +10,11 @@
 //! stack. It is a fixed array indexed by the nesting depth, owned by one
 //! thread: a push is a compare with a constant and two stores, a pop one
 //! store and a compare, with no atomic instruction, no fence and no
-//! reallocation. A join nested deeper than [`CAPACITY`] frames still counts
-//! in the depth but is not noted: it can never be promoted, and runs both
-//! halves in order like sequential code. That loses nothing that matters,
+//! reallocation. Only joins that note a frame count in the depth (see the
+//! last section). One nested deeper than [`CAPACITY`] such frames (possible
+//! only with nearly that many promoted frames still pending) still counts in the
+//! depth but is not stored: it can never be promoted, and runs both halves
+//! in order like sequential code. That loses nothing that matters,
 //! since promotion takes the *oldest* frame and the first `CAPACITY` frames
 //! are the oldest ones.
 //!
