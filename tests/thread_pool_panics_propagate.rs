@@ -2,7 +2,7 @@
 //! caller, only after every job that borrows the caller's stack is done;
 //! `submit` turns it into `Err(TaskPanicked)`; a panicking `spawn` is
 //! reported without killing its worker; the pool keeps working after all.
-use homemade::thread_pool::{join, Scheduler, ThreadPool};
+use homemade::thread_pool::{join, Scheduler, ThreadPool, NOTED_FRAMES_MAX};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
@@ -232,5 +232,69 @@ fn join_reraises_after_a_promoted_half() {
             "round {round}: b's captures"
         );
     }
+    assert_eq!(pool.install(|| join(|| 1, || 2)), (1, 2));
+}
+
+/// Counts its drops; its drop panics when `loud`, like a bad destructor.
+struct NestedDrop<'a> {
+    drops: &'a AtomicUsize,
+    loud: bool,
+}
+
+impl Drop for NestedDrop<'_> {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, Ordering::SeqCst);
+        if self.loud && !std::thread::panicking() {
+            panic!("a loud drop");
+        }
+    }
+}
+
+/// Joins nested `levels` deep, the innermost `a` panicking; every `b` holds
+/// a `NestedDrop` and counts itself in `ran` if it runs.
+fn nested(levels: usize, ran: &AtomicUsize, drops: &AtomicUsize) {
+    if levels == 0 {
+        panic!("a failed");
+    }
+    let counter = NestedDrop {
+        drops,
+        loud: levels % 2 == 0,
+    };
+    join(
+        || nested(levels - 1, ran, drops),
+        move || {
+            let _counter = &counter;
+            ran.fetch_add(1, Ordering::SeqCst);
+        },
+    );
+}
+
+#[test]
+fn a_panic_below_the_noted_frames_drops_every_b_unrun() {
+    // No beat during the test: nothing is shared, so under heartbeat the
+    // deep joins are plain calls (past NOTED_FRAMES_MAX), the outer ones
+    // noted frames; both kinds must drop `b` unrun, quietly, and re-raise
+    // `a`'s panic.
+    let scheduler = Scheduler::Heartbeat {
+        interval: Duration::from_secs(3600),
+    };
+    let pool = ThreadPool::with_scheduler(2, scheduler).unwrap();
+    let levels = NOTED_FRAMES_MAX + 4;
+    let (ran, drops) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    let err = catch_unwind(AssertUnwindSafe(|| {
+        pool.install(|| nested(levels, &ran, &drops))
+    }))
+    .unwrap_err();
+    assert_eq!(message(err), "a failed");
+    assert_eq!(
+        ran.load(Ordering::SeqCst),
+        0,
+        "a b ran after its a panicked"
+    );
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        levels,
+        "every b is dropped once"
+    );
     assert_eq!(pool.install(|| join(|| 1, || 2)), (1, 2));
 }

@@ -10,9 +10,11 @@
 //! stack. It is a fixed array indexed by the nesting depth, owned by one
 //! thread: a push is a compare with a constant and two stores, a pop one
 //! store and a compare, with no atomic instruction, no fence and no
-//! reallocation. A join nested deeper than [`CAPACITY`] frames still counts
-//! in the depth but is not noted: it can never be promoted, and runs both
-//! halves in order like sequential code. That loses nothing that matters,
+//! reallocation. Only joins that note a frame count in the depth (see the
+//! last section). One nested deeper than [`CAPACITY`] such frames (possible
+//! only with nearly that many promoted frames still pending) still counts in the
+//! depth but is not stored: it can never be promoted, and runs both halves
+//! in order like sequential code. That loses nothing that matters,
 //! since promotion takes the *oldest* frame and the first `CAPACITY` frames
 //! are the oldest ones.
 //!
@@ -33,6 +35,15 @@
 //! old end of a work-stealing deque; the paper's span bound depends on it
 //! (DESIGN.md §2.12).
 //!
+//! # Only a few unshared frames at a time
+//!
+//! A join notes its frame only while fewer than [`NOTED_FRAMES_MAX`] noted
+//! frames of this worker are still unshared (`depth - promoted_below`);
+//! past that, `join` runs `a` and `b` as plain calls and notes nothing
+//! ([`PendingFrames::has_room`], join.rs). The frames kept are the oldest
+//! unshared ones, exactly the ones a promotion would take first; when one
+//! is promoted or popped, the next join is noted again.
+//!
 //! Read next: `join.rs` (`join_in_worker`, the user of this list).
 
 use std::cell::{Cell, UnsafeCell};
@@ -44,6 +55,13 @@ use super::job::PendingRef;
 /// deeper ones run inline. 256 frames take 4 KiB per worker; fib(32) and
 /// the tree benchmarks nest 32 and 20 deep.
 pub(crate) const CAPACITY: usize = 256;
+
+/// Under heartbeat, how many noted frames of one worker may be unshared
+/// (pending, not promoted) at once; a join made while that many are
+/// pending is a plain call of both halves, with no frame and no beat check
+/// (the rule in the module docs, DESIGN.md §2.12). Picked by measurement
+/// among 3, 4 and 8 (BENCHMARKS.md §2.3).
+pub const NOTED_FRAMES_MAX: usize = 4;
 
 /// Joins whose first half is running on this worker, oldest first.
 pub(crate) struct PendingFrames {
@@ -64,6 +82,19 @@ impl PendingFrames {
             depth: Cell::new(0),
             promoted_below: Cell::new(0),
         }
+    }
+
+    /// Whether a new join may note its frame: fewer than
+    /// [`NOTED_FRAMES_MAX`] noted frames are unshared.
+    #[inline(always)]
+    pub(crate) fn has_room(&self) -> bool {
+        self.depth.get() - self.promoted_below.get() < NOTED_FRAMES_MAX
+    }
+
+    /// How many noted frames are pending and not promoted.
+    #[cfg(test)]
+    fn unshared(&self) -> usize {
+        self.depth.get().min(CAPACITY) - self.promoted_below.get()
     }
 
     /// Notes a join's second half; returns its index, for `pop`.
@@ -140,6 +171,39 @@ mod tests {
         let again = frames.push(job(4));
         assert!(!frames.pop(again));
         assert!(frames.pop(outer));
+        assert_eq!(frames.promote_oldest(), None);
+    }
+
+    /// The walk `join_in_worker` makes over a join tree, with promotions
+    /// sprinkled in: a frame is noted only when `has_room`.
+    fn walk(frames: &PendingFrames, depth: u32, beats: &mut u32, max_seen: &mut usize) {
+        if depth == 0 {
+            return;
+        }
+        if !frames.has_room() {
+            walk(frames, depth - 1, beats, max_seen);
+            walk(frames, depth - 1, beats, max_seen);
+            return;
+        }
+        let index = frames.push(job(1));
+        *max_seen = (*max_seen).max(frames.unshared());
+        *beats += 1;
+        if *beats % 7 == 0 {
+            frames.promote_oldest();
+        }
+        walk(frames, depth - 1, beats, max_seen);
+        frames.pop(index);
+        walk(frames, depth - 1, beats, max_seen);
+    }
+
+    #[test]
+    fn noted_unshared_frames_never_exceed_the_maximum() {
+        let frames = PendingFrames::new();
+        let (mut beats, mut max_seen) = (0, 0);
+        walk(&frames, 16, &mut beats, &mut max_seen);
+        assert_eq!(max_seen, NOTED_FRAMES_MAX);
+        assert!(beats > 100, "only {beats} joins were noted");
+        assert_eq!(frames.unshared(), 0);
         assert_eq!(frames.promote_oldest(), None);
     }
 

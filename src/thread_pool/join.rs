@@ -29,6 +29,10 @@
 //! finishes the same way as step 3 above (pop it back, or help with other
 //! work until the thief sets its latch).
 //!
+//! Once `NOTED_FRAMES_MAX` noted frames of the worker are unshared, a join
+//! notes nothing at all: it calls `a` then `b` (`plain_join`), and looks
+//! at no flag; the beat is seen by the next join that has room again.
+//!
 //! # Outside the pool
 //!
 //! A thread that is not a worker has no deque. The free function `join`
@@ -122,6 +126,13 @@ where
     RA: Send,
     RB: Send,
 {
+    // Heartbeat, with `NOTED_FRAMES_MAX` unshared frames already pending:
+    // a plain call of both halves, no frame, no beat check (frames.rs).
+    // The outer, bigger joins hold the frames a beat would promote anyway.
+    if worker.uses_heartbeat() && !worker.frames().has_room() {
+        worker.count_inline_join();
+        return plain_join(a, b);
+    }
     // `b`, and room for the job made of it if it is ever shared (job.rs).
     let job_b = LazyJob::new(b);
     // From here until `b` is back or done, another thread may hold a
@@ -172,6 +183,28 @@ where
                 // uses it now: taken back, or its latch is set.
                 _ => drop_quietly(unsafe { job_b.take_job() }),
             }
+            panic::resume_unwind(payload)
+        }
+    }
+}
+
+/// A heartbeat join past `NOTED_FRAMES_MAX`: `a()` then `b()`, like
+/// sequential code, with the same panic rules as a noted join (`b` dropped
+/// unrun if `a` panics, quietly, then `a`'s panic re-raised).
+///
+/// No other thread can point into this frame: nothing of it was noted or
+/// pushed, so nothing here can be promoted or stolen, and unwinding out of
+/// it is as safe as out of any function (no `AbortOnUnwind` needed).
+#[inline(always)]
+fn plain_join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
+where
+    A: FnOnce() -> RA,
+    B: FnOnce() -> RB,
+{
+    match panic::catch_unwind(AssertUnwindSafe(a)) {
+        Ok(ra) => (ra, b()),
+        Err(payload) => {
+            drop_quietly(b);
             panic::resume_unwind(payload)
         }
     }

@@ -70,6 +70,7 @@ pub mod trace;
 mod unwind;
 mod worker;
 
+pub use frames::NOTED_FRAMES_MAX;
 pub use gil::{Gil, GilGuard, DEFAULT_SWITCH_INTERVAL};
 pub use heartbeat::{Scheduler, DEFAULT_HEARTBEAT_INTERVAL, MIN_HEARTBEAT_INTERVAL};
 pub use join::join;
