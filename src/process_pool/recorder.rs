@@ -5,8 +5,10 @@
 //! sent, every reply received and every crash, on the lane of the worker
 //! process concerned ([`Lane::Worker`]), and each job handed to the pool on
 //! the lane of the thread that submitted it ([`Kind::Submitted`]: the
-//! start of the hand-off arrow in a Chrome trace). The cart timeline and
-//! the `worker_crash` example read these events to draw who did what, when.
+//! start of the hand-off arrow in a Chrome trace). The `worker_crash`
+//! example prints these events; in the `--trace` file of `homemade carts`
+//! they sit on the same worker lanes as the cart bars (`Kind::CartSpan`,
+//! from which the carts timeline is drawn).
 //! When recording is off, each note costs one branch on one flag (the
 //! parent already holds the pool's lock there).
 //!
