@@ -308,10 +308,10 @@ impl RunQueue for Random {
 /// A queued task with its PCT priority (higher runs first).
 ///
 /// Only the priority is compared, and it sits in the entry itself, so a
-/// heap step reads one integer and never reaches into the task. Two tasks
+/// comparison reads one integer and never reaches into the task. Two tasks
 /// tie only if the 62-bit random draws collide (about n²/2^63 for n tasks;
-/// the lowered priorities are distinct by construction); the heap then
-/// picks by its own layout, which is still the same for the same seed, so
+/// the lowered priorities are distinct by construction); the ready set then
+/// picks by the order of its calls, which is the same for the same seed, so
 /// a replay stays exact.
 struct Ranked {
     priority: u64,
@@ -404,12 +404,9 @@ impl RankedSet {
         }
         self.fresh
             .sort_unstable_by_key(|r| std::cmp::Reverse(r.priority));
-        let lowest_fresh = self.fresh.last().map(|r| r.priority);
-        if self
-            .run
-            .front()
-            .is_none_or(|f| lowest_fresh > Some(f.priority))
-        {
+        // `fresh` is not empty here (the caller checks), and now descending.
+        let lowest_fresh = self.fresh.last().map_or(0, |r| r.priority);
+        if self.run.front().is_none_or(|f| lowest_fresh > f.priority) {
             for r in self.fresh.drain(..).rev() {
                 self.run.push_front(r);
             }
