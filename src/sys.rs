@@ -24,8 +24,9 @@
 //!
 //! [`set_listen_backlog`] calls `listen(2)` again on a listening socket to
 //! ask for a longer accept queue than std's 128 (`event_loop/net.rs` says
-//! why), and [`is_out_of_descriptors`] names `EMFILE`/`ENFILE`, which both
-//! the HTTP client and server look for.
+//! why), [`is_out_of_descriptors`] names `EMFILE`/`ENFILE`, which both
+//! the HTTP client and server look for, and [`has_input_waiting`] tells a
+//! listener that hit `EMFILE` whether anyone is waiting to be accepted.
 //!
 //! Read next: `process_pool/sys.rs`, the process pool's libc calls.
 
@@ -118,6 +119,26 @@ pub fn set_listen_backlog(listener: &std::net::TcpListener, backlog: i32) -> io:
         return Err(io::Error::last_os_error());
     }
     Ok(())
+}
+
+/// Whether `fd` has input waiting now (`poll(2)` with a zero timeout): for
+/// a listening socket, whether a connection waits in its accept queue. It
+/// needs no descriptor of its own, so it works when the process has none
+/// left, which is when `event_loop/net.rs` asks.
+pub fn has_input_waiting(fd: &impl AsRawFd) -> io::Result<bool> {
+    let mut poll_fd = libc::pollfd {
+        fd: fd.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: `poll_fd` is one valid, writable pollfd and we pass a count of
+    // one; the descriptor stays open for the call (the caller borrows it);
+    // a zero timeout makes the call return at once.
+    let rc = unsafe { libc::poll(&mut poll_fd, 1, 0) };
+    if rc == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(poll_fd.revents & libc::POLLIN != 0)
 }
 
 /// True for `EMFILE` (this process is at its descriptor limit) and `ENFILE`

@@ -32,6 +32,20 @@
 //! and each dropped client retries only after a one-second timeout. (We
 //! measured exactly that: waves of 1,000 connects took ~1 s each with 128.)
 //!
+//! # Out of descriptors with nobody waiting
+//!
+//! Linux's `accept(2)` looks for a free descriptor **before** it looks at
+//! the queue, so a process at its descriptor limit gets `EMFILE` from every
+//! `accept`, whether a client waits or not. That happens as a matter of
+//! course: the listener accepts a connection with the last free descriptor,
+//! then tries again (the queue may hold more) and fails. An `EMFILE` that
+//! the caller answers by closing something (the HTTP server sheds its
+//! longest-idle connection) must mean that a client is really waiting, so
+//! [`TcpListener::accept`] reports it only then: it asks `poll(2)`, which
+//! needs no descriptor, whether the queue holds a connection, and when it
+//! does not, it treats the `EMFILE` as "would block" and waits for the next
+//! connection to arrive.
+//!
 //! Read next: `combinators.rs`.
 
 use std::io::{self, Read, Write};
@@ -106,17 +120,34 @@ impl TcpListener {
 
     /// Waits for the next incoming connection.
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        let (stream, peer) = self.io.read_with(|l| l.accept()).await?;
+        let (stream, peer) = self.io.read_with(accept_waiting).await?;
         Ok((TcpStream::from_mio(stream)?, peer))
     }
 
     /// Poll form of [`TcpListener::accept`].
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
-        match self.io.poll_read_with(cx, |l| l.accept()) {
+        match self.io.poll_read_with(cx, accept_waiting) {
             Poll::Ready(Ok((s, peer))) => Poll::Ready(TcpStream::from_mio(s).map(|s| (s, peer))),
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
             Poll::Pending => Poll::Pending,
         }
+    }
+}
+
+/// `accept(2)`, except that running out of descriptors while the queue is
+/// empty reads as "would block" (see "Out of descriptors with nobody
+/// waiting" above): the error is reported only when a client is waiting.
+fn accept_waiting(
+    listener: &mio::net::TcpListener,
+) -> io::Result<(mio::net::TcpStream, SocketAddr)> {
+    match listener.accept() {
+        Err(e)
+            if crate::sys::is_out_of_descriptors(&e)
+                && !crate::sys::has_input_waiting(listener)? =>
+        {
+            Err(io::ErrorKind::WouldBlock.into())
+        }
+        other => other,
     }
 }
 
