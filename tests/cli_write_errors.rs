@@ -26,14 +26,18 @@ fn dev_full() -> Stdio {
     Stdio::from(File::options().write(true).open("/dev/full").unwrap())
 }
 
-/// Runs `homemade ARGS` with stdout a pipe the test closes at once.
+/// Runs `homemade ARGS` with stdout a pipe whose read end is closed before
+/// the child starts, so that its very first write fails with EPIPE. (Closing
+/// it after `spawn` raced the child: on a loaded machine `serve` could write
+/// its banner into the still-open pipe first, and then serve forever.)
 fn with_stdout_closed(args: &[&str]) -> Output {
-    let mut child = homemade(args)
-        .stdout(Stdio::piped())
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let child = homemade(args)
+        .stdout(writer)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    drop(child.stdout.take());
     wait_bounded(child)
 }
 
