@@ -9,6 +9,7 @@ mod cli_support;
 
 use cli_support::{closed_port, homemade, one_error_line, run, wait_bounded};
 use std::fs::File;
+use std::os::fd::{FromRawFd, OwnedFd};
 use std::process::{Output, Stdio};
 
 /// A small, quick run of `carts`: one cart, one strategy, 1 ms units.
@@ -31,10 +32,14 @@ fn dev_full() -> Stdio {
 /// it after `spawn` raced the child: on a loaded machine `serve` could write
 /// its banner into the still-open pipe first, and then serve forever.)
 fn with_stdout_closed(args: &[&str]) -> Output {
-    let (reader, writer) = std::io::pipe().expect("pipe");
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 writes two new descriptors into the array we own.
+    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+    // SAFETY: both descriptors were just created, and each is owned once.
+    let (reader, writer) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
     drop(reader);
     let child = homemade(args)
-        .stdout(writer)
+        .stdout(Stdio::from(writer))
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();

@@ -58,7 +58,7 @@ use serde::de::DeserializeOwned;
 use super::error::TaskError;
 use super::recorder::TaskId;
 use super::shm::Shared;
-use super::state::{Inner, TaskState};
+use super::state::Inner;
 use super::sys::{self, Pid};
 use crate::event_loop::{sleep_until, Async, Sleep};
 
@@ -181,32 +181,9 @@ impl<Out: DeserializeOwned> TaskHandle<Out> {
             return Ok(first_result(st.take_results(self.id)));
         }
         let deadline = st.next_deadline(&self.inner.config);
-        let entry = st
-            .tasks
-            .get_mut(&self.id)
-            .expect("unfinished task is in the table");
-        match &entry.waker {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            _ => entry.waker = Some(cx.waker().clone()),
-        }
-        let watch_slots: Vec<usize> = match entry.state {
-            TaskState::Running { slot } => vec![slot],
-            TaskState::Queued => {
-                // A queued task holds a waker now (see `wake_next_queue_watcher`).
-                st.queued_wakers = true;
-                if st.queue_watcher.is_none() || st.queue_watcher == Some(self.id) {
-                    st.queue_watcher = Some(self.id);
-                    (0..st.workers.len()).collect()
-                } else {
-                    Vec::new()
-                }
-            }
-            TaskState::Done(_) => unreachable!("checked above"),
-        };
-        let plan = watch_slots
+        let plan = st
+            .watch_for(self.id, cx.waker())
             .into_iter()
-            .filter_map(|slot| st.workers[slot].as_ref())
-            .filter(|w| w.busy())
             .map(|w| Target {
                 pid: w.pid(),
                 chan: w.chan_fd(),

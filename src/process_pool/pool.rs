@@ -255,9 +255,7 @@ where
             .recorder
             .take()
             .unwrap_or_else(crate::trace::default_recorder);
-        let mut state = State::new(server, workers, recorder);
-        state.max_attempts = self.attempts;
-        state.transport = self.transport;
+        let mut state = State::new(server, workers, recorder, self.transport, self.attempts);
         for slot in 0..workers {
             if let Err(e) = state.spawn_into(slot) {
                 state.break_pool(TaskError::PoolShutDown {
@@ -268,7 +266,7 @@ where
             }
         }
         Ok(ProcessPool {
-            recorder: state.recorder.clone(),
+            recorder: state.recorder().clone(),
             inner: Arc::new(Inner::new(state, bell, config, finish::<Out>)),
             finished: false,
             _input: PhantomData,
@@ -278,7 +276,7 @@ where
 
 /// Closes the fork server and reaps it.
 fn shutdown_server<Out>(state: &mut State<Out>) {
-    if let Some(server) = state.server.take() {
+    if let Some(server) = state.take_fork_server() {
         let _ = server.shutdown();
     }
 }
@@ -316,7 +314,7 @@ where
 
     /// How frames travel to and from the workers.
     pub fn transport(&self) -> Transport {
-        self.inner.lock().transport
+        self.inner.lock().transport()
     }
 
     /// Number of worker slots.
@@ -326,13 +324,12 @@ where
 
     /// The pids of the live workers, by slot.
     pub fn worker_pids(&self) -> Vec<Pid> {
-        let st = self.inner.lock();
-        st.workers.iter().flatten().map(|w| w.pid()).collect()
+        self.inner.lock().worker_pids()
     }
 
     /// The fork server's pid (`None` after close).
     pub fn fork_server_pid(&self) -> Option<Pid> {
-        self.inner.lock().server.as_ref().map(ForkServer::pid)
+        self.inner.lock().fork_server().map(ForkServer::pid)
     }
 
     /// The pool's trace recorder (see [`ProcessPoolBuilder::recorder`]):
@@ -348,7 +345,7 @@ where
     /// (and which items of its `map` call), on which worker, and why. The
     /// pool keeps the latest 1024 until they are taken.
     pub fn take_retries(&self) -> Vec<Retry> {
-        self.inner.lock().retries.drain(..).collect()
+        self.inner.lock().take_retries()
     }
 
     /// Queues one task; returns a handle to `join` or `.await`.
@@ -528,12 +525,11 @@ where
 impl<In, Out> std::fmt::Debug for ProcessPool<In, Out> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let st = self.inner.lock();
-        let pids: Vec<Pid> = st.workers.iter().flatten().map(|w| w.pid()).collect();
         f.debug_struct("ProcessPool")
-            .field("transport", &st.transport)
+            .field("transport", &st.transport())
             .field("workers", &self.inner.config.workers)
-            .field("worker_pids", &pids)
-            .field("fork_server_pid", &st.server.as_ref().map(ForkServer::pid))
+            .field("worker_pids", &st.worker_pids())
+            .field("fork_server_pid", &st.fork_server().map(ForkServer::pid))
             .field("finished", &self.finished)
             .finish()
     }
@@ -551,7 +547,7 @@ impl<In, Out> Drop for ProcessPool<In, Out> {
 /// where the serde bounds are known, so that `Drop` can call it.
 fn finish<Out: DeserializeOwned>(inner: &Inner<Out>, graceful: bool) {
     let mut st = if graceful {
-        inner.wait_until(|st| st.idle() || st.broken.is_some())
+        inner.wait_until(|st| st.idle() || st.is_broken())
     } else {
         inner.lock()
     };
@@ -564,16 +560,15 @@ fn finish<Out: DeserializeOwned>(inner: &Inner<Out>, graceful: bool) {
         // End of file is the workers' signal to exit. `shutdown` delivers it
         // even if a future still holds a duplicate of our descriptor.
         let pids: Vec<Pid> = st
-            .workers
-            .iter_mut()
-            .filter_map(Option::take)
+            .take_workers()
+            .into_iter()
             .map(|w| {
                 let _ = sys::shutdown(w.chan_fd());
                 w.pid()
             })
             .collect();
         for pid in pids {
-            if let Some(server) = &st.server {
+            if let Some(server) = st.fork_server() {
                 let _ = server.reap(pid, Duration::from_secs(5));
             }
             st.note(pid, || Kind::Exited);
@@ -646,14 +641,8 @@ impl<'a, Out: DeserializeOwned> Batch<'a, Out> {
             return Vec::new();
         }
         let mailbox = self.mailbox;
-        let mut st = self
-            .inner
-            .wait_until(|st| st.mailboxes.get(&mailbox).is_none_or(|m| !m.is_empty()));
-        let ids: Vec<TaskId> = st
-            .mailboxes
-            .get_mut(&mailbox)
-            .map(|m| m.drain(..).collect())
-            .unwrap_or_default();
+        let mut st = self.inner.wait_until(|st| st.mailbox_has_news(mailbox));
+        let ids = st.drain_mailbox(mailbox);
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
             if let Some(results) = st.take_results(id) {
@@ -667,17 +656,8 @@ impl<'a, Out: DeserializeOwned> Batch<'a, Out> {
 
 impl<Out: DeserializeOwned> Drop for Batch<'_, Out> {
     fn drop(&mut self) {
-        let mut st = self.inner.lock();
-        st.mailboxes.remove(&self.mailbox);
-        for id in self.first..self.first + self.chunks as u64 {
-            let collected = st
-                .tasks
-                .get(&id)
-                .is_none_or(|j| !matches!(j.owner, Owner::Mailbox(m) if m == self.mailbox));
-            if !collected {
-                st.forget(id);
-            }
-        }
+        let ids = self.first..self.first + self.chunks as u64;
+        self.inner.lock().close_mailbox(self.mailbox, ids);
     }
 }
 

@@ -28,14 +28,14 @@ impl<Out> State<Out> {
     /// only runs when it is.
     #[inline]
     pub(crate) fn note(&self, pid: Pid, kind: impl FnOnce() -> Kind) {
-        self.recorder
+        self.recorder()
             .record_with(Lane::Worker(WorkerPid(pid)), kind);
     }
 
     /// The trace's name for task `id` of this pool.
     pub(crate) fn job_id(&self, id: TaskId) -> JobId {
         JobId {
-            pool: self.pool_id,
+            pool: self.pool_id(),
             index: id,
         }
     }
@@ -44,6 +44,6 @@ impl<Out> State<Out> {
     #[inline]
     pub(crate) fn note_submitted(&self, id: TaskId) {
         let job = self.job_id(id);
-        current::record_into(&self.recorder, || Kind::Submitted { job });
+        current::record_into(self.recorder(), || Kind::Submitted { job });
     }
 }

@@ -45,7 +45,9 @@
 //! `state/lifecycle.rs`; handing tasks to workers and writing their frames
 //! in `state/dispatch.rs`. The state is split by role: the task table
 //! (`state/tasks.rs`), worker I/O (`state/worker.rs`, one [`Worker`] per
-//! slot), and dispatch (`state/dispatch.rs`).
+//! slot), and dispatch (`state/dispatch.rs`). The fields are private to
+//! `state/`; the front (`pool.rs`, `handle.rs`) asks through the calls of
+//! `state/front.rs`.
 //!
 //! Read next: `pool.rs` (the public API built on this) and `handle.rs`.
 
@@ -68,6 +70,7 @@ use super::wire::{self, FrameBuf};
 use crate::trace::{JobId, Kind, Lane, PoolId, Recorder, WorkerPid};
 
 mod dispatch;
+mod front;
 mod lifecycle;
 mod tasks;
 mod waiting;
@@ -122,52 +125,52 @@ enum AfterReply {
 /// The pool's state, behind `Inner::state`.
 pub struct State<Out> {
     /// Worker slots; `None` while a slot could not be filled.
-    pub workers: Vec<Option<Worker>>,
+    workers: Vec<Option<Worker>>,
     /// Tasks waiting for a worker, in order.
-    pub queue: VecDeque<TaskId>,
+    queue: VecDeque<TaskId>,
     /// Every task not yet collected.
-    pub tasks: TaskTable<Out>,
+    tasks: TaskTable<Out>,
     /// Finished tasks per `map`/`imap_unordered` call.
-    pub mailboxes: HashMap<u64, VecDeque<TaskId>>,
+    mailboxes: HashMap<u64, VecDeque<TaskId>>,
     next_id: u64,
     next_mailbox: u64,
     /// The fork server (`None` once shut down).
-    pub server: Option<ForkServer>,
+    server: Option<ForkServer>,
     /// The trace recorder (`recorder.rs`).
-    pub recorder: Recorder,
+    recorder: Recorder,
     /// Names this pool's jobs in the trace.
-    pub pool_id: PoolId,
+    pool_id: PoolId,
     /// A thread is blocked in `poll` on our sockets.
-    pub leader_polling: bool,
+    leader_polling: bool,
     /// Set when tasks completed since the flag was last cleared.
-    pub progress: bool,
+    progress: bool,
     /// Once set, new tasks fail with this at once.
-    pub broken: Option<TaskError>,
+    broken: Option<TaskError>,
     /// The queued task whose future watches all busy workers for the queue.
-    pub queue_watcher: Option<TaskId>,
+    queue_watcher: Option<TaskId>,
     /// Set whenever a queued task may hold a waker (a future stored one,
     /// or a task holding one went back to the queue); cleared by a search
     /// for a queue watcher that found none (`state/dispatch.rs`).
-    pub queued_wakers: bool,
+    queued_wakers: bool,
     /// Moving average of how long a task occupies a worker, in nanoseconds.
     avg_task_nanos: f64,
     /// Wakers to wake once the lock is released (never under it: a waker
     /// may call back into the pool). `StateGuard` (`state/waiting.rs`)
     /// wakes them.
-    pub wakes: Vec<Waker>,
+    wakes: Vec<Waker>,
     /// The `(fd, events)` the leader is polling, bell excluded: a pump that
     /// changes them (a frame left half-written, a replacement worker) must
     /// ring the doorbell so the leader polls the right set.
-    pub leader_view: Vec<(Pid, RawFd, i16)>,
+    leader_view: Vec<(Pid, RawFd, i16)>,
     /// Attempts a task gets when its worker dies under it (1 = no retry).
-    pub max_attempts: u32,
+    max_attempts: u32,
     /// Attempts lost and retried, oldest first, until taken.
-    pub retries: VecDeque<Retry>,
+    retries: VecDeque<Retry>,
     /// How frames travel to the workers forked from now on.
-    pub transport: Transport,
+    transport: Transport,
     /// Set by a blocked waiter for its own pumps (see [`Look`]); other
     /// pumps (futures, `is_finished`, `submit`) look at every worker.
-    pub quick: Look,
+    quick: Look,
 }
 
 /// Which workers' sockets a pump reads.
@@ -193,8 +196,16 @@ pub enum Look {
 }
 
 impl<Out> State<Out> {
-    /// A state with `workers` empty slots around a started fork server.
-    pub fn new(server: ForkServer, workers: usize, recorder: Recorder) -> State<Out> {
+    /// A state with `workers` empty slots around a started fork server;
+    /// workers forked into them use `transport`, and a task gets
+    /// `max_attempts` attempts when its worker dies under it.
+    pub fn new(
+        server: ForkServer,
+        workers: usize,
+        recorder: Recorder,
+        transport: Transport,
+        max_attempts: u32,
+    ) -> State<Out> {
         State {
             workers: (0..workers).map(|_| None).collect(),
             queue: VecDeque::new(),
@@ -213,9 +224,9 @@ impl<Out> State<Out> {
             avg_task_nanos: INITIAL_TASK_NANOS,
             wakes: Vec::new(),
             leader_view: Vec::new(),
-            max_attempts: 1,
+            max_attempts,
             retries: VecDeque::new(),
-            transport: Transport::Socketpair,
+            transport,
             quick: Look::All,
         }
     }
