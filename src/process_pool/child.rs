@@ -43,7 +43,7 @@ use crate::panics::panic_message;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::pool::Transport;
+use super::builder::Transport;
 use super::shm::WorkerLink;
 use super::sys;
 use super::wire::{self, FrameBuf};

@@ -40,7 +40,8 @@
 //!
 //! ## Reading order
 //!
-//! `pool.rs` (the API) → `state.rs` (the parent's pump, then
+//! `pool.rs` (the API, with `builder.rs` and `batch.rs`) → `state.rs`
+//! (the parent's pump, then
 //! `state/tasks.rs`, `state/worker.rs`, `state/dispatch.rs`,
 //! `state/lifecycle.rs` and `state/waiting.rs`) →
 //! `handle.rs` → `wire.rs` (frames) → `shm.rs` and `ring.rs` (the
@@ -48,6 +49,8 @@
 //! `forkserver.rs` (with `deadlock.rs`, its watch for workers stuck on a
 //! copied lock) → `sys.rs`.
 
+mod batch;
+mod builder;
 mod bytes;
 mod child;
 mod deadlock;
@@ -64,10 +67,12 @@ mod sys;
 pub mod test_hooks;
 mod wire;
 
+pub use batch::auto_chunksize;
+pub use builder::{ProcessPoolBuilder, Transport};
 pub use bytes::Bytes;
 pub use error::{signal_name, PoolError, Retry, TaskError};
 pub use handle::TaskHandle;
-pub use pool::{auto_chunksize, ProcessPool, ProcessPoolBuilder, Transport};
+pub use pool::ProcessPool;
 pub use recorder::TaskId;
 pub use sys::Pid;
 pub use wire::DEFAULT_MAX_FRAME;

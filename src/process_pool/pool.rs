@@ -54,23 +54,19 @@
 //! Read next: `state.rs` (how the parent drives the workers) and
 //! `handle.rs` (waiting for one task, by blocking or by `.await`).
 
-use std::collections::VecDeque;
-use std::io::Write;
 use std::marker::PhantomData;
-use std::num::NonZeroUsize;
-use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::child::{self, ChildConfig};
+use super::batch::{auto_chunksize, Batch, ImapUnordered};
+use super::builder::{shutdown_server, ProcessPoolBuilder, Transport};
 use super::error::{PoolError, Retry, TaskError};
 use super::forkserver::ForkServer;
 use super::handle::TaskHandle;
-use super::recorder::TaskId;
-use super::state::{Config, Inner, Owner, State};
+use super::state::{Inner, Owner};
 use super::sys::{self, Pid};
 use super::wire;
 use crate::trace::{Kind, Recorder};
@@ -81,204 +77,12 @@ use crate::trace::{Kind, Recorder};
 /// process is still single-threaded. The pool can be shared between threads
 /// (`&self` methods); dropping it is a clean [`close`](ProcessPool::close).
 pub struct ProcessPool<In, Out> {
-    inner: Arc<Inner<Out>>,
+    pub(super) inner: Arc<Inner<Out>>,
     /// The trace recorder (a clone of the one the state records into).
-    recorder: Recorder,
+    pub(super) recorder: Recorder,
     /// Set once closed or terminated, so Drop does nothing more.
-    finished: bool,
-    _input: PhantomData<fn(In)>,
-}
-
-/// How task and reply frames travel between the parent and a worker.
-///
-/// The API and the failure semantics are the same under both; what
-/// differs is the cost of a round trip (DESIGN.md, "Processes that share
-/// memory").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transport {
-    /// Through a Unix socket pair per worker (the default): every frame is
-    /// a `sendmsg` and a `recv`, and a sleeping side is woken by the kernel.
-    Socketpair,
-    /// Through two rings in a shared-memory region per worker (`shm.rs`):
-    /// no system call while both sides are awake; a side that found
-    /// nothing for a while parks on a futex (worker) or an eventfd
-    /// (parent). The socket pair stays open, silent, as the death signal.
-    SharedMemory,
-}
-
-/// Options for a [`ProcessPool`]; see [`ProcessPool::builder`].
-pub struct ProcessPoolBuilder<In, Out> {
-    workers: usize,
-    transport: Transport,
-    max_tasks_per_child: Option<u64>,
-    task_timeout: Option<Duration>,
-    initializer: Option<Box<dyn Fn()>>,
-    max_frame: usize,
-    prefetch: Option<usize>,
-    attempts: u32,
-    recorder: Option<Recorder>,
-    _types: PhantomData<fn(In) -> Out>,
-}
-
-/// The options set so far (the initializer shown only as set or not).
-impl<In, Out> std::fmt::Debug for ProcessPoolBuilder<In, Out> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ProcessPoolBuilder")
-            .field("workers", &self.workers)
-            .field("transport", &self.transport)
-            .field("max_tasks_per_child", &self.max_tasks_per_child)
-            .field("task_timeout", &self.task_timeout)
-            .field("initializer", &self.initializer.is_some())
-            .field("max_frame", &self.max_frame)
-            .field("prefetch", &self.prefetch)
-            .field("attempts", &self.attempts)
-            .field("recorder", &self.recorder)
-            .finish()
-    }
-}
-
-impl<In, Out> ProcessPoolBuilder<In, Out>
-where
-    In: Serialize + DeserializeOwned,
-    Out: Serialize + DeserializeOwned,
-{
-    /// How frames travel to and from the workers (default
-    /// [`Transport::Socketpair`]).
-    pub fn transport(mut self, transport: Transport) -> Self {
-        self.transport = transport;
-        self
-    }
-
-    /// Each worker exits after serving `n` tasks (a `map` chunk counts as
-    /// one) and is replaced by a fresh fork, like Python's `maxtasksperchild`.
-    pub fn max_tasks_per_child(mut self, n: u64) -> Self {
-        self.max_tasks_per_child = Some(n.max(1));
-        self
-    }
-
-    /// A task running longer than `limit` fails with
-    /// [`TaskError::TimedOut`]; its worker is killed and replaced.
-    pub fn task_timeout(mut self, limit: Duration) -> Self {
-        self.task_timeout = Some(limit);
-        self
-    }
-
-    /// Runs `init` once in each worker (and each replacement) before it
-    /// serves tasks, like Python's `initializer`. If it panics, the pool's
-    /// tasks fail with [`TaskError::InitializerFailed`].
-    pub fn initializer(mut self, init: impl Fn() + 'static) -> Self {
-        self.initializer = Some(Box::new(init));
-        self
-    }
-
-    /// Largest frame (task or result, in bytes) accepted; default 256 MiB.
-    pub fn max_frame_bytes(mut self, n: usize) -> Self {
-        self.max_frame = n.min(u32::MAX as usize);
-        self
-    }
-
-    /// Fixes the number of tasks kept in flight per worker (1 = strictly
-    /// one at a time). By default it adapts: about 1 ms of work per worker,
-    /// at least 2 tasks and at most 64 (see `state.rs`, "Prefetch").
-    pub fn prefetch(mut self, n: usize) -> Self {
-        self.prefetch = Some(n.max(1));
-        self
-    }
-
-    /// Declares the function idempotent (running an input twice is harmless)
-    /// and gives every task up to `attempts` attempts: a task whose worker
-    /// dies or exits while running it (a SIGKILL from outside, the
-    /// out-of-memory killer) goes back to the queue and runs again on a live
-    /// worker, instead of failing. A `map` chunk is retried whole.
-    ///
-    /// If every attempt is lost, the task fails with the last attempt's
-    /// error, so a task that kills its worker every time ends after
-    /// `attempts` workers. Timeouts and protocol errors are never retried.
-    /// Each lost attempt is logged: see [`ProcessPool::take_retries`].
-    /// `1` (the default) means no retry; `0` is taken as `1`.
-    pub fn retry_idempotent(mut self, attempts: u32) -> Self {
-        self.attempts = attempts.max(1);
-        self
-    }
-
-    /// Records the pool's events (forks, jobs sent, replies, crashes, each
-    /// on its worker's lane) into `recorder` (default: the one installed
-    /// with [`trace::install_default`](crate::trace::install_default), or a
-    /// private one that starts off). Give it one that is already enabled to
-    /// see the first forks. See [`ProcessPool::recorder`].
-    pub fn recorder(mut self, recorder: Recorder) -> Self {
-        self.recorder = Some(recorder);
-        self
-    }
-
-    /// Forks the fork server, which forks the workers; returns when every
-    /// worker has been forked.
-    ///
-    /// Fails with [`PoolError::NotSingleThreaded`] if the process already
-    /// has more than one thread.
-    pub fn build<F>(mut self, f: F) -> Result<ProcessPool<In, Out>, PoolError>
-    where
-        F: Fn(In) -> Out,
-    {
-        let threads =
-            sys::thread_count().map_err(|e| PoolError::io("reading /proc/self/task", e))?;
-        if threads > 1 {
-            return Err(PoolError::NotSingleThreaded { threads });
-        }
-        let workers = if self.workers == 0 {
-            std::thread::available_parallelism().map_or(1, NonZeroUsize::get)
-        } else {
-            self.workers
-        };
-        // Buffered output would be copied into every child; flush it first.
-        let _ = std::io::stdout().flush();
-        let _ = std::io::stderr().flush();
-        let cfg = ChildConfig {
-            max_tasks: self.max_tasks_per_child,
-            max_frame: self.max_frame,
-            transport: self.transport,
-        };
-        let init = self.initializer.as_deref();
-        let run_worker = |chan: OwnedFd| child::serve::<In, Out, F>(chan, &f, init, &cfg);
-        // SAFETY: we just checked that this process has a single thread.
-        let server = unsafe { ForkServer::start(&run_worker) }
-            .map_err(|e| PoolError::io("forking the fork server", e))?;
-        let config = Config {
-            workers,
-            max_tasks_per_child: self.max_tasks_per_child,
-            task_timeout: self.task_timeout,
-            max_frame: self.max_frame,
-            prefetch: self.prefetch,
-        };
-        let bell = sys::eventfd().map_err(|e| PoolError::io("creating the doorbell eventfd", e))?;
-        let recorder = self
-            .recorder
-            .take()
-            .unwrap_or_else(crate::trace::default_recorder);
-        let mut state = State::new(server, workers, recorder, self.transport, self.attempts);
-        for slot in 0..workers {
-            if let Err(e) = state.spawn_into(slot) {
-                state.break_pool(TaskError::PoolShutDown {
-                    reason: "creation failed".into(),
-                });
-                shutdown_server(&mut state);
-                return Err(PoolError::io("forking a worker", e));
-            }
-        }
-        Ok(ProcessPool {
-            recorder: state.recorder().clone(),
-            inner: Arc::new(Inner::new(state, bell, config, finish::<Out>)),
-            finished: false,
-            _input: PhantomData,
-        })
-    }
-}
-
-/// Closes the fork server and reaps it.
-fn shutdown_server<Out>(state: &mut State<Out>) {
-    if let Some(server) = state.take_fork_server() {
-        let _ = server.shutdown();
-    }
+    pub(super) finished: bool,
+    pub(super) _input: PhantomData<fn(In)>,
 }
 
 impl<In, Out> ProcessPool<In, Out>
@@ -298,18 +102,7 @@ where
 
     /// A builder for a pool of `workers` processes (0 = one per CPU).
     pub fn builder(workers: usize) -> ProcessPoolBuilder<In, Out> {
-        ProcessPoolBuilder {
-            workers,
-            transport: super::test_hooks::default_transport(),
-            max_tasks_per_child: None,
-            task_timeout: None,
-            initializer: None,
-            max_frame: wire::DEFAULT_MAX_FRAME,
-            prefetch: None,
-            attempts: 1,
-            recorder: None,
-            _types: PhantomData,
-        }
+        ProcessPoolBuilder::new(workers)
     }
 
     /// How frames travel to and from the workers.
@@ -460,18 +253,7 @@ where
         if inputs.is_empty() {
             return Vec::new();
         }
-        let mut batch = Batch::start(&self.inner, inputs, chunksize);
-        let chunks = batch.chunks;
-        let mut slots: Vec<Option<Vec<Result<Out, TaskError>>>> =
-            (0..chunks).map(|_| None).collect();
-        let mut got = 0;
-        while got < chunks {
-            for (chunk, results) in batch.next_finished() {
-                slots[chunk] = Some(results);
-                got += 1;
-            }
-        }
-        slots.into_iter().flatten().flatten().collect()
+        Batch::start(&self.inner, inputs, chunksize).collect_in_order()
     }
 
     /// Results as they arrive, as `(input index, result)`; one task per item.
@@ -493,11 +275,7 @@ where
         inputs: impl IntoIterator<Item = In>,
     ) -> impl Iterator<Item = (usize, Result<Out, TaskError>)> + '_ {
         let inputs: Vec<In> = inputs.into_iter().collect();
-        let batch = Batch::start(&self.inner, &inputs, 1);
-        ImapUnordered {
-            batch,
-            ready: VecDeque::new(),
-        }
+        ImapUnordered::new(Batch::start(&self.inner, &inputs, 1))
     }
 
     /// Finishes every queued and running task, lets the workers exit,
@@ -545,7 +323,7 @@ impl<In, Out> Drop for ProcessPool<In, Out> {
 
 /// Close (`graceful`) or terminate. Stored in `Inner::finisher` at creation,
 /// where the serde bounds are known, so that `Drop` can call it.
-fn finish<Out: DeserializeOwned>(inner: &Inner<Out>, graceful: bool) {
+pub(super) fn finish<Out: DeserializeOwned>(inner: &Inner<Out>, graceful: bool) {
     let mut st = if graceful {
         inner.wait_until(|st| st.idle() || st.is_broken())
     } else {
@@ -579,111 +357,4 @@ fn finish<Out: DeserializeOwned>(inner: &Inner<Out>, graceful: bool) {
     });
     shutdown_server(&mut st);
     inner.announce(&mut st);
-}
-
-/// Python's rule with 8 chunks per worker instead of 4 (see module docs).
-pub fn auto_chunksize(len: usize, workers: usize) -> usize {
-    len.div_ceil(8 * workers.max(1)).max(1)
-}
-
-/// A set of chunks sent together, collected through one mailbox.
-struct Batch<'a, Out: DeserializeOwned> {
-    inner: &'a Inner<Out>,
-    mailbox: u64,
-    first: TaskId,
-    chunks: usize,
-    chunksize: usize,
-    outstanding: usize,
-}
-
-impl<'a, Out: DeserializeOwned> Batch<'a, Out> {
-    /// Encodes and queues `inputs` in chunks of `chunksize`.
-    fn start<In: Serialize>(inner: &'a Inner<Out>, inputs: &[In], chunksize: usize) -> Self {
-        let chunks = inputs.len().div_ceil(chunksize);
-        let limit = inner.config.max_frame;
-        let (first, mailbox) = {
-            let mut st = inner.lock();
-            (st.reserve_ids(chunks), st.open_mailbox())
-        };
-        let frames: Vec<_> = inputs
-            .chunks(chunksize)
-            .enumerate()
-            .map(|(i, chunk)| {
-                let frame = wire::encode_task_limited(first + i as u64, chunk, limit);
-                (frame, chunk.len())
-            })
-            .collect();
-        let mut st = inner.lock();
-        for (i, (frame, items)) in frames.into_iter().enumerate() {
-            let first_item = i * chunksize;
-            st.add_task(
-                first + i as u64,
-                frame,
-                (items, first_item),
-                Owner::Mailbox(mailbox),
-            );
-        }
-        inner.pump(&mut st);
-        Batch {
-            inner,
-            mailbox,
-            first,
-            chunks,
-            chunksize,
-            outstanding: chunks,
-        }
-    }
-
-    /// Blocks until at least one chunk finished; returns the finished chunks
-    /// as `(chunk index, results)`. Empty once everything was returned.
-    fn next_finished(&mut self) -> Vec<(usize, Vec<Result<Out, TaskError>>)> {
-        if self.outstanding == 0 {
-            return Vec::new();
-        }
-        let mailbox = self.mailbox;
-        let mut st = self.inner.wait_until(|st| st.mailbox_has_news(mailbox));
-        let ids = st.drain_mailbox(mailbox);
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(results) = st.take_results(id) {
-                out.push(((id - self.first) as usize, results));
-            }
-        }
-        self.outstanding -= out.len();
-        out
-    }
-}
-
-impl<Out: DeserializeOwned> Drop for Batch<'_, Out> {
-    fn drop(&mut self) {
-        let ids = self.first..self.first + self.chunks as u64;
-        self.inner.lock().close_mailbox(self.mailbox, ids);
-    }
-}
-
-/// The iterator behind [`ProcessPool::imap_unordered`].
-struct ImapUnordered<'a, Out: DeserializeOwned> {
-    batch: Batch<'a, Out>,
-    ready: VecDeque<(usize, Result<Out, TaskError>)>,
-}
-
-impl<Out: DeserializeOwned> Iterator for ImapUnordered<'_, Out> {
-    type Item = (usize, Result<Out, TaskError>);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if let Some(item) = self.ready.pop_front() {
-                return Some(item);
-            }
-            if self.batch.outstanding == 0 {
-                return None;
-            }
-            let size = self.batch.chunksize;
-            for (chunk, results) in self.batch.next_finished() {
-                for (k, r) in results.into_iter().enumerate() {
-                    self.ready.push_back((chunk * size + k, r));
-                }
-            }
-        }
-    }
 }

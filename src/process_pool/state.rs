@@ -60,9 +60,9 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex, MutexGuard};
 use serde::de::DeserializeOwned;
 
+use super::builder::Transport;
 use super::error::{Retry, TaskError};
 use super::forkserver::ForkServer;
-use super::pool::Transport;
 use super::recorder::TaskId;
 use super::shm::{self, ShmLink};
 use super::sys::{self, ExitKind, Pid};

@@ -13,7 +13,7 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use super::pool::Transport;
+use super::builder::Transport;
 use super::sys;
 
 /// See [`hold_workers_until_fork_server_exits`].

@@ -24,9 +24,9 @@ use std::ops::Range;
 use std::task::Waker;
 
 use super::{Owner, State, TaskState, Worker};
+use crate::process_pool::builder::Transport;
 use crate::process_pool::error::Retry;
 use crate::process_pool::forkserver::ForkServer;
-use crate::process_pool::pool::Transport;
 use crate::process_pool::recorder::TaskId;
 use crate::process_pool::sys::Pid;
 use crate::trace::Recorder;
