@@ -12,7 +12,7 @@
 //!    the same `host:port`, or budget for a new one. A new one needs an
 //!    address: IP literals and `localhost` are answered at once; any other
 //!    name is resolved on a short-lived helper thread, so the loop never
-//!    blocks inside `getaddrinfo`. The addresses are tried in order (for
+//!    blocks inside `getaddrinfo` (`connect.rs`). The addresses are tried in order (for
 //!    `localhost`, `127.0.0.1` then `::1`) under the connect timeout (a loop
 //!    timer), shared among them. For `https://`, the TLS handshake follows
 //!    (`tls/stream.rs`), checking the certificate against the URL's host
@@ -47,6 +47,7 @@
 //! Read next: `pool.rs` (the keep-alive rules), then `server.rs`.
 
 use super::conn::Connection;
+use super::connect::{connect_any, resolve};
 use super::pool::{Checkout, HostKey, Lease, Pool};
 use super::read_loop::{read_response, Until};
 use super::streaming::{within, Deadline, StreamingResponse};
@@ -57,12 +58,8 @@ use crate::event_loop::net::TcpStream;
 use crate::event_loop::timeout;
 use crate::trace::HttpPhase;
 use std::cell::RefCell;
-use std::future::poll_fn;
 use std::io;
-use std::net::SocketAddr;
 use std::rc::Rc;
-use std::sync::{Arc, Mutex};
-use std::task::{Poll, Waker};
 use std::time::Duration;
 
 /// Settings of a [`Client`].
@@ -414,42 +411,6 @@ impl Client {
     }
 }
 
-/// Connects to the first of `addrs` that accepts. With a connect timeout,
-/// the whole walk shares it and each attempt gets an equal share of what is
-/// left, so an address that swallows SYNs cannot use up the time of the
-/// next one (`localhost` is `127.0.0.1` and `::1`, and a server may listen
-/// on either). The error of the last attempt is reported if none succeeds.
-async fn connect_any(addrs: &[SocketAddr], limit: Option<Duration>) -> Result<TcpStream, Error> {
-    let started = std::time::Instant::now();
-    let mut last = None;
-    for (i, &addr) in addrs.iter().enumerate() {
-        let attempt = async {
-            TcpStream::connect(addr)
-                .await
-                .map_err(|source| Error::connect(addr, source))
-        };
-        let result = match limit {
-            None => attempt.await,
-            Some(after) => {
-                let left = after.saturating_sub(started.elapsed());
-                let share = left / (addrs.len() - i) as u32;
-                if share.is_zero() {
-                    Err(Error::ConnectTimeout { addr, after })
-                } else {
-                    timeout(share, attempt)
-                        .await
-                        .unwrap_or(Err(Error::ConnectTimeout { addr, after }))
-                }
-            }
-        };
-        match result {
-            Ok(stream) => return Ok(stream),
-            Err(e) => last = Some(e),
-        }
-    }
-    Err(last.unwrap_or_else(|| Error::Internal("no address to connect to".into())))
-}
-
 /// Bytes read from a connection at a time.
 const READ_BUFFER: usize = 16 * 1024;
 
@@ -519,42 +480,4 @@ fn is_stale(error: &Error) -> bool {
         ),
         _ => false,
     }
-}
-
-/// What the resolver thread leaves for the loop: the answer, and who to wake.
-type Resolution = (Option<Result<Vec<SocketAddr>, Error>>, Option<Waker>);
-
-/// The addresses to connect to: literals at once, other names on a helper thread.
-async fn resolve(url: &Url) -> Result<Vec<SocketAddr>, Error> {
-    if let Some(addrs) = url.literal_addrs() {
-        return Ok(addrs);
-    }
-    let slot: Arc<Mutex<Resolution>> = Arc::new(Mutex::new((None, None)));
-    let for_thread = Arc::clone(&slot);
-    let url_for_thread = url.clone();
-    std::thread::Builder::new()
-        .name("homemade-dns".into())
-        .spawn(move || {
-            let result = super::blocking::resolve_all(&url_for_thread);
-            let waker = {
-                let mut guard = for_thread.lock().unwrap_or_else(|p| p.into_inner());
-                guard.0 = Some(result);
-                guard.1.take()
-            };
-            if let Some(waker) = waker {
-                waker.wake();
-            }
-        })
-        .map_err(|e| Error::Internal(format!("could not start the resolver thread: {e}")))?;
-    poll_fn(|cx| {
-        let mut guard = slot.lock().unwrap_or_else(|p| p.into_inner());
-        match guard.0.take() {
-            Some(result) => Poll::Ready(result),
-            None => {
-                guard.1 = Some(cx.waker().clone());
-                Poll::Pending
-            }
-        }
-    })
-    .await
 }

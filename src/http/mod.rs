@@ -72,6 +72,7 @@ mod budget;
 pub mod chunked;
 mod client;
 mod conn;
+mod connect;
 mod error;
 mod head;
 mod headers;

@@ -12,7 +12,7 @@
 //! part of the crate's API.
 //!
 //! Read next: `blocking.rs` (`resolve_all`, which passes the gate) and
-//! `client.rs` (`resolve`, which runs it on the helper thread).
+//! `connect.rs` (`resolve`, which runs it on the helper thread).
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
