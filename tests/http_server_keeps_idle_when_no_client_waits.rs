@@ -11,9 +11,8 @@
 mod common;
 mod http_support;
 
-use http_support::echo_server;
+use http_support::{echo_server, keep_alive_get, set_soft_nofile};
 use std::fs::File;
-use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
@@ -29,56 +28,13 @@ fn main() {
     ]);
 }
 
-/// Sets the soft `RLIMIT_NOFILE` and returns the previous one.
-fn set_soft_nofile(soft: u64) -> u64 {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit writes into the struct we pass.
-    assert_eq!(
-        unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) },
-        0
-    );
-    let old = limit.rlim_cur;
-    limit.rlim_cur = soft.min(limit.rlim_max);
-    // SAFETY: setrlimit only reads the struct; lowering the soft limit is allowed.
-    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) }, 0);
-    old
-}
-
-/// Sends one keep-alive GET on `stream` and reads its whole response (an
-/// error at end-of-file: the server closed the connection).
-fn get(stream: &mut TcpStream, path: &str) -> io::Result<String> {
-    stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())?;
-    let mut answer = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        let text = String::from_utf8_lossy(&answer);
-        if let Some((head, body)) = text.split_once("\r\n\r\n") {
-            let length: usize = head
-                .lines()
-                .find_map(|l| l.strip_prefix("Content-Length: "))
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(0);
-            if body.len() >= length {
-                return Ok(text.into_owned());
-            }
-        }
-        match stream.read(&mut buf)? {
-            0 => return Err(io::Error::from(io::ErrorKind::UnexpectedEof)),
-            n => answer.extend_from_slice(&buf[..n]),
-        }
-    }
-}
-
 /// A client with a 5 s read timeout, served once (so it is idle after).
 fn served_client(addr: std::net::SocketAddr, path: &str) -> TcpStream {
     let mut client = TcpStream::connect(addr).expect("connect");
     client
         .set_read_timeout(Some(Duration::from_secs(5)))
         .unwrap();
-    let answer = get(&mut client, path).expect("served");
+    let answer = keep_alive_get(&mut client, path).expect("served");
     assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
     client
 }
@@ -116,7 +72,7 @@ fn idle_connections_are_kept_when_the_last_descriptor_goes_to_a_client() {
     );
     // Every idle client still has its connection.
     for (i, client) in idle.iter_mut().enumerate() {
-        let answer = get(client, &format!("/again/{i}"))
+        let answer = keep_alive_get(client, &format!("/again/{i}"))
             .unwrap_or_else(|e| panic!("idle client {i} lost its connection: {e}"));
         assert!(
             answer.contains(&format!(r#""path":"/again/{i}""#)),

@@ -10,8 +10,8 @@ mod common;
 mod http_support;
 
 use homemade::http::server::ServerThread;
-use http_support::echo_server;
-use std::io::{self, Read, Write};
+use http_support::{echo_server, keep_alive_get, set_soft_nofile};
+use std::io::{self, Read};
 use std::net::TcpStream;
 use std::time::Duration;
 
@@ -22,48 +22,6 @@ fn main() {
     common::run(common::cases![
         a_new_client_is_served_when_idle_connections_hold_every_descriptor
     ]);
-}
-
-/// Sets the soft `RLIMIT_NOFILE` and returns the previous one.
-fn set_soft_nofile(soft: u64) -> u64 {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit writes into the struct we pass.
-    assert_eq!(
-        unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) },
-        0
-    );
-    let old = limit.rlim_cur;
-    limit.rlim_cur = soft.min(limit.rlim_max);
-    // SAFETY: setrlimit only reads the struct; lowering the soft limit is allowed.
-    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) }, 0);
-    old
-}
-
-/// Sends one keep-alive GET on `stream` and reads its whole response.
-fn get(stream: &mut TcpStream, path: &str) -> io::Result<String> {
-    stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())?;
-    let mut answer = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        let text = String::from_utf8_lossy(&answer);
-        if let Some((head, body)) = text.split_once("\r\n\r\n") {
-            let length: usize = head
-                .lines()
-                .find_map(|l| l.strip_prefix("Content-Length: "))
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(0);
-            if body.len() >= length {
-                return Ok(text.into_owned());
-            }
-        }
-        match stream.read(&mut buf)? {
-            0 => return Err(io::Error::from(io::ErrorKind::UnexpectedEof)),
-            n => answer.extend_from_slice(&buf[..n]),
-        }
-    }
 }
 
 /// Connects a client with a 5 s read timeout: a server that cannot accept
@@ -91,7 +49,7 @@ fn a_new_client_is_served_when_idle_connections_hold_every_descriptor() {
             Err(e) if e.raw_os_error() == Some(libc::EMFILE) => break, // full
             Err(e) => panic!("connect: {e}"),
         };
-        let answer = get(&mut client, "/items/1").expect("every client is served");
+        let answer = keep_alive_get(&mut client, "/items/1").expect("every client is served");
         assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
         idle.push(client); // stays open and idle, as a keep-alive client does
     }
@@ -99,7 +57,7 @@ fn a_new_client_is_served_when_idle_connections_hold_every_descriptor() {
     // server can only accept it by closing an idle connection.
     drop(spare);
     let mut newcomer = connect(&server).unwrap();
-    let answer = get(&mut newcomer, "/items/2").expect("the new client is served");
+    let answer = keep_alive_get(&mut newcomer, "/items/2").expect("the new client is served");
     assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
     assert!(answer.contains(r#""path":"/items/2""#), "{answer}");
     assert!(server.stats().connections_shed() >= 1);
@@ -109,7 +67,7 @@ fn a_new_client_is_served_when_idle_connections_hold_every_descriptor() {
     assert_eq!(idle[0].read(&mut buf).expect("EOF, not a timeout"), 0);
     // The most recent idle client still has its connection.
     let last = idle.last_mut().unwrap();
-    let answer = get(last, "/items/3").expect("the newest idle connection is kept");
+    let answer = keep_alive_get(last, "/items/3").expect("the newest idle connection is kept");
     assert!(answer.contains(r#""path":"/items/3""#), "{answer}");
 
     drop(idle);

@@ -10,11 +10,16 @@
 //!   [`Answer`] taken apart.
 //! * [`echo_server`] (`echo.rs`) is our own server with a tiny handler of the
 //!   tests' own, for the tests of HTTP itself (they need no cart route).
+//! * [`set_soft_nofile`] and [`keep_alive_get`] (`fd_limit.rs`) serve the
+//!   tests of a server out of file descriptors.
 #![allow(dead_code)]
 
 mod echo;
+mod fd_limit;
 #[allow(unused_imports)] // not every http test binary uses the echo server
 pub use echo::*;
+#[allow(unused_imports)] // only the out-of-descriptor tests use these
+pub use fd_limit::*;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
