@@ -347,27 +347,28 @@ impl Ord for Ranked {
 ///
 /// * **push** appends to `fresh`, unsorted (O(1)).
 /// * **pop** first files away what `fresh` holds, then takes the higher of
-///   `run`'s front and `heap`'s top. Filing a batch:
+///   `run`'s top (its last entry: `run` is sorted lowest first, so taking
+///   the top is a `Vec::pop`) and `heap`'s top. Filing a batch:
 ///   * small beside what is already queued (under 1/[`PCT_MERGE_RATIO`] of
 ///     it): into `heap`, so a trickle of single wakes into a long queue
 ///     costs O(log n) each, never a merge;
 ///   * otherwise sorted (O(n) when it is already in order, as a turn's
-///     yielders are: they come back in the order they ran) and put in
-///     front of `run` when it lies wholly above it (the yielders again:
-///     they ran first because they rank above those still waiting), or
-///     merged into `run` (O(n)).
+///     yielders are: they come back in the order they ran, highest first)
+///     and appended on top of `run` when it lies wholly above it (the
+///     yielders again: they ran first because they rank above those still
+///     waiting), which is one copy of the batch, or merged into `run` (O(n)).
 ///
 /// Every choice depends only on the priorities and the order of calls, so
 /// a seed still replays exactly.
 #[derive(Default)]
 struct RankedSet {
-    /// Sorted, highest priority first.
-    run: VecDeque<Ranked>,
+    /// Sorted lowest priority first: the next to run is the last.
+    run: Vec<Ranked>,
     heap: BinaryHeap<Ranked>,
     /// Pushed since the last pop, in push order.
     fresh: Vec<Ranked>,
     /// The merge's output buffer, kept to reuse its allocation.
-    spare: VecDeque<Ranked>,
+    spare: Vec<Ranked>,
 }
 
 /// A batch of fresh tasks at least 1/`PCT_MERGE_RATIO` the size of what
@@ -384,15 +385,15 @@ impl RankedSet {
         if !self.fresh.is_empty() {
             self.file_fresh();
         }
-        let from_heap = match (self.run.front(), self.heap.peek()) {
-            (Some(front), Some(top)) => top.priority > front.priority,
+        let from_heap = match (self.run.last(), self.heap.peek()) {
+            (Some(top_run), Some(top_heap)) => top_heap.priority > top_run.priority,
             (None, _) => true,
             (Some(_), None) => false,
         };
         if from_heap {
             self.heap.pop()
         } else {
-            self.run.pop_front()
+            self.run.pop()
         }
     }
 
@@ -402,25 +403,28 @@ impl RankedSet {
             self.heap.extend(self.fresh.drain(..));
             return;
         }
-        self.fresh
-            .sort_unstable_by_key(|r| std::cmp::Reverse(r.priority));
-        // `fresh` is not empty here (the caller checks), and now descending.
-        let lowest_fresh = self.fresh.last().map_or(0, |r| r.priority);
-        if self.run.front().is_none_or(|f| lowest_fresh > f.priority) {
-            for r in self.fresh.drain(..).rev() {
-                self.run.push_front(r);
-            }
+        self.fresh.sort_unstable_by_key(|r| r.priority);
+        // `fresh` is not empty here (the caller checks), and now ascending.
+        let lowest_fresh = self.fresh.first().map_or(0, |r| r.priority);
+        if self
+            .run
+            .last()
+            .is_none_or(|top| lowest_fresh > top.priority)
+        {
+            self.run.append(&mut self.fresh);
             return;
         }
-        // Merge `run` and `fresh` (both descending) into `spare`; on a tie
-        // the task that was queued first goes first.
+        // Merge `run` and `fresh` (both ascending) into `spare`, lowest
+        // first; on a tie the task that was queued first stays nearer the
+        // top (it runs first).
         let mut out = std::mem::take(&mut self.spare);
+        out.reserve(self.run.len() + self.fresh.len());
         let mut fresh = self.fresh.drain(..).peekable();
-        while let Some(old) = self.run.pop_front() {
-            while let Some(new) = fresh.next_if(|n| n.priority > old.priority) {
-                out.push_back(new);
+        for old in self.run.drain(..) {
+            while let Some(new) = fresh.next_if(|n| n.priority <= old.priority) {
+                out.push(new);
             }
-            out.push_back(old);
+            out.push(old);
         }
         out.extend(fresh);
         self.spare = std::mem::replace(&mut self.run, out);
