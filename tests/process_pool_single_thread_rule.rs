@@ -2,7 +2,9 @@
 //! multi-threaded process (clear `PoolError::NotSingleThreaded`), while a
 //! pool created earlier keeps replacing crashed workers after the parent
 //! started threads (its fork server is single-threaded). The pool can also
-//! be shared by several threads at once.
+//! be shared by several threads at once. A thread that is already on its
+//! way out (returned, or just joined: the kernel may still list it for a
+//! moment) does not count: creation waits briefly for it to be gone.
 
 mod common;
 
@@ -42,6 +44,15 @@ fn threads_block_creation_but_not_replacement() {
     t.join().unwrap();
 }
 
+fn a_thread_on_its_way_out_does_not_block_creation() {
+    // Alive when `new` first looks (it sleeps 20 ms), gone soon after.
+    drop(std::thread::spawn(|| {
+        std::thread::sleep(Duration::from_millis(20))
+    }));
+    let pool = ProcessPool::new(1, work).expect("the exiting thread is waited for");
+    assert_eq!(pool.submit(4).join().unwrap(), 8);
+}
+
 fn many_threads_share_one_pool() {
     let pool = ProcessPool::new(2, |x: u64| {
         std::thread::sleep(Duration::from_micros(200));
@@ -67,6 +78,7 @@ fn many_threads_share_one_pool() {
 fn main() {
     common::run_both(common::cases![
         threads_block_creation_but_not_replacement,
+        a_thread_on_its_way_out_does_not_block_creation,
         many_threads_share_one_pool
     ])
 }

@@ -171,13 +171,14 @@ where
     /// worker has been forked.
     ///
     /// Fails with [`PoolError::NotSingleThreaded`] if the process already
-    /// has more than one thread.
+    /// has more than one thread (after waiting up to
+    /// [`EXITING_THREADS_GRACE`] for threads on their way out to be gone).
     pub fn build<F>(mut self, f: F) -> Result<ProcessPool<In, Out>, PoolError>
     where
         F: Fn(In) -> Out,
     {
-        let threads =
-            sys::thread_count().map_err(|e| PoolError::io("reading /proc/self/task", e))?;
+        let threads = threads_once_exiting_ones_left()
+            .map_err(|e| PoolError::io("reading /proc/self/task", e))?;
         if threads > 1 {
             return Err(PoolError::NotSingleThreaded { threads });
         }
@@ -227,6 +228,30 @@ where
             finished: false,
             _input: PhantomData,
         })
+    }
+}
+
+/// How long [`ProcessPoolBuilder::build`] waits for threads on their way out
+/// before it calls the process multi-threaded.
+///
+/// A thread that returned is not gone at once: `join` returns as soon as
+/// the kernel clears the thread's id (early in its exit), and the kernel
+/// lists the thread in `/proc/self/task` until it has released it, later.
+/// On a loaded machine that can take milliseconds, so a process that just
+/// joined its last thread could be refused a pool. A thread that is really
+/// running is still there after the grace, and the error is the same.
+pub const EXITING_THREADS_GRACE: Duration = Duration::from_millis(250);
+
+/// The number of threads of this process, looked at again every
+/// millisecond while it is above one, for up to [`EXITING_THREADS_GRACE`].
+fn threads_once_exiting_ones_left() -> std::io::Result<usize> {
+    let started = std::time::Instant::now();
+    loop {
+        let threads = sys::thread_count()?;
+        if threads <= 1 || started.elapsed() >= EXITING_THREADS_GRACE {
+            return Ok(threads);
+        }
+        std::thread::sleep(Duration::from_millis(1));
     }
 }
 

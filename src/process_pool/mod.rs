@@ -68,7 +68,7 @@ pub mod test_hooks;
 mod wire;
 
 pub use batch::auto_chunksize;
-pub use builder::{ProcessPoolBuilder, Transport};
+pub use builder::{ProcessPoolBuilder, Transport, EXITING_THREADS_GRACE};
 pub use bytes::Bytes;
 pub use error::{signal_name, PoolError, Retry, TaskError};
 pub use handle::TaskHandle;
