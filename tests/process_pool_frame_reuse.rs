@@ -4,8 +4,9 @@
 //! "frame buffers"). These cases check that the buffer really goes round
 //! (the pool's own counter, `test_hooks::frames_reused`, so no timing is
 //! involved), that a frame encoded into it carries only its own bytes
-//! (shorter payloads after longer ones, each with its own fill), and that
-//! a small task that takes the buffer hands it back.
+//! (shorter payloads after longer ones, each with its own fill), that
+//! a small task that takes the buffer hands it back, and that a frame
+//! encoded into it is sent again intact when its worker dies under it.
 
 mod common;
 
@@ -66,10 +67,46 @@ fn small_tasks_keep_no_buffer() {
     assert_eq!(test_hooks::frames_reused() - before, 0);
 }
 
+/// Marks the payload whose first attempt kills its worker.
+const DOOMED: u8 = 0xAA;
+
+fn a_reused_frame_is_resent_intact_after_its_worker_dies() {
+    let attempts = std::env::temp_dir().join(format!(
+        "homemade-frame-reuse-{}-{}",
+        std::process::id(),
+        test_hooks::frames_reused()
+    ));
+    let _ = std::fs::remove_file(&attempts);
+    let path = attempts.clone();
+    let pool = ProcessPool::builder(1)
+        .retry_idempotent(2)
+        .build(move |b: Bytes| {
+            if b.first() == Some(&DOOMED) && !path.exists() {
+                std::fs::write(&path, b"1").unwrap();
+                // SAFETY: kill(getpid(), SIGKILL) takes plain integers.
+                unsafe { libc::kill(libc::getpid(), libc::SIGKILL) };
+            }
+            b
+        })
+        .unwrap();
+    let first = payload(3 * MIB, 1);
+    assert!(pool.submit(first.clone()).join().unwrap() == first);
+    let before = test_hooks::frames_reused();
+    let mut doomed = payload(2 * MIB, 6);
+    doomed[0] = DOOMED;
+    let back = pool.submit(doomed.clone()).join().unwrap();
+    assert!(attempts.exists(), "the first attempt did not run");
+    assert_eq!(test_hooks::frames_reused() - before, 1);
+    assert_eq!(back.len(), doomed.len());
+    assert!(back == doomed, "the resent frame was corrupted");
+    let _ = std::fs::remove_file(&attempts);
+}
+
 fn main() {
     common::run_both(common::cases![
         large_frames_reuse_one_buffer_and_carry_only_their_bytes,
         a_small_task_hands_the_buffer_back,
         small_tasks_keep_no_buffer,
+        a_reused_frame_is_resent_intact_after_its_worker_dies,
     ])
 }
