@@ -180,9 +180,12 @@ where
     /// assert_eq!(factorials, [1, 2, 6, 24, 120]);
     /// ```
     pub fn submit(&self, input: In) -> TaskHandle<Out> {
-        let id = self.inner.lock().reserve_ids(1);
+        let (id, spare) = {
+            let mut st = self.inner.lock();
+            (st.reserve_ids(1), st.take_spare_frame())
+        };
         let limit = self.inner.config.max_frame;
-        let frame = wire::encode_task_limited(id, std::slice::from_ref(&input), limit);
+        let frame = wire::encode_task_into(spare, id, std::slice::from_ref(&input), limit);
         let mut st = self.inner.lock();
         st.add_task(id, frame, (1, 0), Owner::Handle);
         self.inner.pump_submit(&mut st);

@@ -171,6 +171,9 @@ pub struct State<Out> {
     /// Set by a blocked waiter for its own pumps (see [`Look`]); other
     /// pumps (futures, `is_finished`, `submit`) look at every worker.
     quick: Look,
+    /// The buffer of the last large task frame that completed, for the
+    /// next `submit` to encode into (`tasks.rs`, `take_spare_frame`).
+    spare_frame: Vec<u8>,
 }
 
 /// Which workers' sockets a pump reads.
@@ -228,6 +231,7 @@ impl<Out> State<Out> {
             retries: VecDeque::new(),
             transport,
             quick: Look::All,
+            spare_frame: Vec::new(),
         }
     }
 

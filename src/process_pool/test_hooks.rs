@@ -109,3 +109,19 @@ pub(crate) fn note_queue_scanned(n: usize) {
 pub fn queue_entries_scanned() -> usize {
     QUEUE_SCANNED.load(Ordering::Relaxed)
 }
+
+/// How many `submit`s encoded into a recycled frame buffer (see
+/// `State::take_spare_frame`).
+static FRAMES_REUSED: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts one frame buffer handed out again (see [`frames_reused`]).
+pub(crate) fn note_frame_reused() {
+    FRAMES_REUSED.fetch_add(1, Ordering::Relaxed);
+}
+
+/// How many task frames this process encoded into the buffer of an
+/// earlier large frame instead of fresh memory.
+#[doc(hidden)]
+pub fn frames_reused() -> usize {
+    FRAMES_REUSED.load(Ordering::Relaxed)
+}

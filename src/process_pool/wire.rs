@@ -332,10 +332,25 @@ pub fn encode_task_limited<In: Serialize>(
     items: &[In],
     limit: usize,
 ) -> Result<Vec<u8>, String> {
+    encode_task_into(Vec::new(), id, items, limit)
+}
+
+/// As [`encode_task_limited`], encoding into `out` (emptied first) so that
+/// a buffer whose pages are already mapped can be used again: the pool
+/// hands a large task frame's buffer back for the next `submit`
+/// (`State::take_spare_frame`), and encoding a large item into memory that
+/// is already faulted in skips a page fault per 4 KiB.
+pub fn encode_task_into<In: Serialize>(
+    mut out: Vec<u8>,
+    id: u64,
+    items: &[In],
+    limit: usize,
+) -> Result<Vec<u8>, String> {
     let count = u32::try_from(items.len()).map_err(|_| format!("{} items", items.len()))?;
     let limit = limit.min(u32::MAX as usize);
     let cap = HEADER + limit + 1;
-    let mut out = Vec::with_capacity((HEADER + TASK_HEADER + 8 * items.len()).min(cap));
+    out.clear();
+    out.reserve((HEADER + TASK_HEADER + 8 * items.len()).min(cap));
     let at = begin_frame(&mut out);
     out.extend_from_slice(&id.to_le_bytes());
     out.extend_from_slice(&count.to_le_bytes());

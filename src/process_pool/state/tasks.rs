@@ -13,6 +13,8 @@
 
 use std::hash::{BuildHasherDefault, Hasher};
 
+use super::super::test_hooks;
+
 use super::*;
 
 /// The task table: task id to entry. Ids are the pool's own sequential
@@ -41,6 +43,20 @@ impl Hasher for IdHasher {
     fn finish(&self) -> u64 {
         self.0
     }
+}
+
+/// Task frame buffers of at least this capacity are kept for the next
+/// `submit` when their task completes (`State::take_spare_frame`); smaller
+/// ones are cheap to allocate again (their pages are few).
+pub const SPARE_FRAME_MIN: usize = 1 << 20;
+/// ... and at most this capacity: a pool keeps one spare buffer for its
+/// whole life, so a single huge task does not pin its size in memory.
+pub const SPARE_FRAME_MAX: usize = 64 << 20;
+
+/// Whether a completed task's frame buffer of `capacity` bytes is kept as
+/// the spare.
+fn keeps_as_spare(capacity: usize) -> bool {
+    (SPARE_FRAME_MIN..=SPARE_FRAME_MAX).contains(&capacity)
 }
 
 /// Who is waiting for a task's results.
@@ -145,7 +161,7 @@ impl<Out> State<Out> {
         let Some(entry) = self.tasks.get_mut(&id) else {
             return;
         };
-        entry.frame = Vec::new();
+        let frame = std::mem::take(&mut entry.frame);
         let waker = entry.waker.take();
         match entry.owner {
             Owner::Detached => {
@@ -167,6 +183,21 @@ impl<Out> State<Out> {
             self.queue_watcher = None;
         }
         self.progress = true;
+        if keeps_as_spare(frame.capacity()) {
+            self.spare_frame = frame;
+        }
+    }
+
+    /// The buffer of the last large task frame that completed (empty if
+    /// none), for the next `submit` to encode into: its pages are already
+    /// mapped, so encoding a large item does not fault them in again. A
+    /// small task that takes it hands it back when it completes.
+    pub fn take_spare_frame(&mut self) -> Vec<u8> {
+        let spare = std::mem::take(&mut self.spare_frame);
+        if spare.capacity() > 0 {
+            test_hooks::note_frame_reused();
+        }
+        spare
     }
 
     /// Forgets a task nobody will collect: a queued one is cancelled, a
@@ -218,7 +249,19 @@ impl<Out> State<Out> {
 
 #[cfg(test)]
 mod tests {
-    use super::IdHasher;
+    use super::{keeps_as_spare, IdHasher, SPARE_FRAME_MAX, SPARE_FRAME_MIN};
+
+    /// Only large frames are kept, and none so large that keeping it for
+    /// the pool's life would pin a huge allocation.
+    #[test]
+    fn only_large_bounded_frames_are_kept() {
+        assert!(!keeps_as_spare(0));
+        assert!(!keeps_as_spare(SPARE_FRAME_MIN - 1));
+        assert!(keeps_as_spare(SPARE_FRAME_MIN));
+        assert!(keeps_as_spare(16 << 20));
+        assert!(keeps_as_spare(SPARE_FRAME_MAX));
+        assert!(!keeps_as_spare(SPARE_FRAME_MAX + 1));
+    }
     use std::collections::HashSet;
     use std::hash::Hasher;
 
