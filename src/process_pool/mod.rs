@@ -27,7 +27,8 @@
 //! - [`TaskHandle`] waits for one task: blocking (`join`), or as a future
 //!   `.await`ed on the crate's event loop, whose reactor watches the
 //!   worker's socket (no helper thread).
-//! - `sys.rs` wraps every libc call; `recorder.rs` keeps the event log.
+//! - `sys.rs` (with `sys/sockets.rs`, `sys/shared_memory.rs`) wraps every
+//!   libc call; `recorder.rs` keeps the event log.
 //! - With [`Transport::SharedMemory`] the frames travel through two rings
 //!   in a `MAP_SHARED` region per worker instead (`shm.rs`, `ring.rs`,
 //!   protocol in `SHM.md`); the socket stays open, silent, as the death
