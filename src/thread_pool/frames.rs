@@ -40,9 +40,10 @@
 //! A join notes its frame only while fewer than [`NOTED_FRAMES_MAX`] noted
 //! frames of this worker are still unshared (`depth - promoted_below`);
 //! past that, `join` runs `a` and `b` as plain calls and notes nothing
-//! ([`PendingFrames::has_room`], join.rs). The frames kept are the oldest
-//! unshared ones, exactly the ones a promotion would take first; when one
-//! is promoted or popped, the next join is noted again.
+//! ([`PendingFrames::has_room`], join.rs), though it still looks at the
+//! beat flag. The frames kept are the oldest unshared ones, exactly the
+//! ones a promotion would take first; when one is promoted (by a beat seen
+//! in any join, plain or not) or popped, the next join is noted again.
 //!
 //! Read next: `join.rs` (`join_in_worker`, the user of this list).
 
@@ -58,8 +59,9 @@ pub(crate) const CAPACITY: usize = 256;
 
 /// Under heartbeat, how many noted frames of one worker may be unshared
 /// (pending, not promoted) at once; a join made while that many are
-/// pending is a plain call of both halves, with no frame and no beat check
-/// (the rule in the module docs, DESIGN.md §2.12). Picked by measurement
+/// pending is a plain call of both halves, with no frame (it still looks at
+/// the beat flag; the rule in the module docs, DESIGN.md §2.12). Picked by
+/// measurement
 /// among 3, 4 and 8 (BENCHMARKS.md §2.3).
 pub const NOTED_FRAMES_MAX: usize = 4;
 
@@ -72,6 +74,10 @@ pub(crate) struct PendingFrames {
     depth: Cell<usize>,
     /// Frames `0..promoted_below` have been promoted (shared as jobs).
     promoted_below: Cell<usize>,
+    /// `depth - promoted_below`, kept up to date by `push`, `pop` and
+    /// `promote_oldest`, so that `has_room`, which every heartbeat join
+    /// asks, is one load and one compare.
+    unshared: Cell<usize>,
 }
 
 impl PendingFrames {
@@ -81,6 +87,7 @@ impl PendingFrames {
             frames: UnsafeCell::new([MaybeUninit::uninit(); CAPACITY]),
             depth: Cell::new(0),
             promoted_below: Cell::new(0),
+            unshared: Cell::new(0),
         }
     }
 
@@ -88,7 +95,11 @@ impl PendingFrames {
     /// [`NOTED_FRAMES_MAX`] noted frames are unshared.
     #[inline(always)]
     pub(crate) fn has_room(&self) -> bool {
-        self.depth.get() - self.promoted_below.get() < NOTED_FRAMES_MAX
+        debug_assert_eq!(
+            self.unshared.get(),
+            self.depth.get() - self.promoted_below.get()
+        );
+        self.unshared.get() < NOTED_FRAMES_MAX
     }
 
     /// How many noted frames are pending and not promoted.
@@ -109,6 +120,7 @@ impl PendingFrames {
             frames[index] = MaybeUninit::new(job);
         }
         self.depth.set(index + 1);
+        self.unshared.set(self.unshared.get() + 1);
         index
     }
 
@@ -120,8 +132,11 @@ impl PendingFrames {
         self.depth.set(index);
         let promoted = index < self.promoted_below.get();
         if promoted {
-            // Our frame was the newest promoted one: the prefix shrinks.
+            // Our frame was the newest promoted one: the prefix shrinks
+            // with the depth, and the unshared count stays.
             self.promoted_below.set(index);
+        } else {
+            self.unshared.set(self.unshared.get() - 1);
         }
         promoted
     }
@@ -140,6 +155,7 @@ impl PendingFrames {
         // (a pop lowers `depth` with them).
         let job = unsafe { frames[oldest].assume_init() };
         self.promoted_below.set(oldest + 1);
+        self.unshared.set(self.unshared.get() - 1);
         Some(job)
     }
 }
