@@ -10,12 +10,7 @@
 //! fails on its 10 s deadline ("no half was ever shared"). (A mutant that
 //! promotes the newest frame breaks the list's prefix invariant and hangs
 //! the pool instead; it was stopped by `timeout`.)
-//!
-//! The third test polls from below `NOTED_FRAMES_MAX` pending frames, where
-//! every join is a plain call: a beat must still be seen there and promote
-//! the outermost frame. Checked against the code before that rule (a plain
-//! join looked at no flag): it failed on its 10 s deadline.
-use homemade::thread_pool::{current_thread_index, join, Scheduler, ThreadPool, NOTED_FRAMES_MAX};
+use homemade::thread_pool::{current_thread_index, join, Scheduler, ThreadPool};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -91,51 +86,6 @@ fn a_beat_shares_the_oldest_pending_frame_first() {
         b1_worker.load(Ordering::SeqCst),
         owner,
         "b1 ran on its owner"
-    );
-    assert!(pool.stats()[owner].frames_promoted >= 1);
-}
-
-/// `depth` nested joins whose innermost first half runs `body`; the
-/// outermost second half runs `outer_b`, every other second half nothing.
-fn nested(depth: usize, body: &(dyn Fn() + Sync), outer_b: &(dyn Fn() + Sync)) {
-    fn inner(depth: usize, body: &(dyn Fn() + Sync)) {
-        if depth == 0 {
-            body();
-        } else {
-            join(|| inner(depth - 1, body), || ());
-        }
-    }
-    join(|| inner(depth - 1, body), outer_b);
-}
-
-#[test]
-fn a_beat_is_seen_inside_plain_joins() {
-    let pool = ThreadPool::with_scheduler(2, Scheduler::heartbeat()).unwrap();
-    let outer_b_worker = AtomicUsize::new(usize::MAX);
-    let owner = pool.install(|| {
-        let owner = current_thread_index().unwrap();
-        // `NOTED_FRAMES_MAX` frames are pending and unshared around the
-        // polling loop, so each of its joins is a plain call.
-        nested(
-            NOTED_FRAMES_MAX,
-            &|| {
-                let deadline = Instant::now() + Duration::from_secs(10);
-                while outer_b_worker.load(Ordering::SeqCst) == usize::MAX {
-                    assert!(
-                        Instant::now() < deadline,
-                        "no beat was seen inside plain joins"
-                    );
-                    join(|| (), || ());
-                }
-            },
-            &|| outer_b_worker.store(current_thread_index().unwrap(), Ordering::SeqCst),
-        );
-        owner
-    });
-    assert_ne!(
-        outer_b_worker.load(Ordering::SeqCst),
-        owner,
-        "the outermost second half ran on its owner"
     );
     assert!(pool.stats()[owner].frames_promoted >= 1);
 }

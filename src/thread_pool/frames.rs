@@ -40,10 +40,9 @@
 //! A join notes its frame only while fewer than [`NOTED_FRAMES_MAX`] noted
 //! frames of this worker are still unshared (`depth - promoted_below`);
 //! past that, `join` runs `a` and `b` as plain calls and notes nothing
-//! ([`PendingFrames::has_room`], join.rs), though it still looks at the
-//! beat flag. The frames kept are the oldest unshared ones, exactly the
-//! ones a promotion would take first; when one is promoted (by a beat seen
-//! in any join, plain or not) or popped, the next join is noted again.
+//! ([`PendingFrames::has_room`], join.rs). The frames kept are the oldest
+//! unshared ones, exactly the ones a promotion would take first; when one
+//! is promoted or popped, the next join is noted again.
 //!
 //! Read next: `join.rs` (`join_in_worker`, the user of this list).
 
@@ -59,9 +58,8 @@ pub(crate) const CAPACITY: usize = 256;
 
 /// Under heartbeat, how many noted frames of one worker may be unshared
 /// (pending, not promoted) at once; a join made while that many are
-/// pending is a plain call of both halves, with no frame (it still looks at
-/// the beat flag; the rule in the module docs, DESIGN.md §2.12). Picked by
-/// measurement
+/// pending is a plain call of both halves, with no frame and no beat check
+/// (the rule in the module docs, DESIGN.md §2.12). Picked by measurement
 /// among 3, 4 and 8 (BENCHMARKS.md §2.3).
 pub const NOTED_FRAMES_MAX: usize = 4;
 

@@ -30,9 +30,8 @@
 //! work until the thief sets its latch).
 //!
 //! Once `NOTED_FRAMES_MAX` noted frames of the worker are unshared, a join
-//! notes nothing: it looks at the heartbeat flag (on a beat it promotes the
-//! oldest pending frame, an outer join's, which makes room again) and calls
-//! `a` then `b` (`plain_join`).
+//! notes nothing at all: it calls `a` then `b` (`plain_join`), and looks
+//! at no flag; the beat is seen by the next join that has room again.
 //!
 //! # Outside the pool
 //!
@@ -128,13 +127,9 @@ where
     RB: Send,
 {
     // Heartbeat, with `NOTED_FRAMES_MAX` unshared frames already pending:
-    // a plain call of both halves, no frame (frames.rs). The outer, bigger
-    // joins hold the frames a beat would promote anyway.
+    // a plain call of both halves, no frame, no beat check (frames.rs).
+    // The outer, bigger joins hold the frames a beat would promote anyway.
     if worker.uses_heartbeat() && !worker.frames().has_room() {
-        // The beat is still looked at: on one, the oldest unshared frame
-        // (an outer join's) is promoted, and the joins that follow note
-        // frames again.
-        worker.on_heartbeat();
         worker.count_inline_join();
         return plain_join(a, b);
     }
