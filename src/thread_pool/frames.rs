@@ -72,10 +72,6 @@ pub(crate) struct PendingFrames {
     depth: Cell<usize>,
     /// Frames `0..promoted_below` have been promoted (shared as jobs).
     promoted_below: Cell<usize>,
-    /// `depth - promoted_below`, kept up to date by `push`, `pop` and
-    /// `promote_oldest`, so that `has_room`, which every heartbeat join
-    /// asks, is one load and one compare.
-    unshared: Cell<usize>,
 }
 
 impl PendingFrames {
@@ -85,7 +81,6 @@ impl PendingFrames {
             frames: UnsafeCell::new([MaybeUninit::uninit(); CAPACITY]),
             depth: Cell::new(0),
             promoted_below: Cell::new(0),
-            unshared: Cell::new(0),
         }
     }
 
@@ -93,11 +88,7 @@ impl PendingFrames {
     /// [`NOTED_FRAMES_MAX`] noted frames are unshared.
     #[inline(always)]
     pub(crate) fn has_room(&self) -> bool {
-        debug_assert_eq!(
-            self.unshared.get(),
-            self.depth.get() - self.promoted_below.get()
-        );
-        self.unshared.get() < NOTED_FRAMES_MAX
+        self.depth.get() - self.promoted_below.get() < NOTED_FRAMES_MAX
     }
 
     /// How many noted frames are pending and not promoted.
@@ -118,7 +109,6 @@ impl PendingFrames {
             frames[index] = MaybeUninit::new(job);
         }
         self.depth.set(index + 1);
-        self.unshared.set(self.unshared.get() + 1);
         index
     }
 
@@ -130,11 +120,8 @@ impl PendingFrames {
         self.depth.set(index);
         let promoted = index < self.promoted_below.get();
         if promoted {
-            // Our frame was the newest promoted one: the prefix shrinks
-            // with the depth, and the unshared count stays.
+            // Our frame was the newest promoted one: the prefix shrinks.
             self.promoted_below.set(index);
-        } else {
-            self.unshared.set(self.unshared.get() - 1);
         }
         promoted
     }
@@ -153,7 +140,6 @@ impl PendingFrames {
         // (a pop lowers `depth` with them).
         let job = unsafe { frames[oldest].assume_init() };
         self.promoted_below.set(oldest + 1);
-        self.unshared.set(self.unshared.get() - 1);
         Some(job)
     }
 }
