@@ -82,3 +82,21 @@ fn for_each_visits_every_item_once_on(pool: &ThreadPool) {
     assert_eq!(count.into_inner(), 10_000);
     assert_eq!(sum.into_inner(), 10_000 * 10_001 / 2);
 }
+
+/// When a result has the size and alignment of an item, `map` writes the
+/// results into the input's own buffer (map.rs, "In place"); otherwise into
+/// a new one. Either way the output is the sequential map.
+#[test]
+fn map_between_same_layout_types_reuses_the_input_buffer() {
+    for pool in pools() {
+        let items: Vec<u64> = (0..50_000).collect();
+        let buffer = items.as_ptr() as usize;
+        let got = pool.map(items, |x| -(x as i64));
+        assert_eq!(got.as_ptr() as usize, buffer, "{:?}", pool.scheduler());
+        assert!(got.iter().enumerate().all(|(i, &v)| v == -(i as i64)));
+
+        let items: Vec<u64> = (0..50_000).collect();
+        let got = pool.map(items, |x| x as u8);
+        assert!(got.iter().enumerate().all(|(i, &v)| v == i as u8));
+    }
+}

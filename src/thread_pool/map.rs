@@ -26,6 +26,18 @@
 //! Cheap uniform items end up in a few big leaves; expensive uneven ones get
 //! split as deep as the idleness of the other workers asks for.
 //!
+//! # In place
+//!
+//! When an `R` has the size and alignment of a `T` (`usize` to `usize`,
+//! `String` to `String`), the results are written into the input's own
+//! buffer: slot `i` is read (the `T` moved out) before its result is
+//! written there, by the one leaf that owns `i`, and the buffer becomes the
+//! output `Vec<R>`, as `Vec`'s own in-place `collect` does. That saves
+//! allocating, touching and freeing a second buffer of the same size,
+//! which on `par_map`'s 100 × 1024 `usize` was a large part of the map
+//! (BENCHMARKS.md §2.3). The slots' bookkeeping below is the same either
+//! way: a slot holds an unread input or a written result, never both.
+//!
 //! # Panics and memory
 //!
 //! If `f` panics on an item, that leaf catches the panic, keeps the payload
@@ -43,6 +55,7 @@
 //! Read next: `task.rs` (`submit` and the `TaskHandle` future).
 
 use std::any::Any;
+use std::mem::ManuallyDrop;
 use std::panic::{self, AssertUnwindSafe};
 use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -161,9 +174,19 @@ where
     let len = items.len();
     let threads =
         WorkerThread::with_current(|w| w.map(|w| w.registry().num_threads())).unwrap_or(1);
-    let mut output: Vec<R> = Vec::with_capacity(len);
     let input = Slots::of(&mut items, len);
-    let out = Slots::of(&mut output, len);
+    // Results go into the input's own buffer when an `R` fits exactly where
+    // a `T` was (module docs, "In place"); otherwise into a new vector.
+    let in_place = fits_in_place::<T, R>();
+    let mut output: Vec<R> = Vec::with_capacity(if in_place { 0 } else { len });
+    let out = if in_place {
+        Slots {
+            ptr: input.ptr.cast::<R>(),
+            len,
+        }
+    } else {
+        Slots::of(&mut output, len)
+    };
     // SAFETY: from here on the items are moved out by `ptr::read` (or
     // dropped in place), each exactly once; with length 0 the vector will
     // only free its buffer.
@@ -178,6 +201,15 @@ where
         panic: Mutex::new(None),
     };
     if map_range(input, out, 0, len, splitter, false, &state) {
+        if in_place {
+            let items = ManuallyDrop::new(items);
+            // SAFETY: the buffer was allocated by a `Vec<T>` of this
+            // capacity, and `R` has `T`'s size and alignment, so it is a
+            // valid allocation for a `Vec<R>` of the same capacity; every
+            // slot 0..len holds an `R` written by exactly one leaf, and the
+            // `Vec<T>` that owned the buffer is forgotten.
+            return unsafe { Vec::from_raw_parts(out.ptr, len, items.capacity()) };
+        }
         // SAFETY: every slot 0..len was written by exactly one leaf (every
         // piece completed).
         unsafe { output.set_len(len) };
@@ -190,6 +222,14 @@ where
             None => unreachable!("a map piece failed without a panic"),
         }
     }
+}
+
+/// Whether `map` writes each `R` into the slot its `T` was read from:
+/// same size (not zero) and same alignment, so that the input's buffer is
+/// a valid buffer for the output (`Vec::from_raw_parts`). Known at compile
+/// time; the branch on it folds away.
+const fn fits_in_place<T, R>() -> bool {
+    size_of::<T>() == size_of::<R>() && align_of::<T>() == align_of::<R>() && size_of::<T>() > 0
 }
 
 /// Maps the items `start..start + len`, splitting while the budget allows.
