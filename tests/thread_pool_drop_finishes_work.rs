@@ -75,8 +75,12 @@ fn builder_names_threads_and_rejects_bad_sizes_under(scheduler: Scheduler) {
         .stack_size(256 * 1024)
         .build()
         .unwrap();
-    let names = pool.map(vec![(); 64], |_| {
-        std::thread::current().name().map(String::from)
+    // From inside the pool: under heartbeat a `map` from outside may run
+    // on the caller's own thread (map.rs, "A head start on the caller").
+    let names = pool.install(|| {
+        pool.map(vec![(); 64], |_| {
+            std::thread::current().name().map(String::from)
+        })
     });
     assert!(names
         .iter()

@@ -39,7 +39,7 @@ use crossbeam_deque::Worker;
 
 use super::heartbeat::{Heartbeat, Scheduler};
 use super::job::HeapJob;
-use super::map::map_on_worker;
+use super::map::{map_from_caller, map_on_worker};
 use super::registry::{PanicHandler, Registry};
 use super::scope::{scope_in_worker, Scope};
 use super::sleep::MAX_WORKERS;
@@ -347,6 +347,12 @@ impl ThreadPool {
     /// A panic in `f` is re-raised here after every other item's work
     /// stopped (see `map.rs` for what happens to the other items).
     ///
+    /// Under [`Scheduler::Heartbeat`] a call from outside the pool first
+    /// maps on the calling thread, for up to one heartbeat interval, and
+    /// only hands the rest to the workers if the items are not done by
+    /// then: a map shorter than a beat costs no hand-off, and `f` may run
+    /// on the caller's thread (`map.rs`, "A head start on the caller").
+    ///
     /// ```
     /// let pool = homemade::thread_pool::ThreadPool::new(2).unwrap();
     /// assert_eq!(pool.map(vec![1, 2, 3], |x| x * 10), vec![10, 20, 30]);
@@ -359,6 +365,13 @@ impl ThreadPool {
     {
         if items.is_empty() {
             return Vec::new();
+        }
+        // Under heartbeat a caller from outside maps for up to one beat
+        // itself before it involves the workers (map.rs, "A head start").
+        if let Some(beat) = &self.registry.heartbeat {
+            if !WorkerThread::is_current_in(&self.registry) {
+                return map_from_caller(&self.registry, beat.interval(), items, &f);
+            }
         }
         self.install(|| map_on_worker(items, &f))
     }
