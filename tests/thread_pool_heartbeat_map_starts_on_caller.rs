@@ -72,17 +72,17 @@ fn a_panic_on_the_caller_drops_everything_once_and_is_re_raised() {
         let pool = heartbeat_pool(interval);
         let inputs = AtomicUsize::new(0);
         let results = AtomicUsize::new(0);
+        let made = AtomicUsize::new(0);
         let items: Vec<(usize, Counted)> = (0..64).map(|i| (i, Counted(&inputs))).collect();
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
             pool.map(items, |(i, c)| {
                 drop(c);
-                if interval > MIN_HEARTBEAT_INTERVAL {
-                    assert!(i != 40, "item 40 fails");
-                } else {
+                if interval == MIN_HEARTBEAT_INTERVAL {
                     // Outlast the beat so the rest goes to the workers.
                     thread::sleep(Duration::from_millis(1));
-                    assert!(i != 40, "item 40 fails");
                 }
+                assert!(i != 40, "item 40 fails");
+                made.fetch_add(1, Ordering::Relaxed);
                 Counted(&results)
             })
         }));
@@ -98,7 +98,12 @@ fn a_panic_on_the_caller_drops_everything_once_and_is_re_raised() {
             64,
             "inputs dropped once each"
         );
-        let made = results.load(Ordering::Relaxed);
-        assert!(made < 64, "results made and dropped: {made}");
+        let made = made.load(Ordering::Relaxed);
+        assert!(made < 64, "{made} results made although item 40 failed");
+        assert_eq!(
+            results.load(Ordering::Relaxed),
+            made,
+            "every result made is dropped exactly once"
+        );
     }
 }
