@@ -2,7 +2,11 @@
 //!
 //! - `round_trip`: one `submit` + `join` of a tiny task, beside a raw
 //!   parent/child ping-pong of one byte over a pair of pipes (the floor: two
-//!   context switches and four system calls), measured in the same run.
+//!   context switches and four system calls), measured in the same run, and
+//!   the same ping-pong over a raw socket pair (the kernel object the
+//!   socket-pair transport rides on: what the transport's own code adds is
+//!   the distance to this row, what the kernel adds the distance between
+//!   the two floors).
 //! - `map_tiny`: 10,000 tiny tasks with chunksize 1, and 1,000,000 with
 //!   automatic chunking; criterion's throughput line gives the per-task cost.
 //! - `payload_16mib_round_trip`: a 16 MiB [`Bytes`] echoed by one worker,
@@ -46,22 +50,52 @@ fn spin(seed: u64) -> u64 {
 /// Rounds of `spin`; about 1 ms on the 2-core development machine.
 const SPIN_ROUNDS: u64 = 700_000;
 
-/// A forked child that echoes one byte back over a second pipe.
-struct PipePingPong {
+/// What a raw ping-pong floor talks over.
+#[derive(Clone, Copy)]
+enum Channel {
+    /// Two pipes, one each way: the floor the goals are stated against.
+    Pipes,
+    /// One `AF_UNIX` stream socket pair, the kernel object the socket-pair
+    /// transport uses: the same four system calls, another kernel path
+    /// (an `sk_buff` allocated and charged per message).
+    SocketPair,
+}
+
+/// A forked child that echoes one byte back: the physical floor of a round
+/// trip (two context switches, four blocking system calls, no user work).
+struct PingPong {
     to_child: i32,
     from_child: i32,
     pid: i32,
 }
 
-impl PipePingPong {
-    fn start() -> PipePingPong {
-        let mut a = [0i32; 2];
-        let mut b = [0i32; 2];
-        // SAFETY: each pipe() writes two ints into a live array.
-        unsafe {
-            assert_eq!(libc::pipe(a.as_mut_ptr()), 0);
-            assert_eq!(libc::pipe(b.as_mut_ptr()), 0);
-        }
+impl PingPong {
+    fn start(channel: Channel) -> PingPong {
+        // Parent writes `to_child`, reads `from_child`; the child reads
+        // `child_in` and writes `child_out`.
+        let (to_child, from_child, child_in, child_out) = match channel {
+            Channel::Pipes => {
+                let mut a = [0i32; 2];
+                let mut b = [0i32; 2];
+                // SAFETY: each pipe() writes two ints into a live array.
+                unsafe {
+                    assert_eq!(libc::pipe(a.as_mut_ptr()), 0);
+                    assert_eq!(libc::pipe(b.as_mut_ptr()), 0);
+                }
+                (a[1], b[0], a[0], b[1])
+            }
+            Channel::SocketPair => {
+                let mut s = [0i32; 2];
+                // SAFETY: socketpair() writes two ints into a live array.
+                unsafe {
+                    assert_eq!(
+                        libc::socketpair(libc::AF_UNIX, libc::SOCK_STREAM, 0, s.as_mut_ptr()),
+                        0
+                    );
+                }
+                (s[0], s[0], s[1], s[1])
+            }
+        };
         // SAFETY: the bench is single-threaded here; the child only makes
         // plain system calls and leaves with _exit.
         let pid = unsafe { libc::fork() };
@@ -72,29 +106,33 @@ impl PipePingPong {
             unsafe {
                 libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
                 // Close the parent's ends, or we would never read EOF.
-                libc::close(a[1]);
-                libc::close(b[0]);
-                while libc::read(a[0], byte.as_mut_ptr().cast(), 1) == 1 {
-                    libc::write(b[1], byte.as_ptr().cast(), 1);
+                libc::close(to_child);
+                if from_child != to_child {
+                    libc::close(from_child);
+                }
+                while libc::read(child_in, byte.as_mut_ptr().cast(), 1) == 1 {
+                    libc::write(child_out, byte.as_ptr().cast(), 1);
                 }
                 libc::_exit(0);
             }
         }
         // SAFETY: closing the child's ends in the parent, once each.
         unsafe {
-            libc::close(a[0]);
-            libc::close(b[1]);
+            libc::close(child_in);
+            if child_out != child_in {
+                libc::close(child_out);
+            }
         }
-        PipePingPong {
-            to_child: a[1],
-            from_child: b[0],
+        PingPong {
+            to_child,
+            from_child,
             pid,
         }
     }
 
     fn ping(&self) {
         let mut byte = [7u8; 1];
-        // SAFETY: one-byte write and read on our own pipe ends.
+        // SAFETY: one-byte write and read on our own ends.
         unsafe {
             libc::write(self.to_child, byte.as_ptr().cast(), 1);
             libc::read(self.from_child, byte.as_mut_ptr().cast(), 1);
@@ -102,16 +140,18 @@ impl PipePingPong {
     }
 }
 
-impl Drop for PipePingPong {
+impl Drop for PingPong {
     fn drop(&mut self) {
-        // The pools forked after this child inherit our pipe ends (a worker
+        // The pools forked after this child inherit our ends (a worker
         // keeps every descriptor the program had open: DESIGN §3.2), so
         // closing ours need not bring EOF to the child; kill it, then reap.
-        // SAFETY: closing our own pipe ends once, signalling and reaping our
+        // SAFETY: closing our own ends once, signalling and reaping our
         // own child, whose pid is not reused before this waitpid.
         unsafe {
             libc::close(self.to_child);
-            libc::close(self.from_child);
+            if self.from_child != self.to_child {
+                libc::close(self.from_child);
+            }
             libc::kill(self.pid, libc::SIGKILL);
             libc::waitpid(self.pid, std::ptr::null_mut(), 0);
         }
@@ -158,7 +198,8 @@ impl Drop for Spinner {
 fn main() {
     // Fork everything first, while this process has one thread (the pipe
     // child first, so it holds none of the pools' sockets).
-    let pipe = PipePingPong::start();
+    let pipe = PingPong::start(Channel::Pipes);
+    let socket_floor = PingPong::start(Channel::SocketPair);
     // HOMEMADE_BENCH_BUSY=1: a child that spins on a core all along (the
     // "busy machine" variant of every figure), forked before the pools.
     let busy = std::env::var_os("HOMEMADE_BENCH_BUSY").map(|_| Spinner::start());
@@ -212,6 +253,9 @@ fn main() {
     {
         let mut g = c.benchmark_group("round_trip");
         g.bench_function("raw_pipe_ping_pong_floor", |b| b.iter(|| pipe.ping()));
+        g.bench_function("raw_socketpair_ping_pong", |b| {
+            b.iter(|| socket_floor.ping())
+        });
         g.bench_function("submit_join", |b| {
             b.iter(|| pool.submit(black_box(5)).join().unwrap())
         });
@@ -277,6 +321,7 @@ fn main() {
     }
 
     drop(pipe);
+    drop(socket_floor);
     drop(busy);
     c.final_summary();
 }

@@ -26,7 +26,8 @@
 //!
 //! | file | concern |
 //! |---|---|
-//! | `pool.rs` | [`ThreadPool`], its builder, the public methods, `Drop` |
+//! | `pool.rs` | [`ThreadPool`]: the public methods, `Drop` |
+//! | `builder.rs` | [`ThreadPoolBuilder`]: settings, and how `build` starts the threads |
 //! | `registry.rs` | the state shared by all workers: injector, stealers, sleep |
 //! | `worker.rs` | the worker loop, the find-task order, `wait_until` |
 //! | `sleep/README.md`, `sleep/mod.rs` | parking and waking: the jobs-event counter protocol |
@@ -36,6 +37,7 @@
 //! | `heartbeat.rs`, `frames.rs` | [`Scheduler::Heartbeat`]: the timer, the pending-frame list, promotion |
 //! | `scope.rs` | [`Scope`]: jobs that borrow the caller's stack |
 //! | `map.rs` | `map`/`for_each`: recursive splitting, adaptive granularity |
+//! | `map/caller.rs` | under heartbeat, a `map` from outside starts on the caller |
 //! | `task.rs` | `submit` and [`TaskHandle`] (join it, or `.await` it) |
 //! | `stats.rs`, `trace.rs` | per-worker counters; the ASCII timeline of the pool's trace |
 //! | `gil.rs` | the simulated global interpreter lock |
@@ -51,6 +53,7 @@
 //! assert_eq!(squares, vec![1, 4, 9, 16, 25]);
 //! ```
 
+mod builder;
 mod frames;
 mod gil;
 mod heartbeat;
@@ -70,11 +73,12 @@ pub mod trace;
 mod unwind;
 mod worker;
 
+pub use builder::ThreadPoolBuilder;
 pub use frames::NOTED_FRAMES_MAX;
 pub use gil::{Gil, GilGuard, DEFAULT_SWITCH_INTERVAL};
 pub use heartbeat::{Scheduler, DEFAULT_HEARTBEAT_INTERVAL, MIN_HEARTBEAT_INTERVAL};
 pub use join::join;
-pub use pool::{ThreadPool, ThreadPoolBuilder};
+pub use pool::ThreadPool;
 pub use scope::Scope;
 pub use stats::WorkerStats;
 pub use task::{TaskHandle, TaskPanicked};
