@@ -188,8 +188,10 @@ pub enum Look {
     /// Read every worker's socket until `EAGAIN` (futures, `is_finished`).
     All,
     /// A waiter that has not polled yet: read the sockets of busy workers
-    /// and of those a `poll` reported, and stop reading a socket after a
-    /// short read (it was drained: a later byte makes `poll` report it).
+    /// (except those written to since their last read: the reply to a
+    /// task just sent is not back yet) and of those a `poll` reported, and
+    /// stop reading a socket after a short read (it was drained: a later
+    /// byte makes `poll` report it).
     /// A shared-memory worker's silent socket and pidfd are only looked at
     /// (one `poll` each) when reply bytes arrived or a `poll` reported them.
     Busy,
@@ -309,7 +311,9 @@ impl<Out: DeserializeOwned> State<Out> {
                 bytes || w.news || quick == Look::All
             }
             (None, Look::All) => true,
-            (None, Look::Busy) => w.news || !w.inflight.is_empty(),
+            // Not a socket we just wrote to: the reply to that is not
+            // back yet in nearly every trip, and `poll` reports it if it is.
+            (None, Look::Busy) => w.news || (!w.inflight.is_empty() && !w.sent_since_read),
             (None, Look::Reported) => w.news,
         };
         // A failed write means a dead worker: read what it sent first.

@@ -78,6 +78,7 @@ impl<Out> State<Out> {
             pidfd,
             shm,
             news: true,
+            sent_since_read: false,
             inbuf: FrameBuf::new(),
             inflight: VecDeque::new(),
             write_idx: 0,

@@ -39,6 +39,11 @@ pub struct Worker {
     /// Under shared memory: a leader's `poll` saw the socket or pidfd
     /// readable, so the next pump must look at them (see `State::quick`).
     pub(super) news: bool,
+    /// Socket pair: task bytes went out since the socket was last read.
+    /// A blocked waiter's first pump then skips reading it: the reply to
+    /// what was just sent is almost never there yet, and if it is, the
+    /// waiter's `poll` says so at once (`State::service`, `Look::Busy`).
+    pub(super) sent_since_read: bool,
     pub(super) inbuf: FrameBuf,
     /// Tasks sent (or being sent), oldest first; the oldest is running.
     pub(super) inflight: VecDeque<TaskId>,
@@ -86,7 +91,11 @@ impl Worker {
     pub(super) fn send_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         match &mut self.shm {
             Some(link) => link.send_vectored(bufs),
-            None => sys::send_vectored(self.chan.as_raw_fd(), bufs),
+            None => {
+                let sent = sys::send_vectored(self.chan.as_raw_fd(), bufs)?;
+                self.sent_since_read |= sent > 0;
+                Ok(sent)
+            }
         }
     }
 
@@ -94,7 +103,10 @@ impl Worker {
     pub(super) fn fill(&mut self, buf: &mut FrameBuf) -> io::Result<usize> {
         match &mut self.shm {
             Some(link) => buf.fill_with(|room| link.recv(room)),
-            None => buf.fill(self.chan.as_raw_fd()),
+            None => {
+                self.sent_since_read = false;
+                buf.fill(self.chan.as_raw_fd())
+            }
         }
     }
 
