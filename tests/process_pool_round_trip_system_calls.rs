@@ -11,7 +11,9 @@
 //! workers (BENCHMARKS.md §3.1).
 //!
 //! Each task sleeps for a millisecond, so the reply is never back when
-//! `join` starts: every trip takes the path that waits.
+//! `join` starts and every trip takes the path that waits: the path where
+//! a read before the `poll` would find nothing, so the test fails if that
+//! read comes back.
 //!
 //! The count is the pool's own (`test_hooks::pool_system_calls`: every
 //! call the parent makes through `src/process_pool/sys.rs`), so it does not
