@@ -1,6 +1,7 @@
 //! Process pool benchmarks: what a task costs, beside the physical floor.
 //!
-//! - `round_trip`: one `submit` + `join` of a tiny task, beside a raw
+//! - `round_trip`: one `submit` + `join` of a tiny task on a one-worker
+//!   pool (each transport), beside a raw
 //!   parent/child ping-pong of one byte over a pair of pipes (the floor: two
 //!   context switches and four system calls), measured in the same run, and
 //!   the same ping-pong over a raw socket pair (the kernel object the
@@ -204,6 +205,9 @@ fn main() {
     // "busy machine" variant of every figure), forked before the pools.
     let busy = std::env::var_os("HOMEMADE_BENCH_BUSY").map(|_| Spinner::start());
     let pool = ProcessPool::new(2, tiny).expect("tiny pool");
+    // The round trip's pools have one worker, as issue 13's figure says: a
+    // second, idle worker would only add a socket to every `poll`.
+    let one = ProcessPool::new(1, tiny).expect("one-worker pool");
     let cpu_pool = ProcessPool::new(2, spin).expect("cpu pool");
     let shm = |b: homemade::process_pool::ProcessPoolBuilder<u64, u64>| {
         b.transport(Transport::SharedMemory)
@@ -211,6 +215,9 @@ fn main() {
     let pool_shm = shm(ProcessPool::builder(2))
         .build(tiny)
         .expect("tiny shm pool");
+    let one_shm = shm(ProcessPool::builder(1))
+        .build(tiny)
+        .expect("one-worker shm pool");
     let cpu_pool_shm = shm(ProcessPool::builder(2))
         .build(spin)
         .expect("cpu shm pool");
@@ -257,10 +264,10 @@ fn main() {
             b.iter(|| socket_floor.ping())
         });
         g.bench_function("submit_join", |b| {
-            b.iter(|| pool.submit(black_box(5)).join().unwrap())
+            b.iter(|| one.submit(black_box(5)).join().unwrap())
         });
         g.bench_function("submit_join_shm", |b| {
-            b.iter(|| pool_shm.submit(black_box(5)).join().unwrap())
+            b.iter(|| one_shm.submit(black_box(5)).join().unwrap())
         });
         g.finish();
     }
