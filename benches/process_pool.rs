@@ -1,9 +1,9 @@
 //! Process pool benchmarks: what a task costs, beside the physical floor.
 //!
 //! - `round_trip`: one `submit` + `join` of a tiny task on a one-worker
-//!   pool (each transport), beside a raw
-//!   parent/child ping-pong of one byte over a pair of pipes (the floor: two
-//!   context switches and four system calls), measured in the same run, and
+//!   pool (each transport), beside a raw parent/child ping-pong of one byte
+//!   over a pair of pipes (the floor: two context switches and four system
+//!   calls), measured in the same run, and
 //!   the same ping-pong over a raw socket pair (the kernel object the
 //!   socket-pair transport rides on: what the transport's own code adds is
 //!   the distance to this row, what the kernel adds the distance between
